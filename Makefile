@@ -1,0 +1,83 @@
+# tenant-kpis: the two commands of the README are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export DBT_PROFILES_DIR := $(CURDIR)
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+
+# Demo dataset (make demo) and the small dataset the test suite builds.
+DEMO_TENANTS ?= 200
+DEMO_SEED ?= 42
+TEST_TENANTS ?= 60
+TEST_SEED ?= 7
+TEST_DIR := data/test
+# Benchmark scale: make bench EVENTS=50000000 MEMORY_LIMIT=4GB
+EVENTS ?= 10000000
+MEMORY_LIMIT ?= 4GB
+
+.PHONY: help install demo data build publish brief docs test lint lint-sql lint-python \
+        dbt-test-build semantic-check governance pytest bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 2; }
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed  ## create .venv and install the pinned stack
+
+data: install  ## generate the demo raw dataset into data/raw
+	$(BIN)/tenant-kpis generate --out data/raw --tenants $(DEMO_TENANTS) --seed $(DEMO_SEED)
+
+build: install  ## dbt build (seeds, models, tests) on data/raw into data/tenant_kpis.duckdb
+	$(BIN)/dbt build
+
+publish: install  ## publish the public marts for BI tools and the brief (atomic swap)
+	$(BIN)/tenant-kpis publish
+
+brief: install  ## render the weekly PDF brief from the published marts
+	$(BIN)/tenant-kpis brief
+
+demo: data build publish brief  ## generate demo data, build, publish, render the brief
+
+docs: install  ## dbt docs generate (target/index.html)
+	$(BIN)/dbt docs generate
+
+lint: lint-python lint-sql  ## ruff + sqlfluff
+
+lint-python: install
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+lint-sql: install
+	$(BIN)/sqlfluff lint models --processes 2
+
+# The suite's own warehouse, target and raw data: never touches the demo's.
+dbt-test-build: install  ## dbt build on a small generated dataset
+	rm -rf $(TEST_DIR) && mkdir -p $(TEST_DIR)
+	$(BIN)/tenant-kpis generate --out $(TEST_DIR)/raw --tenants $(TEST_TENANTS) --seed $(TEST_SEED) --quiet
+	TENANT_KPIS_RAW_DIR=$(TEST_DIR)/raw TENANT_KPIS_DB=$(TEST_DIR)/tenant_kpis.duckdb \
+	  DBT_TARGET_PATH=target_test $(BIN)/dbt build
+
+semantic-check: dbt-test-build  ## MetricFlow validates the semantic layer
+	TENANT_KPIS_RAW_DIR=$(TEST_DIR)/raw TENANT_KPIS_DB=$(TEST_DIR)/tenant_kpis.duckdb \
+	  DBT_TARGET_PATH=target_test $(BIN)/mf validate-configs
+
+governance: dbt-test-build  ## public marts keep contract, descriptions and pk tests
+	DBT_TARGET_PATH=target_test $(BIN)/tenant-kpis check-governance
+
+pytest: install
+	$(BIN)/pytest -n 2 --dist loadfile
+
+test: lint dbt-test-build semantic-check governance pytest  ## everything CI runs
+
+bench: install  ## benchmark generation and builds (EVENTS=, MEMORY_LIMIT=)
+	$(BIN)/python -m tenant_kpis.bench --events $(EVENTS) --memory-limit $(MEMORY_LIMIT)
+
+clean:  ## remove generated data, warehouses and dbt artefacts
+	rm -rf data target target_* logs logs_* reports/out

@@ -1,0 +1,33 @@
+{#
+    Roll one grouped query up to the KPI segments of `fct_kpi_weekly`.
+
+    The caller selects from a CTE that has one row per unit (tenant or user)
+    and week, with the segment columns present. This macro returns the
+    `group by grouping sets (...)` clause and the two segment columns, so a
+    KPI's aggregate is written once and evaluated for every segment.
+
+    segment_columns: mapping of segment_type -> column in the input CTE.
+#}
+{% macro kpi_segment_columns(segment_columns, time_column='week_start') %}
+    case
+        {%- for segment_type, column in segment_columns.items() %}
+        when grouping({{ column }}) = 0 then '{{ segment_type }}'
+        {%- endfor %}
+        else 'all'
+    end as segment_type,
+    case
+        {%- for segment_type, column in segment_columns.items() %}
+        when grouping({{ column }}) = 0 then cast({{ column }} as varchar)
+        {%- endfor %}
+        else 'all'
+    end as segment_value
+{% endmacro %}
+
+{% macro kpi_grouping_sets(segment_columns, time_column='week_start') %}
+    group by grouping sets (
+        ({{ time_column }}),
+        {%- for segment_type, column in segment_columns.items() %}
+        ({{ time_column }}, {{ column }}){{ "," if not loop.last }}
+        {%- endfor %}
+    )
+{% endmacro %}

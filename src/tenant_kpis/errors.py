@@ -1,0 +1,5 @@
+"""Errors caused by the user's input, shown as one clear line by the CLI."""
+
+
+class UserError(Exception):
+    """A problem the user can fix: a bad option, a missing file, an unknown week."""
