@@ -1,0 +1,42 @@
+"""Synthetic raw data that follows the raw data contract, with planted effects.
+
+`tenant-kpis generate --out DIR --tenants N --seed S [--years Y] [--dirty RATE]
+[--format parquet|csv] [--holdback-days N] [--end-date YYYY-MM-DD]` writes the nine
+raw tables plus `_truth.json` and `_truth_tenants.parquet`. Same seed, same bytes:
+the history ends at a fixed date (default exclusive end 2026-11-16 00:00 UTC, so
+the as-of date is Sunday 2026-11-15), and every table family draws from its own
+`numpy.random.Generator` keyed by name (`config.child_rng`).
+
+Modules: `config` (options, calendar, catalogs), `tenants` (tenants, users and the
+per-tenant plans: activation day, certification days, pilots), `events` (vectorised
+user-day simulation), `learning` (content, certifications, costs), `support`
+(tickets), `billing` (renewal / expansion model, subscription events), `features`
+(the spec's activation and first-30-day usage, computed from the events), `truth`,
+`dirty` (bad rows as extra rows, each with exactly one defect), `writer`, `sizing`
+(`tenants_for_events`), `progress`, `dataset` (orchestration, holdback).
+
+Planted effects (exact definitions in `_truth.json`):
+- a task fails with the user's base rate p before, p * (1 - 0.30) after the day of
+  the user's first certification;
+- the tenant's Tier-1 ticket rate drops by 25% after the day of its certified_at;
+- each tenant activates (spec definition) on a planted day; pilot tenants onboard
+  and are assigned on the experiment's start day, with exact per-arm activation
+  shares (one pilot +20 points at day 90, one with no effect);
+- renewal at the first anniversary and expansion within 180 days follow logistic
+  models of activation within 30 days and active user-days per seat in days 0..29;
+- days to a tenant's first certification have industry medians inside the benchmark
+  band for saas_smb and enterprise_software, outside for healthcare and
+  financial_services.
+"""
+
+from tenant_kpis.generator.config import GeneratorConfig
+from tenant_kpis.generator.dataset import append_holdback, generate_dataset
+from tenant_kpis.generator.sizing import events_per_tenant, tenants_for_events
+
+__all__ = [
+    "GeneratorConfig",
+    "append_holdback",
+    "events_per_tenant",
+    "generate_dataset",
+    "tenants_for_events",
+]
