@@ -1,0 +1,141 @@
+{#
+    Generic data tests (no dbt_utils on this project). Each returns the
+    failing rows; documented in _tests__macros.yml. Inputs go under
+    `arguments:` in the yml.
+#}
+
+{% test accepted_range(model, column_name, min_value=none, max_value=none, inclusive=true, where=none) %}
+select *
+from {{ model }}
+where {{ column_name }} is not null
+    and (
+        false
+        {%- if min_value is not none %}
+        or {{ column_name }} {{ '<' if inclusive else '<=' }} {{ min_value }}
+        {%- endif %}
+        {%- if max_value is not none %}
+        or {{ column_name }} {{ '>' if inclusive else '>=' }} {{ max_value }}
+        {%- endif %}
+    )
+    {%- if where %}
+    and ({{ where }})
+    {%- endif %}
+{% endtest %}
+
+
+{% test rate_between_zero_and_one(model, column_name) %}
+select *
+from {{ model }}
+where {{ column_name }} is not null
+    and ({{ column_name }} < 0 or {{ column_name }} > 1 or isnan({{ column_name }}))
+{% endtest %}
+
+
+{% test numerator_le_denominator(model, numerator, denominator) %}
+select *
+from {{ model }}
+where {{ numerator }} is not null
+    and {{ denominator }} is not null
+    and {{ numerator }} > {{ denominator }}
+{% endtest %}
+
+
+{% test unique_combination_of_columns(model, combination_of_columns) %}
+select
+    {{ combination_of_columns | join(', ') }},
+    count(*) as duplicate_rows
+from {{ model }}
+group by {{ combination_of_columns | join(', ') }}
+having count(*) > 1
+{% endtest %}
+
+
+{% test expression_is_true(model, expression, column_name=none, where=none) %}
+select *
+from {{ model }}
+where not coalesce(({{ expression }}), false)
+    {%- if where %}
+    and ({{ where }})
+    {%- endif %}
+{% endtest %}
+
+
+{% test null_when(model, column_name, condition) %}
+select *
+from {{ model }}
+where ({{ condition }})
+    and {{ column_name }} is not null
+{% endtest %}
+
+
+{% test not_null_where(model, column_name, condition) %}
+select *
+from {{ model }}
+where ({{ condition }})
+    and {{ column_name }} is null
+{% endtest %}
+
+
+{% test relationships_where(model, column_name, to, field, from_condition='1 = 1', to_condition='1 = 1') %}
+with
+
+child as (
+    select {{ column_name }} as child_value
+    from {{ model }}
+    where {{ column_name }} is not null
+        and ({{ from_condition }})
+),
+
+parent as (
+    select {{ field }} as parent_value
+    from {{ to }}
+    where {{ to_condition }}
+)
+
+select child.child_value
+from child
+left join parent
+    on child.child_value = parent.parent_value
+where parent.parent_value is null
+{% endtest %}
+
+
+{% test equal_row_count(model, compare_model, where=none, compare_where=none) %}
+with
+
+model_rows as (
+    select count(*) as row_count
+    from {{ model }}
+    {%- if where %}
+    where {{ where }}
+    {%- endif %}
+),
+
+compare_rows as (
+    select count(*) as row_count
+    from {{ compare_model }}
+    {%- if compare_where %}
+    where {{ compare_where }}
+    {%- endif %}
+)
+
+select
+    model_rows.row_count as model_row_count,
+    compare_rows.row_count as compare_row_count
+from model_rows
+cross join compare_rows
+where model_rows.row_count != compare_rows.row_count
+{% endtest %}
+
+
+{% test accepted_values_from_seed(model, column_name, seed, seed_column='allowed_value', seed_condition='1 = 1') %}
+select {{ column_name }} as unexpected_value, count(*) as row_count
+from {{ model }}
+where {{ column_name }} is not null
+    and cast({{ column_name }} as varchar) not in (
+        select cast({{ seed_column }} as varchar)
+        from {{ seed }}
+        where {{ seed_condition }}
+    )
+group by 1
+{% endtest %}

@@ -1,0 +1,19 @@
+with
+
+base as (
+    select * from {{ ref('base_app__users') }}
+),
+
+final as (
+    select
+        user_id,
+        tenant_id,
+        persona,
+        created_at,
+        deactivated_at,
+        email_hash
+    from base
+    where quarantine_reason is null
+)
+
+select * from final

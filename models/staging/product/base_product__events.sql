@@ -1,0 +1,292 @@
+{#
+    Incremental: each run reads the raw rows received since the latest
+    staged received_at minus var('events_lookback_days'), plus rows whose
+    received_at does not parse, and deduplicates them together with the
+    stored rows of the same event_id, so the table equals a full refresh.
+    One row per event_id (the earliest received_at) plus every row without
+    an event_id (quarantined as missing_key, keyed by a hash of the row).
+    Rules are evaluated against the users and tenants of the run that loads
+    the row: stored rows outside the window are not re-checked, so after a
+    retroactive fix of users or tenants run `dbt build --full-refresh`.
+#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='event_key',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
+with
+
+source as (
+    select * from {{ source('product', 'events') }}
+),
+
+users as (
+    select * from {{ ref('stg_app__users') }}
+),
+
+tenants as (
+    select * from {{ ref('stg_app__tenants') }}
+),
+
+event_taxonomy as (
+    select * from {{ ref('event_taxonomy') }}
+),
+
+{% if is_incremental() %}
+-- {{ this }} is read in place (no import CTE): a CTE read three times would
+-- be materialised, copying the whole table on every incremental run.
+load_window as (
+    select
+        coalesce(
+            {{ dbt.dateadd('day', -1 * var('events_lookback_days') | int, 'max(received_at)') }},
+            cast('1900-01-01' as timestamp)
+        ) as window_start
+    from {{ this }}
+    where quarantine_reason is null
+),
+{% endif %}
+
+renamed as (
+    select
+        ----------  the raw row, for the quarantine and the missing-key hash
+        source as raw_row,
+
+        ----------  ids
+        {{ clean_string('event_id') }} as event_id,
+        {{ clean_string('tenant_id') }} as tenant_id,
+        {{ clean_string('user_id') }} as user_id,
+
+        ----------  strings
+        {{ clean_string('event_name') }} as event_name,
+        {{ clean_string('properties') }} as properties,
+
+        ----------  timestamps
+        {{ to_utc('occurred_at') }} as occurred_at,
+        {{ to_utc('received_at') }} as received_at
+
+    from source
+),
+
+batch as (
+    select * from renamed
+    {% if is_incremental() %}
+        where
+            received_at is null
+            or received_at >= (select load_window.window_start from load_window)
+    {% endif %}
+),
+
+delivery_candidates as (
+    select
+        event_id,
+        received_at,
+        occurred_at,
+        tenant_id,
+        user_id,
+        event_name,
+        properties,
+        raw_row,
+        false as is_stored
+    from batch
+    {% if is_incremental() %}
+        union all
+        select
+            event_id,
+            received_at,
+            occurred_at,
+            tenant_id,
+            user_id,
+            event_name,
+            properties,
+            null as raw_row,
+            true as is_stored
+        from {{ this }}
+        where event_id in (select batch.event_id from batch)
+    {% endif %}
+),
+
+repeated_event_ids as (
+    -- almost every event_id arrives once: only the repeated ones are ranked
+    select event_id
+    from delivery_candidates
+    where event_id is not null
+    group by 1
+    having count(*) > 1
+),
+
+deliveries_flagged as (
+    select
+        delivery_candidates.*,
+        repeated_event_ids.event_id is not null as is_repeated
+    from delivery_candidates
+    left join repeated_event_ids
+        on delivery_candidates.event_id = repeated_event_ids.event_id
+),
+
+repeated_deliveries_ranked as (
+    select
+        *,
+        row_number() over (
+            partition by event_id
+            order by
+                received_at asc nulls last,
+                occurred_at asc nulls last,
+                tenant_id asc nulls last,
+                user_id asc nulls last,
+                event_name asc nulls last,
+                properties asc nulls last,
+                is_stored desc
+        ) as delivery_rank
+    from deliveries_flagged
+    where is_repeated
+),
+
+deduplicated as (
+    select
+        *,
+        1 as delivery_rank
+    from deliveries_flagged
+    where not is_repeated
+    union all
+    select * from repeated_deliveries_ranked
+    where delivery_rank = 1
+),
+
+new_events as (
+    select * from deduplicated
+    where not is_stored
+),
+
+properties_parsed as (
+    select
+        *,
+        case
+            when properties is not null and json_valid(properties)
+                then json_type(properties) = 'OBJECT'
+        end as is_json_object,
+        case
+            when properties is not null and json_valid(properties) and json_type(properties) = 'OBJECT'
+                then json_extract_string(
+                    properties,
+                    [
+                        '$.step', '$.rows', '$.errors', '$.integration', '$.setting',
+                        '$.action', '$.feature', '$.critical', '$.workflow', '$.task_type',
+                        '$.content_id', '$.course_id', '$.score'
+                    ]
+                )
+        end as property_values
+    from new_events
+),
+
+properties_typed as (
+    select
+        *,
+        property_values[1] as setup_step,
+        {{ to_integer('property_values[2]') }} as import_rows,
+        {{ to_integer('property_values[3]') }} as import_errors,
+        property_values[4] as integration_name,
+        property_values[5] as setting_name,
+        property_values[6] as governance_action,
+        property_values[7] as feature_name,
+        try_cast(property_values[8] as boolean) as is_critical_feature,
+        property_values[9] as workflow_name,
+        property_values[10] as task_type,
+        property_values[11] as content_id,
+        property_values[12] as course_id,
+        {{ to_integer('property_values[13]') }} as nps_score,
+        (property_values[2] is not null and {{ to_integer('property_values[2]') }} is null)
+        or (property_values[3] is not null and {{ to_integer('property_values[3]') }} is null)
+        or (property_values[8] is not null and try_cast(property_values[8] as boolean) is null)
+        or (property_values[13] is not null and {{ to_integer('property_values[13]') }} is null)
+            as has_malformed_property
+    from properties_parsed
+),
+
+validated as (
+    select
+        properties_typed.*,
+        event_taxonomy.event_category,
+        event_taxonomy.event_name is not null as is_known_event_name,
+        case
+            when
+                properties_typed.event_id is null
+                or properties_typed.tenant_id is null
+                or properties_typed.user_id is null
+                then 'missing_key'
+            when properties_typed.occurred_at is null or properties_typed.received_at is null
+                then 'unparseable_timestamp'
+            when
+                properties_typed.event_name is null
+                or properties_typed.has_malformed_property
+                or properties_typed.import_rows < 0
+                or properties_typed.import_errors < 0
+                or properties_typed.nps_score not between 0 and 10
+                or (properties_typed.event_name = 'nps_submitted' and properties_typed.nps_score is null)
+                then 'invalid_value'
+            when properties_typed.properties is not null and not coalesce(properties_typed.is_json_object, false)
+                then 'invalid_json'
+            when tenants.tenant_id is null then 'unknown_tenant'
+            when users.user_id is null then 'unknown_user'
+            when users.tenant_id != properties_typed.tenant_id then 'user_tenant_mismatch'
+            when
+                properties_typed.occurred_at < {{ dbt.dateadd('day', -1, 'users.created_at') }}
+                or properties_typed.occurred_at > {{ dbt.dateadd('day', 1, 'properties_typed.received_at') }}
+                then 'timestamp_out_of_range'
+        end as quarantine_reason
+    from properties_typed
+    left join tenants
+        on properties_typed.tenant_id = tenants.tenant_id
+    left join users
+        on properties_typed.user_id = users.user_id
+    left join event_taxonomy
+        on properties_typed.event_name = event_taxonomy.event_name
+),
+
+new_events_final as (
+    select
+        coalesce(event_id, 'missing_key:' || md5({{ row_payload('raw_row') }})) as event_key,
+        event_id,
+        tenant_id,
+        user_id,
+        event_name,
+        event_category,
+        is_known_event_name,
+        occurred_at,
+        cast(occurred_at as date) as occurred_date,
+        received_at,
+        properties,
+        setup_step,
+        cast(import_rows as integer) as import_rows,
+        cast(import_errors as integer) as import_errors,
+        integration_name,
+        setting_name,
+        governance_action,
+        feature_name,
+        is_critical_feature,
+        workflow_name,
+        task_type,
+        content_id,
+        course_id,
+        cast(nps_score as integer) as nps_score,
+        quarantine_reason,
+        case when quarantine_reason is not null then {{ row_payload('raw_row') }} end as row_payload
+    from validated
+),
+
+final as (
+    select * from new_events_final
+    {% if is_incremental() %}
+        union all by name
+        select *
+        from {{ this }}
+        where event_key in (
+            select deduplicated.event_id from deduplicated where deduplicated.is_stored
+        )
+    {% endif %}
+)
+
+select * from final
