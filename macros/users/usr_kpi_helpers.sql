@@ -1,0 +1,39 @@
+{#
+    Join condition: a window that closed on `date_column` belongs to the
+    rolling cohort of the week starting `week_start_column` (last day
+    `week_last_date_column`) when it closed in the rolling_cohort_weeks
+    weeks ending with that week.
+#}
+{% macro usr_in_rolling_cohort(date_column, week_start_column, week_last_date_column) -%}
+    {{ date_column }} <= {{ week_last_date_column }}
+    and {{ date_column }} >= cast(
+        {{ dbt.dateadd('day', '-7 * (' ~ kpi_parameter('rolling_cohort_weeks') ~ ' - 1)', week_start_column) }}
+        as date
+    )
+{%- endmacro %}
+
+{#
+    The value / numerator / denominator columns of a KPI family, from a
+    grouped query over unit rows with columns aggregation, unit_numerator,
+    unit_denominator and unit_value:
+      ratio   value = sum(unit_numerator) / sum(unit_denominator)
+      points  value = 100 x sum(unit_numerator) / sum(unit_denominator) (NPS)
+      median  value = median(unit_value), numerator null, denominator = count(unit_value)
+    A zero denominator gives a null value.
+#}
+{% macro usr_kpi_value_columns() -%}
+    case
+        when max(aggregation) = 'median'
+            then percentile_cont(0.5) within group (order by unit_value)
+        when max(aggregation) = 'points'
+            then 100 * {{ usr_safe_divide('sum(unit_numerator)', 'sum(unit_denominator)') }}
+        else {{ usr_safe_divide('sum(unit_numerator)', 'sum(unit_denominator)') }}
+    end as value,
+    case
+        when max(aggregation) <> 'median' then cast(coalesce(sum(unit_numerator), 0) as double)
+    end as numerator,
+    case
+        when max(aggregation) = 'median' then cast(count(unit_value) as double)
+        else cast(coalesce(sum(unit_denominator), 0) as double)
+    end as denominator
+{%- endmacro %}

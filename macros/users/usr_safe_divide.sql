@@ -1,0 +1,10 @@
+{#
+    numerator / denominator as a double; null when the denominator is 0 or
+    null (a rate whose denominator is 0 is null, never 0).
+#}
+{% macro usr_safe_divide(numerator, denominator) -%}
+    case
+        when ({{ denominator }}) > 0
+            then cast({{ numerator }} as double) / cast({{ denominator }} as double)
+    end
+{%- endmacro %}

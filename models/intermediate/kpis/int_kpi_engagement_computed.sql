@@ -1,0 +1,183 @@
+{#
+    Engagement KPI family, one row per complete week x KPI x segment:
+      repeat_usage_days_per_week  mean active days over users active in the
+                                  week (numerator active days, denominator
+                                  active users)
+      streak_4w_share             active users whose usage streak ending with
+                                  the week is >= streak_threshold_weeks /
+                                  active users
+      retention_week_4            rolling cohort: users whose signup week +
+                                  retention_kpi_week ended in the
+                                  rolling_cohort_weeks weeks ending with the
+                                  week; numerator = active in that week
+      nps                         latest answer per user in the
+                                  nps_window_days ending with the week's last
+                                  day; value in points (-100..100),
+                                  numerator promoters - detractors,
+                                  denominator respondents
+#}
+
+{%- set segments = {
+    'industry': 'industry',
+    'plan_tier': 'plan_tier',
+    'persona': 'persona',
+    'onboarding_cohort': 'onboarding_cohort',
+} %}
+
+with
+
+users_lifecycle as (
+    select * from {{ ref('int_users_lifecycle') }}
+),
+
+user_weeks as (
+    select * from {{ ref('int_user_weeks_aggregated') }}
+),
+
+user_days as (
+    select * from {{ ref('int_user_days_aggregated') }}
+),
+
+user_kpi_windows as (
+    select * from {{ ref('int_user_kpi_windows_unioned') }}
+),
+
+weeks as (
+    select * from {{ ref('int_weeks_spined') }}
+),
+
+complete_weeks as (
+    select
+        week_start,
+        week_last_date
+    from weeks
+    where is_complete
+),
+
+active_user_weeks as (
+    select
+        user_weeks.week_start,
+        user_weeks.user_id,
+        user_weeks.active_days,
+        user_weeks.usage_streak_weeks
+    from user_weeks
+    inner join complete_weeks
+        on user_weeks.week_start = complete_weeks.week_start
+),
+
+nps_answers as (
+    select
+        user_id,
+        activity_date,
+        last_nps_score
+    from user_days
+    where nps_responses > 0
+),
+
+nps_latest_in_window as (
+    select
+        complete_weeks.week_start,
+        nps_answers.user_id,
+        arg_max(nps_answers.last_nps_score, nps_answers.activity_date) as nps_score
+    from complete_weeks
+    inner join nps_answers
+        on
+            nps_answers.activity_date <= complete_weeks.week_last_date
+            and nps_answers.activity_date > cast(
+                {{ dbt.dateadd('day', '-1 * ' ~ kpi_parameter('nps_window_days'), 'complete_weeks.week_last_date') }}
+                as date
+            )
+    group by 1, 2
+),
+
+unit_rows as (
+    select
+        week_start,
+        user_id,
+        'repeat_usage_days_per_week' as kpi_name,
+        'ratio' as aggregation,
+        cast(active_days as double) as unit_numerator,
+        cast(1 as double) as unit_denominator,
+        cast(null as double) as unit_value
+    from active_user_weeks
+
+    union all
+
+    select
+        week_start,
+        user_id,
+        'streak_4w_share' as kpi_name,
+        'ratio' as aggregation,
+        cast(
+            case when usage_streak_weeks >= {{ kpi_parameter('streak_threshold_weeks') }} then 1 else 0 end as double
+        ) as unit_numerator,
+        cast(1 as double) as unit_denominator,
+        cast(null as double) as unit_value
+    from active_user_weeks
+
+    union all
+
+    select
+        complete_weeks.week_start,
+        user_kpi_windows.user_id,
+        user_kpi_windows.kpi_name,
+        user_kpi_windows.aggregation,
+        user_kpi_windows.unit_numerator,
+        user_kpi_windows.unit_denominator,
+        user_kpi_windows.unit_value
+    from complete_weeks
+    inner join user_kpi_windows
+        on
+            user_kpi_windows.kpi_name = 'retention_week_4'
+            and {{ usr_in_rolling_cohort(
+                'user_kpi_windows.window_closed_date', 'complete_weeks.week_start', 'complete_weeks.week_last_date'
+            ) }}
+
+    union all
+
+    select
+        week_start,
+        user_id,
+        'nps' as kpi_name,
+        'points' as aggregation,
+        cast(case when nps_score >= 9 then 1 when nps_score <= 6 then -1 else 0 end as double) as unit_numerator,
+        cast(1 as double) as unit_denominator,
+        cast(null as double) as unit_value
+    from nps_latest_in_window
+),
+
+unit_rows_segmented as (
+    select
+        unit_rows.*,
+        users_lifecycle.industry,
+        users_lifecycle.plan_tier,
+        users_lifecycle.persona,
+        users_lifecycle.onboarding_cohort
+    from unit_rows
+    inner join users_lifecycle
+        on unit_rows.user_id = users_lifecycle.user_id
+),
+
+aggregated as (
+    select
+        week_start,
+        kpi_name,
+        {{ kpi_segment_columns(segments) }},
+        {{ usr_kpi_value_columns() }}
+    from unit_rows_segmented
+    {{ kpi_grouping_sets(segments, time_column='week_start, kpi_name') }}  -- noqa: PRS
+),
+
+final as (
+    select
+        week_start,
+        kpi_name,
+        segment_type,
+        segment_value,
+        cast(value as double) as value,
+        numerator,
+        denominator
+    from aggregated
+)
+
+select * from final

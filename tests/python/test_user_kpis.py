@@ -1,0 +1,250 @@
+"""User-level KPI marts checked against an independent pandas computation.
+
+A small dataset is generated (40 tenants, seed 7), dbt builds only the
+user-level models and their parents into a private warehouse, and each check
+recomputes a KPI from the staged tables (users, events) with pandas, from the
+spec's definitions rather than from the SQL: the persona milestones, the
+as-of rule, the rolling cohort and the windows are written out again here.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+from dbt_project import BuiltProject, generate
+
+pytestmark = pytest.mark.slow
+
+TENANTS = 40
+SEED = 7
+ROLLING_WEEKS = 13
+MODELS = [
+    "+int_kpi_onboarding_computed",
+    "+int_kpi_engagement_computed",
+    "+fct_user_onboarding",
+    "+fct_retention_cohorts",
+    "+fct_persona_kpis",
+    "+dim_users",
+]
+# The spec's activation milestones, written out again (not read from the seed).
+MILESTONES = {
+    "admin": ("event_category", "autonomy"),
+    "operator": ("event_name", "task_completed"),
+    "end_user": ("event_name", "feature_used"),
+}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltProject:
+    root = tmp_path_factory.mktemp("user_kpis")
+    project = BuiltProject.at(root)
+    generate(project.raw_dir, TENANTS, SEED)
+    project.dbt("seed")
+    project.dbt("run", "--select", *MODELS)
+    return project
+
+
+@pytest.fixture(scope="module")
+def users(built: BuiltProject) -> pd.DataFrame:
+    frame = built.query(
+        "select users.user_id, users.persona, users.created_at, tenants.industry "
+        "from staging.stg_app__users as users "
+        "inner join staging.stg_app__tenants as tenants on users.tenant_id = tenants.tenant_id"
+    )
+    frame["created_date"] = pd.to_datetime(frame["created_at"]).dt.normalize()
+    frame["signup_week"] = frame["created_date"] - pd.to_timedelta(
+        frame["created_date"].dt.weekday, unit="D"
+    )
+    return frame.set_index("user_id")
+
+
+@pytest.fixture(scope="module")
+def events(built: BuiltProject) -> pd.DataFrame:
+    frame = built.query(
+        "select user_id, event_name, event_category, occurred_at, nps_score "
+        "from staging.stg_product__events"
+    )
+    frame["occurred_at"] = pd.to_datetime(frame["occurred_at"])
+    frame["occurred_date"] = frame["occurred_at"].dt.normalize()
+    return frame
+
+
+@pytest.fixture(scope="module")
+def as_of(events: pd.DataFrame) -> pd.Timestamp:
+    """Last Sunday whose whole week is covered by events."""
+    last = events["occurred_date"].max()
+    return last - pd.Timedelta(days=(last.weekday() + 1) % 7)
+
+
+@pytest.fixture(scope="module")
+def last_week(as_of: pd.Timestamp) -> pd.Timestamp:
+    return as_of - pd.Timedelta(days=6)
+
+
+def _kpi(
+    built: BuiltProject,
+    family: str,
+    week: pd.Timestamp,
+    kpi: str,
+    segment: str = "all",
+    value: str = "all",
+) -> pd.Series:
+    frame = built.query(
+        f"select value, numerator, denominator from intermediate.int_kpi_{family}_computed "
+        f"where week_start = date '{week.date()}' and kpi_name = '{kpi}' "
+        f"and segment_type = '{segment}' and segment_value = '{value}'"
+    )
+    assert len(frame) == 1, f"expected one {kpi} row for {week.date()} {segment}={value}"
+    return frame.iloc[0]
+
+
+def _activation_days(users: pd.DataFrame, events: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
+    observed = events[events["occurred_date"] <= as_of].merge(
+        users[["persona"]], left_on="user_id", right_index=True
+    )
+    matches = np.zeros(len(observed), dtype=bool)
+    for persona, (column, wanted) in MILESTONES.items():
+        is_persona = (observed["persona"] == persona).to_numpy()
+        matches |= is_persona & (observed[column] == wanted).to_numpy()
+    first = observed[matches].groupby("user_id")["occurred_date"].min()
+    return (first - users["created_date"].reindex(first.index)).dt.days.reindex(users.index)
+
+
+def test_as_of_date_is_last_complete_sunday(built: BuiltProject, as_of: pd.Timestamp) -> None:
+    row = built.query("select as_of_date from intermediate.int_as_of_date").iloc[0]
+    assert pd.Timestamp(row["as_of_date"]) == as_of
+    assert as_of.weekday() == 6
+    # the generator's history ends Monday 2026-11-16, so the as-of date is the Sunday before
+    assert as_of.date() == date(2026, 11, 15)
+
+
+def test_activation_flags_match_pandas(
+    built: BuiltProject, users: pd.DataFrame, events: pd.DataFrame, as_of: pd.Timestamp
+) -> None:
+    days = _activation_days(users, events, as_of)
+    mart = built.query(
+        "select user_id, is_activated_within_14d, is_activated_within_30d, time_to_activate_days "
+        "from main.fct_user_onboarding"
+    ).set_index("user_id")
+    assert len(mart) == len(users)
+    observed = (as_of - users["created_date"]).dt.days
+    for window in (14, 30):
+        expected = (days <= window).where(observed >= window)
+        actual = mart[f"is_activated_within_{window}d"].reindex(users.index)
+        assert expected.isna().equals(actual.isna()), f"censoring differs for {window}d"
+        known = expected.notna()
+        mismatched = (expected[known].astype(bool) != actual[known].astype(bool)).sum()
+        assert mismatched == 0, f"{mismatched} users differ on is_activated_within_{window}d"
+    assert days.equals(mart["time_to_activate_days"].reindex(users.index).astype("float64"))
+
+
+def test_activation_rate_30d_rolling_cohort(
+    built: BuiltProject,
+    users: pd.DataFrame,
+    events: pd.DataFrame,
+    as_of: pd.Timestamp,
+    last_week: pd.Timestamp,
+) -> None:
+    days = _activation_days(users, events, as_of)
+    closed = users["created_date"] + pd.Timedelta(days=30)
+    first_day = last_week - pd.Timedelta(weeks=ROLLING_WEEKS - 1)
+    cohort = users.index[(closed >= first_day) & (closed <= as_of)]
+    assert len(cohort) > 20, "the rolling cohort is too small to check anything"
+    activated = int((days.loc[cohort] <= 30).sum())
+    row = _kpi(built, "onboarding", last_week, "activation_rate_30d")
+    assert row["denominator"] == len(cohort)
+    assert row["numerator"] == activated
+    assert row["value"] == pytest.approx(activated / len(cohort))
+    for persona in MILESTONES:
+        members = [user for user in cohort if users.at[user, "persona"] == persona]
+        if not members:
+            continue
+        persona_row = _kpi(
+            built, "onboarding", last_week, "activation_rate_30d", "persona", persona
+        )
+        assert persona_row["denominator"] == len(members)
+        assert persona_row["numerator"] == int((days.loc[members] <= 30).sum())
+
+
+def _active_weeks(events: pd.DataFrame) -> pd.DataFrame:
+    weeks = events[["user_id"]].copy()
+    weekday = pd.to_timedelta(events["occurred_date"].dt.weekday, unit="D")
+    weeks["week"] = events["occurred_date"] - weekday
+    return weeks.drop_duplicates()
+
+
+def test_retention_week_4_rolling_cohort(
+    built: BuiltProject, users: pd.DataFrame, events: pd.DataFrame, last_week: pd.Timestamp
+) -> None:
+    week_4 = users["signup_week"] + pd.Timedelta(weeks=4)
+    first_week = last_week - pd.Timedelta(weeks=ROLLING_WEEKS - 1)
+    cohort = users.index[(week_4 >= first_week) & (week_4 <= last_week)]
+    active = set(map(tuple, _active_weeks(events)[["user_id", "week"]].itertuples(index=False)))
+    retained = sum((user, week_4[user]) in active for user in cohort)
+    row = _kpi(built, "engagement", last_week, "retention_week_4")
+    assert row["denominator"] == len(cohort)
+    assert row["numerator"] == retained
+    assert row["value"] == pytest.approx(retained / len(cohort))
+
+
+def test_retention_cohort_triangle(
+    built: BuiltProject, users: pd.DataFrame, events: pd.DataFrame, last_week: pd.Timestamp
+) -> None:
+    cohort_week = last_week - pd.Timedelta(weeks=20)
+    members = users.index[users["signup_week"] == cohort_week]
+    assert len(members) > 0
+    active = _active_weeks(events)
+    active = active[active["user_id"].isin(members) & (active["week"] <= last_week)]
+    mart = built.query(
+        "select weeks_since_signup, cohort_users, retained_users, retained_users_unbounded "
+        "from main.fct_retention_cohorts "
+        f"where cohort_week_start = date '{cohort_week.date()}' and segment_type = 'all' "
+        "order by weeks_since_signup"
+    )
+    assert list(mart["weeks_since_signup"]) == list(range(13))
+    for _, row in mart.iterrows():
+        week = cohort_week + pd.Timedelta(weeks=int(row["weeks_since_signup"]))
+        assert row["cohort_users"] == len(members)
+        in_week = active.loc[active["week"] == week, "user_id"].nunique()
+        in_week_or_later = active.loc[active["week"] >= week, "user_id"].nunique()
+        assert row["retained_users"] == in_week
+        assert row["retained_users_unbounded"] == in_week_or_later
+
+
+def test_retention_young_cohort_has_only_observed_weeks(
+    built: BuiltProject, users: pd.DataFrame, last_week: pd.Timestamp
+) -> None:
+    young = last_week - pd.Timedelta(weeks=3)
+    assert (users["signup_week"] == young).any(), "no users signed up in the young cohort week"
+    offsets = built.query(
+        "select distinct weeks_since_signup from main.fct_retention_cohorts "
+        f"where cohort_week_start = date '{young.date()}' order by 1"
+    )["weeks_since_signup"]
+    assert list(offsets) == [0, 1, 2, 3]
+
+
+def test_repeat_usage_and_nps_last_week(
+    built: BuiltProject, events: pd.DataFrame, as_of: pd.Timestamp, last_week: pd.Timestamp
+) -> None:
+    in_week = events[(events["occurred_date"] >= last_week) & (events["occurred_date"] <= as_of)]
+    active_days = in_week.groupby("user_id")["occurred_date"].nunique()
+    row = _kpi(built, "engagement", last_week, "repeat_usage_days_per_week")
+    assert row["denominator"] == len(active_days)
+    assert row["numerator"] == active_days.sum()
+
+    answers = events[
+        (events["event_name"] == "nps_submitted")
+        & events["nps_score"].notna()
+        & (events["occurred_date"] > as_of - timedelta(days=90))
+        & (events["occurred_date"] <= as_of)
+    ].sort_values(["occurred_at"])
+    latest = answers.groupby("user_id")["nps_score"].last()
+    promoters = int((latest >= 9).sum())
+    detractors = int((latest <= 6).sum())
+    nps = _kpi(built, "engagement", last_week, "nps")
+    assert nps["denominator"] == len(latest)
+    assert nps["numerator"] == promoters - detractors
+    assert nps["value"] == pytest.approx(100 * (promoters - detractors) / len(latest))
