@@ -1,0 +1,120 @@
+{#
+    Adoption KPI family (spec KPI 1), one row per complete week x KPI x
+    segment (all, industry, plan_tier, onboarding_cohort).
+
+    adoption_rate_90d: rolling cohort = tenants whose adoption window
+    (onboarded_date + adoption_window_days) closed in the rolling_cohort_weeks
+    weeks ending with the week, i.e. on a day from week_start - 7 x (N - 1)
+    to the week's last day. Numerator: those activated within the window
+    (0 <= days(onboarded_at, activated_at) <= adoption_window_days).
+    Activation after the window (or none) counts in the denominator only.
+
+    weekly_adoption_rate: live tenants with at least one autonomy or learning
+    event in the week / live tenants.
+#}
+
+{%- set segments = {'industry': 'industry', 'plan_tier': 'plan_tier', 'onboarding_cohort': 'onboarding_cohort'} %}
+
+with
+
+tenants as (
+    select * from {{ ref('int_tenants_lifecycle') }}
+),
+
+tenant_weeks as (
+    select * from {{ ref('int_tenant_weeks_aggregated') }}
+),
+
+weeks as (
+    select * from {{ ref('int_weeks_spined') }}
+),
+
+complete_weeks as (
+    select
+        week_start,
+        week_last_date,
+        cast(
+            {{ dbt.dateadd('day', '-7 * (' ~ kpi_parameter('rolling_cohort_weeks') ~ ' - 1)', 'week_start') }}
+            as date
+        ) as cohort_first_date
+    from weeks
+    where is_complete
+),
+
+adoption_windows as (
+    select
+        tenant_id,
+        industry,
+        plan_tier,
+        onboarding_cohort,
+        cast({{ dbt.dateadd('day', kpi_parameter('adoption_window_days'), 'onboarded_date') }} as date)
+            as window_closed_on,
+        coalesce(
+            days_to_activation between 0 and {{ kpi_parameter('adoption_window_days') }},
+            false
+        ) as is_activated_within_window
+    from tenants
+),
+
+adoption_cohorts as (
+    select
+        complete_weeks.week_start,
+        adoption_windows.tenant_id,
+        adoption_windows.industry,
+        adoption_windows.plan_tier,
+        adoption_windows.onboarding_cohort,
+        adoption_windows.is_activated_within_window
+    from complete_weeks
+    inner join adoption_windows
+        on
+            adoption_windows.window_closed_on <= complete_weeks.week_last_date
+            and adoption_windows.window_closed_on >= complete_weeks.cohort_first_date
+),
+
+adoption_rate_90d as (
+    select
+        week_start,
+        'adoption_rate_90d' as kpi_name,
+        {{ kpi_segment_columns(segments) }},
+        cast(sum(case when is_activated_within_window then 1 else 0 end) as double) as numerator,
+        cast(count(*) as double) as denominator
+    from adoption_cohorts
+    {{ kpi_grouping_sets(segments) }}  -- noqa: PRS
+),
+
+live_tenant_weeks as (
+    select *
+    from tenant_weeks
+    where is_live
+),
+
+weekly_adoption_rate as (
+    select
+        week_start,
+        'weekly_adoption_rate' as kpi_name,
+        {{ kpi_segment_columns(segments) }},
+        cast(sum(case when has_autonomy_or_learning_event then 1 else 0 end) as double) as numerator,
+        cast(count(*) as double) as denominator
+    from live_tenant_weeks
+    {{ kpi_grouping_sets(segments) }}  -- noqa: PRS
+),
+
+unioned as (
+    select * from adoption_rate_90d
+    union all
+    select * from weekly_adoption_rate
+),
+
+final as (
+    select
+        cast(week_start as date) as week_start,
+        cast(kpi_name as varchar) as kpi_name,
+        cast(segment_type as varchar) as segment_type,
+        cast(segment_value as varchar) as segment_value,
+        numerator / nullif(denominator, 0) as value,
+        numerator,
+        denominator
+    from unioned
+)
+
+select * from final

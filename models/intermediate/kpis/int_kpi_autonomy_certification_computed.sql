@@ -1,0 +1,146 @@
+{#
+    Time-to-certification KPI family (spec KPI 2), one row per complete week
+    x KPI x segment (all, industry, plan_tier, onboarding_cohort).
+
+    time_to_certification_median_days: median of days(onboarded_at,
+    certified_at) over the tenants certified (first issued_at) on a day of
+    the rolling_cohort_weeks weeks ending with the week. An even count takes
+    the mean of the two middle values. numerator is null (a median has no
+    numerator); denominator = tenants in the cohort.
+
+    certification_within_target_rate: each tenant's target is its industry's
+    time_to_certification_high_days (industry_benchmarks). Rolling cohort =
+    tenants whose target window (onboarded_date + target days) closed in the
+    rolling_cohort_weeks weeks ending with the week; numerator = those
+    certified within the target (0 <= days <= target).
+#}
+
+{%- set segments = {'industry': 'industry', 'plan_tier': 'plan_tier', 'onboarding_cohort': 'onboarding_cohort'} %}
+
+with
+
+tenants as (
+    select * from {{ ref('int_tenants_lifecycle') }}
+),
+
+benchmarks as (
+    select * from {{ ref('industry_benchmarks') }}
+),
+
+weeks as (
+    select * from {{ ref('int_weeks_spined') }}
+),
+
+complete_weeks as (
+    select
+        week_start,
+        week_last_date,
+        cast(
+            {{ dbt.dateadd('day', '-7 * (' ~ kpi_parameter('rolling_cohort_weeks') ~ ' - 1)', 'week_start') }}
+            as date
+        ) as cohort_first_date
+    from weeks
+    where is_complete
+),
+
+certified_tenants as (
+    select
+        tenant_id,
+        industry,
+        plan_tier,
+        onboarding_cohort,
+        cast(certified_at as date) as certified_date,
+        days_to_certification
+    from tenants
+    where certified_at is not null
+),
+
+certification_cohorts as (
+    select
+        complete_weeks.week_start,
+        certified_tenants.*
+    from complete_weeks
+    inner join certified_tenants
+        on certified_tenants.certified_date between complete_weeks.cohort_first_date and complete_weeks.week_last_date
+),
+
+time_to_certification as (
+    select
+        week_start,
+        'time_to_certification_median_days' as kpi_name,
+        {{ kpi_segment_columns(segments) }},
+        cast(median(days_to_certification) as double) as value,
+        cast(null as double) as numerator,
+        cast(count(*) as double) as denominator
+    from certification_cohorts
+    {{ kpi_grouping_sets(segments) }}  -- noqa: PRS
+),
+
+target_windows as (
+    select
+        tenants.tenant_id,
+        tenants.industry,
+        tenants.plan_tier,
+        tenants.onboarding_cohort,
+        cast({{ dbt.dateadd('day', 'benchmarks.time_to_certification_high_days', 'tenants.onboarded_date') }} as date)
+            as target_closed_on,
+        coalesce(
+            tenants.days_to_certification between 0 and benchmarks.time_to_certification_high_days,
+            false
+        ) as is_certified_within_target
+    from tenants
+    inner join benchmarks
+        on tenants.industry = benchmarks.industry
+),
+
+target_cohorts as (
+    select
+        complete_weeks.week_start,
+        target_windows.*
+    from complete_weeks
+    inner join target_windows
+        on target_windows.target_closed_on between complete_weeks.cohort_first_date and complete_weeks.week_last_date
+),
+
+within_target_rate as (
+    select
+        week_start,
+        'certification_within_target_rate' as kpi_name,
+        {{ kpi_segment_columns(segments) }},
+        cast(sum(case when is_certified_within_target then 1 else 0 end) as double) as numerator,
+        cast(count(*) as double) as denominator
+    from target_cohorts
+    {{ kpi_grouping_sets(segments) }}  -- noqa: PRS
+),
+
+within_target_rate_valued as (
+    select
+        week_start,
+        kpi_name,
+        segment_type,
+        segment_value,
+        numerator / nullif(denominator, 0) as value,
+        numerator,
+        denominator
+    from within_target_rate
+),
+
+unioned as (
+    select * from time_to_certification
+    union all
+    select * from within_target_rate_valued
+),
+
+final as (
+    select
+        cast(week_start as date) as week_start,
+        cast(kpi_name as varchar) as kpi_name,
+        cast(segment_type as varchar) as segment_type,
+        cast(segment_value as varchar) as segment_value,
+        cast(value as double) as value,
+        cast(numerator as double) as numerator,
+        cast(denominator as double) as denominator
+    from unioned
+)
+
+select * from final

@@ -1,0 +1,118 @@
+{#
+    Content freshness KPI family (spec KPI 5), one row per complete week x
+    KPI, segment all only: content is shared by every tenant, so the KPIs
+    are platform-wide and have no tenant segment.
+
+    The week's end e is its last day (Sunday); comparisons are on dates.
+    Live content: date(published_at) <= e and no date(retired_at) <= e. Last
+    known update: last_updated_at when its date is <= e, else published_at.
+    Fresh: days(last known update, e) <= content_fresh_days.
+
+    content_freshness_rate = fresh live items / live items.
+    content_freshness_weighted = content_viewed events of the week on fresh
+    live items / all content_viewed events of the week (views of unknown or
+    retired items count in the denominator only).
+#}
+
+with
+
+content as (
+    select * from {{ ref('stg_learning__content') }}
+),
+
+events as (
+    select * from {{ ref('stg_product__events') }}
+),
+
+weeks as (
+    select * from {{ ref('int_weeks_spined') }}
+),
+
+complete_weeks as (
+    select
+        week_start,
+        week_last_date
+    from weeks
+    where is_complete
+),
+
+live_content_weeks as (
+    select
+        complete_weeks.week_start,
+        content.content_id,
+        case
+            when cast(content.last_updated_at as date) <= complete_weeks.week_last_date
+                then cast(content.last_updated_at as date)
+            else cast(content.published_at as date)
+        end as last_known_update_date,
+        complete_weeks.week_last_date
+    from complete_weeks
+    inner join content
+        on cast(content.published_at as date) <= complete_weeks.week_last_date
+    where coalesce(cast(content.retired_at as date) > complete_weeks.week_last_date, true)
+),
+
+content_freshness as (
+    select
+        week_start,
+        content_id,
+        {{ dbt.datediff('last_known_update_date', 'week_last_date', 'day') }}
+        <= {{ kpi_parameter('content_fresh_days') }} as is_fresh
+    from live_content_weeks
+),
+
+content_views as (
+    select
+        cast({{ dbt.date_trunc('week', 'occurred_date') }} as date) as week_start,
+        content_id,
+        count(*) as views
+    from events
+    where event_name = 'content_viewed'
+    group by 1, 2
+),
+
+freshness_rate as (
+    select
+        week_start,
+        'content_freshness_rate' as kpi_name,
+        cast(sum(case when is_fresh then 1 else 0 end) as double) as numerator,
+        cast(count(*) as double) as denominator
+    from content_freshness
+    group by 1
+),
+
+views_weighted as (
+    select
+        complete_weeks.week_start,
+        'content_freshness_weighted' as kpi_name,
+        cast(sum(case when content_freshness.is_fresh then content_views.views else 0 end) as double) as numerator,
+        cast(sum(content_views.views) as double) as denominator
+    from complete_weeks
+    inner join content_views
+        on complete_weeks.week_start = content_views.week_start
+    left join content_freshness
+        on
+            content_views.week_start = content_freshness.week_start
+            and content_views.content_id = content_freshness.content_id
+    group by 1
+),
+
+unioned as (
+    select * from freshness_rate
+    union all
+    select * from views_weighted
+),
+
+final as (
+    select
+        cast(week_start as date) as week_start,
+        cast(kpi_name as varchar) as kpi_name,
+        cast('all' as varchar) as segment_type,
+        cast('all' as varchar) as segment_value,
+        numerator / nullif(denominator, 0) as value,
+        numerator,
+        denominator
+    from unioned
+)
+
+select * from final

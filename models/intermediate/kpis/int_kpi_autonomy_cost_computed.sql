@@ -1,0 +1,173 @@
+{#
+    Cost per learner KPI family (spec KPI 4), one row per complete week x
+    segment (all, industry, plan_tier, onboarding_cohort).
+
+    Each week reports the last complete month at its last day e: the month
+    before the month holding e + 1 day (so a week ending on a month's last
+    day reports that month). A learner is a user with at least one learning
+    event in the month.
+
+    A tenant's cost = its own cost lines of the month + the month's
+    platform-wide lines (null tenant_id) x its learners / all learners of the
+    month. A segment pools its tenants: numerator = their costs (USD),
+    denominator = their learners, value = numerator / denominator. For the
+    segment all this is all cost lines / all learners (the platform KPI).
+    Tenants with cost lines but no learners keep their own lines in the
+    numerator. When the month has no learner at all the platform lines cannot
+    be allocated and the value is null.
+#}
+
+{%- set segments = {'industry': 'industry', 'plan_tier': 'plan_tier', 'onboarding_cohort': 'onboarding_cohort'} %}
+
+with
+
+tenants as (
+    select * from {{ ref('int_tenants_lifecycle') }}
+),
+
+costs as (
+    select * from {{ ref('stg_finance__learning_costs') }}
+),
+
+user_days as (
+    select * from {{ ref('int_user_days_aggregated') }}
+),
+
+weeks as (
+    select * from {{ ref('int_weeks_spined') }}
+),
+
+week_months as (
+    select
+        week_start,
+        cast(
+            {{ dbt.dateadd('month', -1, dbt.date_trunc('month', dbt.dateadd('day', 1, 'week_last_date'))) }}
+            as date
+        ) as cost_month
+    from weeks
+    where is_complete
+),
+
+tenant_month_learners as (
+    select
+        tenant_id,
+        cast({{ dbt.date_trunc('month', 'activity_date') }} as date) as cost_month,
+        count(distinct user_id) as learners
+    from user_days
+    where learning_events > 0
+    group by 1, 2
+),
+
+tenant_month_costs as (
+    select
+        tenant_id,
+        cost_month,
+        sum(amount_usd) as own_cost_usd
+    from costs
+    where tenant_id is not null
+    group by 1, 2
+),
+
+cost_months as (
+    select cost_month from costs
+    union
+    select cost_month from tenant_month_learners
+),
+
+platform_costs as (
+    select
+        cost_month,
+        sum(amount_usd) as platform_cost_usd
+    from costs
+    where tenant_id is null
+    group by 1
+),
+
+learner_totals as (
+    select
+        cost_month,
+        sum(learners) as total_learners
+    from tenant_month_learners
+    group by 1
+),
+
+platform_months as (
+    select
+        cost_months.cost_month,
+        coalesce(platform_costs.platform_cost_usd, 0) as platform_cost_usd,
+        coalesce(learner_totals.total_learners, 0) as total_learners
+    from cost_months
+    left join platform_costs
+        on cost_months.cost_month = platform_costs.cost_month
+    left join learner_totals
+        on cost_months.cost_month = learner_totals.cost_month
+),
+
+tenant_months as (
+    select
+        coalesce(tenant_month_learners.tenant_id, tenant_month_costs.tenant_id) as tenant_id,
+        coalesce(tenant_month_learners.cost_month, tenant_month_costs.cost_month) as cost_month,
+        coalesce(tenant_month_learners.learners, 0) as learners,
+        coalesce(tenant_month_costs.own_cost_usd, 0) as own_cost_usd
+    from tenant_month_learners
+    full outer join tenant_month_costs
+        on
+            tenant_month_learners.tenant_id = tenant_month_costs.tenant_id
+            and tenant_month_learners.cost_month = tenant_month_costs.cost_month
+),
+
+tenant_month_allocations as (
+    select
+        tenant_months.tenant_id,
+        tenant_months.cost_month,
+        tenant_months.learners,
+        tenant_months.own_cost_usd
+        + platform_months.platform_cost_usd * tenant_months.learners
+        / nullif(platform_months.total_learners, 0) as cost_usd,
+        platform_months.total_learners
+    from tenant_months
+    inner join platform_months
+        on tenant_months.cost_month = platform_months.cost_month
+),
+
+tenant_weeks as (
+    select
+        week_months.week_start,
+        tenants.industry,
+        tenants.plan_tier,
+        tenants.onboarding_cohort,
+        tenant_month_allocations.learners,
+        tenant_month_allocations.cost_usd,
+        tenant_month_allocations.total_learners
+    from week_months
+    inner join tenant_month_allocations
+        on week_months.cost_month = tenant_month_allocations.cost_month
+    inner join tenants
+        on tenant_month_allocations.tenant_id = tenants.tenant_id
+),
+
+cost_per_learner as (
+    select
+        week_start,
+        'cost_per_learner_usd' as kpi_name,
+        {{ kpi_segment_columns(segments) }},
+        -- null as soon as one tenant's platform share is unallocable (no learners in the month)
+        case when min(total_learners) > 0 then sum(cost_usd) end as numerator,
+        cast(sum(learners) as double) as denominator
+    from tenant_weeks
+    {{ kpi_grouping_sets(segments) }}  -- noqa: PRS
+),
+
+final as (
+    select
+        cast(week_start as date) as week_start,
+        cast(kpi_name as varchar) as kpi_name,
+        cast(segment_type as varchar) as segment_type,
+        cast(segment_value as varchar) as segment_value,
+        numerator / nullif(denominator, 0) as value,
+        cast(numerator as double) as numerator,
+        cast(denominator as double) as denominator
+    from cost_per_learner
+)
+
+select * from final

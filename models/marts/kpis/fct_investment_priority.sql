@@ -1,0 +1,115 @@
+{#
+    Investment priority (spec "Executive layer"): one row per complete week x
+    segment (industry, plan_tier) with three components read from
+    fct_kpi_weekly:
+    - adoption_velocity: weekly_adoption_rate minus its value 4 weeks before;
+    - impact_per_tenant: health_score_mean minus its value 4 weeks before
+      (null until the health KPI family is in fct_kpi_weekly);
+    - cost_to_serve: cost_per_learner_usd (last complete month).
+    Each component is standardised as a z-score across the segments of the
+    same segment_type and week (population standard deviation; null when
+    the component is missing or does not vary). priority_score = sum over
+    components of weight x direction x z (seed investment_priority_weights),
+    a missing z contributing 0. priority_rank ranks the segments of a
+    segment_type within the week, 1 = highest score.
+#}
+
+with
+
+kpi_weekly as (
+    select * from {{ ref('fct_kpi_weekly') }}
+),
+
+weights as (
+    select * from {{ ref('investment_priority_weights') }}
+),
+
+segment_kpis as (
+    select
+        week_start,
+        segment_type,
+        segment_value,
+        max(case when kpi_name = 'weekly_adoption_rate' then value end) as weekly_adoption_rate,
+        max(case when kpi_name = 'health_score_mean' then value end) as health_score_mean,
+        max(case when kpi_name = 'cost_per_learner_usd' then value end) as cost_per_learner_usd
+    from kpi_weekly
+    where segment_type in ('industry', 'plan_tier')
+    group by 1, 2, 3
+),
+
+components as (
+    select
+        week_start,
+        segment_type,
+        segment_value,
+        weekly_adoption_rate,
+        health_score_mean,
+        weekly_adoption_rate - lag(weekly_adoption_rate, 4) over (
+            partition by segment_type, segment_value order by week_start
+        ) as adoption_velocity,
+        health_score_mean - lag(health_score_mean, 4) over (
+            partition by segment_type, segment_value order by week_start
+        ) as impact_per_tenant,
+        cost_per_learner_usd as cost_to_serve
+    from segment_kpis
+),
+
+standardised as (
+    select
+        *,
+        (adoption_velocity - avg(adoption_velocity) over (partition by week_start, segment_type))
+        / nullif(stddev_pop(adoption_velocity) over (partition by week_start, segment_type), 0)
+            as adoption_velocity_z,
+        (impact_per_tenant - avg(impact_per_tenant) over (partition by week_start, segment_type))
+        / nullif(stddev_pop(impact_per_tenant) over (partition by week_start, segment_type), 0)
+            as impact_per_tenant_z,
+        (cost_to_serve - avg(cost_to_serve) over (partition by week_start, segment_type))
+        / nullif(stddev_pop(cost_to_serve) over (partition by week_start, segment_type), 0)
+            as cost_to_serve_z
+    from components
+),
+
+weight_columns as (
+    select
+        max(case when component = 'adoption_velocity' then weight * direction end) as adoption_velocity_weight,
+        max(case when component = 'impact_per_tenant' then weight * direction end) as impact_per_tenant_weight,
+        max(case when component = 'cost_to_serve' then weight * direction end) as cost_to_serve_weight
+    from weights
+),
+
+scored as (
+    select
+        standardised.*,
+        coalesce(weight_columns.adoption_velocity_weight * standardised.adoption_velocity_z, 0)
+        + coalesce(weight_columns.impact_per_tenant_weight * standardised.impact_per_tenant_z, 0)
+        + coalesce(weight_columns.cost_to_serve_weight * standardised.cost_to_serve_z, 0) as priority_score,
+        (case when standardised.adoption_velocity_z is null then 0 else 1 end)
+        + (case when standardised.impact_per_tenant_z is null then 0 else 1 end)
+        + (case when standardised.cost_to_serve_z is null then 0 else 1 end) as components_scored
+    from standardised
+    cross join weight_columns
+),
+
+final as (
+    select
+        cast(week_start as date) as week_start,
+        cast(segment_type as varchar) as segment_type,
+        cast(segment_value as varchar) as segment_value,
+        cast(weekly_adoption_rate as double) as weekly_adoption_rate,
+        cast(adoption_velocity as double) as adoption_velocity,
+        cast(adoption_velocity_z as double) as adoption_velocity_z,
+        cast(health_score_mean as double) as health_score_mean,
+        cast(impact_per_tenant as double) as impact_per_tenant,
+        cast(impact_per_tenant_z as double) as impact_per_tenant_z,
+        cast(cost_to_serve as double) as cost_to_serve,
+        cast(cost_to_serve_z as double) as cost_to_serve_z,
+        cast(components_scored as integer) as components_scored,
+        cast(priority_score as double) as priority_score,
+        cast(
+            rank() over (partition by week_start, segment_type order by priority_score desc, segment_value asc)
+            as integer
+        ) as priority_rank
+    from scored
+)
+
+select * from final

@@ -1,0 +1,278 @@
+{#
+    The executive scorecard: one row per week x KPI x segment of
+    fct_kpi_weekly, with the KPI's threshold band, status, week-over-week
+    changes, owner, business outcome, decision point and playbook.
+
+    Band (benchmark_low / benchmark_high):
+    - KPIs whose benchmark_source is industry_benchmarks: for an industry
+      segment, that industry's band; for any other segment, the blend of the
+      industry bands weighted by the segment's tenants onboarded by the
+      week's last day (tenant-weighted mean of the lows and of the highs).
+    - other KPIs: the kpi_targets band, the same for every segment.
+    Threshold: the band's low end for higher_is_better KPIs, its high end for
+    lower_is_better KPIs.
+    Status: no_data when the value is null; on_track on the right side of
+    the threshold (or on it); at_risk on the wrong side by at most
+    at_risk_margin x |threshold|; off_track beyond that.
+#}
+
+with
+
+kpi_weekly as (
+    select * from {{ ref('fct_kpi_weekly') }}
+),
+
+kpi_catalog as (
+    select * from {{ ref('kpi_catalog') }}
+),
+
+kpi_targets as (
+    select * from {{ ref('kpi_targets') }}
+),
+
+industry_benchmarks as (
+    select * from {{ ref('industry_benchmarks') }}
+),
+
+kpi_playbooks as (
+    select * from {{ ref('kpi_playbooks') }}
+),
+
+tenants as (
+    select * from {{ ref('int_tenants_lifecycle') }}
+),
+
+weeks as (
+    select * from {{ ref('int_weeks_spined') }}
+),
+
+industry_bands as (
+    select
+        industry,
+        'adoption_rate_90d' as kpi_name,
+        adoption_90d_low as band_low,
+        adoption_90d_high as band_high
+    from industry_benchmarks
+    union all
+    select
+        industry,
+        'time_to_certification_median_days' as kpi_name,
+        cast(time_to_certification_low_days as double) as band_low,
+        cast(time_to_certification_high_days as double) as band_high
+    from industry_benchmarks
+    union all
+    select
+        industry,
+        'performance_improvement' as kpi_name,
+        performance_improvement_low as band_low,
+        performance_improvement_high as band_high
+    from industry_benchmarks
+),
+
+tenant_segments as (
+    select
+        tenant_id,
+        industry,
+        onboarded_date,
+        'all' as segment_type,
+        'all' as segment_value
+    from tenants
+    union all
+    select
+        tenant_id,
+        industry,
+        onboarded_date,
+        'industry' as segment_type,
+        industry as segment_value
+    from tenants
+    union all
+    select
+        tenant_id,
+        industry,
+        onboarded_date,
+        'plan_tier' as segment_type,
+        plan_tier as segment_value
+    from tenants
+    union all
+    select
+        tenant_id,
+        industry,
+        onboarded_date,
+        'onboarding_cohort' as segment_type,
+        onboarding_cohort as segment_value
+    from tenants
+),
+
+blended_bands as (
+    select
+        weeks.week_start,
+        industry_bands.kpi_name,
+        tenant_segments.segment_type,
+        tenant_segments.segment_value,
+        avg(industry_bands.band_low) as band_low,
+        avg(industry_bands.band_high) as band_high
+    from weeks
+    inner join tenant_segments
+        on tenant_segments.onboarded_date <= weeks.week_last_date
+    inner join industry_bands
+        on tenant_segments.industry = industry_bands.industry
+    where weeks.is_complete
+    group by 1, 2, 3, 4
+),
+
+playbooks as (
+    select
+        kpi_name,
+        {{ dbt.listagg('action', "'; '", 'order by action_rank') }} as playbook_actions
+    from kpi_playbooks
+    group by 1
+),
+
+banded as (
+    select
+        kpi_weekly.week_start,
+        kpi_weekly.kpi_name,
+        kpi_catalog.label as kpi_label,
+        kpi_weekly.segment_type,
+        kpi_weekly.segment_value,
+        kpi_catalog.unit,
+        kpi_catalog.direction,
+        kpi_weekly.value,
+        kpi_weekly.numerator,
+        kpi_weekly.denominator,
+        kpi_catalog.benchmark_source,
+        case
+            when kpi_catalog.benchmark_source = 'kpi_targets' then kpi_targets.target_low
+            when kpi_weekly.segment_type = 'industry' then industry_bands.band_low
+            else blended_bands.band_low
+        end as benchmark_low,
+        case
+            when kpi_catalog.benchmark_source = 'kpi_targets' then kpi_targets.target_high
+            when kpi_weekly.segment_type = 'industry' then industry_bands.band_high
+            else blended_bands.band_high
+        end as benchmark_high,
+        case
+            when kpi_catalog.benchmark_source = 'kpi_targets' then 'target (kpi_targets)'
+            when kpi_weekly.segment_type = 'industry' then industry_benchmarks.industry_label
+            else 'tenant-weighted blend of industry bands'
+        end as benchmark_label,
+        kpi_catalog.owner,
+        kpi_catalog.business_outcome,
+        kpi_catalog.decision_point,
+        playbooks.playbook_actions
+    from kpi_weekly
+    inner join kpi_catalog
+        on kpi_weekly.kpi_name = kpi_catalog.kpi_name
+    left join kpi_targets
+        on kpi_weekly.kpi_name = kpi_targets.kpi_name
+    left join industry_bands
+        on
+            kpi_weekly.kpi_name = industry_bands.kpi_name
+            and kpi_weekly.segment_type = 'industry'
+            and kpi_weekly.segment_value = industry_bands.industry
+    left join industry_benchmarks
+        on
+            kpi_weekly.segment_type = 'industry'
+            and kpi_weekly.segment_value = industry_benchmarks.industry
+    left join blended_bands
+        on
+            kpi_weekly.week_start = blended_bands.week_start
+            and kpi_weekly.kpi_name = blended_bands.kpi_name
+            and kpi_weekly.segment_type = blended_bands.segment_type
+            and kpi_weekly.segment_value = blended_bands.segment_value
+    left join playbooks
+        on kpi_weekly.kpi_name = playbooks.kpi_name
+),
+
+thresholded as (
+    select
+        *,
+        case
+            when direction = 'higher_is_better' then benchmark_low
+            else benchmark_high
+        end as threshold
+    from banded
+),
+
+statused as (
+    select
+        *,
+        case
+            when value is null then 'no_data'
+            when threshold is null then 'no_target'
+            when direction = 'higher_is_better' and value >= threshold then 'on_track'
+            when direction = 'lower_is_better' and value <= threshold then 'on_track'
+            when
+                direction = 'higher_is_better'
+                and value >= threshold - {{ kpi_parameter('at_risk_margin') }} * abs(threshold)
+                then 'at_risk'
+            when
+                direction = 'lower_is_better'
+                and value <= threshold + {{ kpi_parameter('at_risk_margin') }} * abs(threshold)
+                then 'at_risk'
+            else 'off_track'
+        end as status
+    from thresholded
+),
+
+lagged as (
+    select
+        *,
+        lag(value, 1) over (
+            partition by kpi_name, segment_type, segment_value
+            order by week_start
+        ) as value_prior_week,
+        lag(value, 4) over (
+            partition by kpi_name, segment_type, segment_value
+            order by week_start
+        ) as value_4_weeks_before,
+        -- a run of off_track weeks starts after each row that is not off_track
+        sum(case when status = 'off_track' then 0 else 1 end) over (
+            partition by kpi_name, segment_type, segment_value
+            order by week_start
+            rows between unbounded preceding and current row
+        ) as status_run_id
+    from statused
+),
+
+final as (
+    select
+        cast(week_start as date) as week_start,
+        cast(kpi_name as varchar) as kpi_name,
+        cast(kpi_label as varchar) as kpi_label,
+        cast(segment_type as varchar) as segment_type,
+        cast(segment_value as varchar) as segment_value,
+        cast(unit as varchar) as unit,
+        cast(direction as varchar) as direction,
+        cast(value as double) as value,
+        cast(numerator as double) as numerator,
+        cast(denominator as double) as denominator,
+        cast(benchmark_source as varchar) as benchmark_source,
+        cast(benchmark_low as double) as benchmark_low,
+        cast(benchmark_high as double) as benchmark_high,
+        cast(benchmark_label as varchar) as benchmark_label,
+        cast(threshold as double) as threshold,
+        cast(status as varchar) as status,
+        cast(value_prior_week as double) as value_prior_week,
+        cast(value - value_prior_week as double) as change_vs_prior_week,
+        cast(value_4_weeks_before as double) as value_4_weeks_before,
+        cast(value - value_4_weeks_before as double) as change_vs_4_weeks,
+        cast(
+            case
+                when status = 'off_track'
+                    then sum(case when status = 'off_track' then 1 else 0 end) over (
+                        partition by kpi_name, segment_type, segment_value, status_run_id
+                        order by week_start
+                        rows between unbounded preceding and current row
+                    )
+                else 0
+            end as integer
+        ) as consecutive_off_track_weeks,
+        cast(owner as varchar) as owner,
+        cast(business_outcome as varchar) as business_outcome,
+        cast(decision_point as varchar) as decision_point,
+        cast(playbook_actions as varchar) as playbook_actions
+    from lagged
+)
+
+select * from final

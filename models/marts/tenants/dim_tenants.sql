@@ -1,0 +1,38 @@
+{#
+    One row per tenant (customer account): attributes, the segment columns
+    the KPIs are cut by, and the lifecycle milestones.
+#}
+
+with
+
+tenants as (
+    select * from {{ ref('int_tenants_lifecycle') }}
+),
+
+industry_benchmarks as (
+    select * from {{ ref('industry_benchmarks') }}
+),
+
+final as (
+    select
+        cast(tenants.tenant_id as varchar) as tenant_id,
+        cast(tenants.tenant_name as varchar) as tenant_name,
+        cast(tenants.industry as varchar) as industry,
+        cast(industry_benchmarks.industry_label as varchar) as industry_label,
+        cast(tenants.plan_tier as varchar) as plan_tier,
+        cast(tenants.region as varchar) as region,
+        cast(tenants.seats_purchased as integer) as seats_purchased,
+        cast(tenants.users as integer) as users,
+        cast(tenants.onboarding_cohort as varchar) as onboarding_cohort,
+        cast(tenants.signed_at as timestamp) as signed_at,
+        cast(tenants.onboarded_at as timestamp) as onboarded_at,
+        cast(tenants.activated_at as timestamp) as activated_at,
+        cast(tenants.certified_at as timestamp) as certified_at,
+        cast(tenants.churned_at as timestamp) as churned_at,
+        cast(tenants.is_churned as boolean) as is_churned
+    from tenants
+    left join industry_benchmarks
+        on tenants.industry = industry_benchmarks.industry
+)
+
+select * from final

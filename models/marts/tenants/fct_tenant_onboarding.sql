@@ -1,0 +1,72 @@
+{#
+    One row per tenant: onboarding milestones, the cohort flags behind the
+    adoption and certification KPIs, and the contract outcomes, as of the
+    build's as-of date.
+
+    Flags follow the project's window rule: "within N days" means
+    0 <= days(onboarded_at, event) <= N, and a flag is null until the tenant
+    has been observed N days (as_of_date >= onboarded_date + N), even when
+    the event already happened.
+#}
+
+with
+
+tenants as (
+    select * from {{ ref('int_tenants_lifecycle') }}
+),
+
+industry_benchmarks as (
+    select * from {{ ref('industry_benchmarks') }}
+),
+
+observed as (
+    select
+        tenants.*,
+        industry_benchmarks.time_to_certification_high_days as certification_target_days,
+        {{ dbt.datediff('tenants.onboarded_date', 'tenants.as_of_date', 'day') }} as days_observed  -- noqa: LT05
+    from tenants
+    left join industry_benchmarks
+        on tenants.industry = industry_benchmarks.industry
+),
+
+final as (
+    select
+        cast(tenant_id as varchar) as tenant_id,
+        cast(industry as varchar) as industry,
+        cast(plan_tier as varchar) as plan_tier,
+        cast(onboarding_cohort as varchar) as onboarding_cohort,
+        cast(seats_purchased as integer) as seats_purchased,
+        cast(onboarded_at as timestamp) as onboarded_at,
+        cast(as_of_date as date) as as_of_date,
+        cast(days_observed as integer) as days_observed,
+        cast(activation_users_required as integer) as activation_users_required,
+        cast(activated_at as timestamp) as activated_at,
+        cast(days_to_activation as integer) as days_to_activation,
+        cast(
+            case
+                when days_observed >= {{ kpi_parameter('adoption_window_days') }}
+                    then coalesce(
+                        days_to_activation between 0 and {{ kpi_parameter('adoption_window_days') }},
+                        false
+                    )
+            end as boolean
+        ) as is_activated_within_90d,
+        cast(certified_at as timestamp) as certified_at,
+        cast(days_to_certification as integer) as days_to_certification,
+        cast(certification_target_days as integer) as certification_target_days,
+        cast(
+            case
+                when days_observed >= certification_target_days
+                    then coalesce(days_to_certification between 0 and certification_target_days, false)
+            end as boolean
+        ) as is_certified_within_target,
+        cast(is_churned as boolean) as is_churned,
+        cast(churned_at as timestamp) as churned_at,
+        cast(is_renewed as boolean) as is_renewed,
+        cast(renewed_at as timestamp) as renewed_at,
+        cast(is_expanded as boolean) as is_expanded,
+        cast(expanded_at as timestamp) as expanded_at
+    from observed
+)
+
+select * from final
