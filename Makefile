@@ -57,22 +57,28 @@ lint-python: install
 lint-sql: install
 	$(BIN)/sqlfluff lint models --processes 2
 
-# The suite's own warehouse, target and raw data: never touches the demo's.
-dbt-test-build: install  ## dbt build on a small generated dataset
+# The suite's own dataset, warehouse, target and publication (data/test,
+# target_test): never touches the demo's. pytest's `shared_build` fixture
+# reuses it while the .build_ok marker is newer than every model and seed.
+TEST_ENV := TENANT_KPIS_RAW_DIR=$(TEST_DIR)/raw TENANT_KPIS_DB=$(TEST_DIR)/tenant_kpis.duckdb \
+  TENANT_KPIS_PUBLISHED_DB=$(TEST_DIR)/published/marts.duckdb DBT_TARGET_PATH=target_test \
+  DBT_LOG_PATH=target_test/logs
+
+dbt-test-build: install  ## dbt build (models + tests) on a small generated dataset, then publish
 	rm -rf $(TEST_DIR) && mkdir -p $(TEST_DIR)
 	$(BIN)/tenant-kpis generate --out $(TEST_DIR)/raw --tenants $(TEST_TENANTS) --seed $(TEST_SEED) --quiet
-	TENANT_KPIS_RAW_DIR=$(TEST_DIR)/raw TENANT_KPIS_DB=$(TEST_DIR)/tenant_kpis.duckdb \
-	  DBT_TARGET_PATH=target_test $(BIN)/dbt build
+	$(TEST_ENV) $(BIN)/dbt build
+	$(TEST_ENV) $(BIN)/tenant-kpis publish
+	echo '{"tenants": $(TEST_TENANTS), "seed": $(TEST_SEED)}' > $(TEST_DIR)/.build_ok
 
 semantic-check: dbt-test-build  ## MetricFlow validates the semantic layer
-	TENANT_KPIS_RAW_DIR=$(TEST_DIR)/raw TENANT_KPIS_DB=$(TEST_DIR)/tenant_kpis.duckdb \
-	  DBT_TARGET_PATH=target_test $(BIN)/mf validate-configs
+	$(TEST_ENV) $(BIN)/tenant-kpis mf validate-configs
 
 governance: dbt-test-build  ## public marts keep contract, descriptions and pk tests
-	DBT_TARGET_PATH=target_test $(BIN)/tenant-kpis check-governance
+	$(TEST_ENV) $(BIN)/tenant-kpis check-governance
 
 pytest: install
-	$(BIN)/pytest -n 2 --dist loadfile
+	TEST_TENANTS=$(TEST_TENANTS) TEST_SEED=$(TEST_SEED) $(BIN)/pytest -n 2 --dist loadfile
 
 test: lint dbt-test-build semantic-check governance pytest  ## everything CI runs
 

@@ -6,6 +6,7 @@ reported as a one-line error (exit code 2), never as a stack trace.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -13,8 +14,14 @@ import click
 from tenant_kpis.errors import UserError
 
 
+class UserFacingError(click.ClickException):
+    """A user's mistake: one line on stderr and exit code 2, no traceback."""
+
+    exit_code = 2
+
+
 def _fail(error: UserError) -> None:
-    raise click.ClickException(str(error)) from error
+    raise UserFacingError(str(error)) from error
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -24,29 +31,90 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True,
-              help="Directory to write the nine raw tables and _truth.json into.")
-@click.option("--tenants", type=click.IntRange(min=1), default=200, show_default=True,
-              help="Number of tenants (customer accounts).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Directory to write the nine raw tables and _truth.json into.",
+)
+@click.option(
+    "--tenants",
+    type=click.IntRange(min=1),
+    default=200,
+    show_default=True,
+    help="Number of tenants (customer accounts).",
+)
 @click.option("--seed", type=int, default=42, show_default=True, help="Random seed.")
-@click.option("--years", type=click.FloatRange(min=0.25), default=2.5, show_default=True,
-              help="Years of history ending at the as-of date.")
-@click.option("--dirty", type=click.FloatRange(min=0.0, max=0.5), default=0.0,
-              show_default=True, help="Share of rows to corrupt with contract violations.")
-@click.option("--format", "file_format", type=click.Choice(["parquet", "csv"]),
-              default="parquet", show_default=True, help="File format of the raw tables.")
-@click.option("--events-per-user-day", type=click.FloatRange(min=0.01), default=None,
-              help="Scale event volume (default: realistic activity).")
+@click.option(
+    "--years",
+    type=click.FloatRange(min=0.25),
+    default=2.5,
+    show_default=True,
+    help="Years of history ending at the as-of date.",
+)
+@click.option(
+    "--dirty",
+    type=click.FloatRange(min=0.0, max=0.5),
+    default=0.0,
+    show_default=True,
+    help="Share of rows to corrupt with contract violations.",
+)
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["parquet", "csv"]),
+    default="parquet",
+    show_default=True,
+    help="File format of the raw tables.",
+)
+@click.option(
+    "--events-per-user-day",
+    type=click.FloatRange(min=0.01),
+    default=None,
+    help="Mean events per active user-day (default: realistic activity, about 6).",
+)
+@click.option(
+    "--end-date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Exclusive end of the history (a date, 00:00 UTC). "
+    "Default: 2026-11-16, so the as-of date is Sunday 2026-11-15.",
+)
+@click.option(
+    "--holdback-days",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Write events received in the last N days to _holdback/ instead (see append-holdback).",
+)
 @click.option("--quiet", is_flag=True, help="No progress output.")
-def generate(out_dir: Path, tenants: int, seed: int, years: float, dirty: float,
-             file_format: str, events_per_user_day: float | None, quiet: bool) -> None:
+def generate(
+    out_dir: Path,
+    tenants: int,
+    seed: int,
+    years: float,
+    dirty: float,
+    file_format: str,
+    events_per_user_day: float | None,
+    end_date: datetime | None,
+    holdback_days: int,
+    quiet: bool,
+) -> None:
     """Write a synthetic raw dataset that follows the raw data contract."""
     from tenant_kpis.generator import GeneratorConfig, generate_dataset
+    from tenant_kpis.generator.config import DEFAULT_END_DATE
 
     try:
         config = GeneratorConfig(
-            tenants=tenants, seed=seed, years=years, dirty_rate=dirty,
-            file_format=file_format, events_per_user_day=events_per_user_day,
+            tenants=tenants,
+            seed=seed,
+            years=years,
+            dirty_rate=dirty,
+            file_format=file_format,
+            events_per_user_day=events_per_user_day,
+            end_date=end_date.date() if end_date else DEFAULT_END_DATE,
+            holdback_days=holdback_days,
         )
         summary = generate_dataset(config, out_dir, progress=not quiet)
     except UserError as error:
@@ -54,26 +122,140 @@ def generate(out_dir: Path, tenants: int, seed: int, years: float, dirty: float,
     click.echo(summary)
 
 
+@main.command("append-holdback")
+@click.argument("raw_dir", type=click.Path(path_type=Path))
+def append_holdback_command(raw_dir: Path) -> None:
+    """Append the held-back events of RAW_DIR (from generate --holdback-days) to its events."""
+    from tenant_kpis.generator import append_holdback
+
+    try:
+        appended = append_holdback(raw_dir)
+    except UserError as error:
+        _fail(error)
+    click.echo(f"Appended {appended:,} held-back events to {raw_dir}")
+
+
 @main.command()
-@click.option("--week", default=None, help="Week start (a Monday, YYYY-MM-DD). "
-              "Default: the last complete week in the marts.")
-@click.option("--segment", default=None,
-              help="Segment filter as TYPE=VALUE, e.g. industry=healthcare.")
-@click.option("--out", "out_path", type=click.Path(path_type=Path), default=None,
-              help="PDF path (default: reports/out/brief_<week>[_<segment>].pdf).")
-@click.option("--marts", "marts_path", type=click.Path(path_type=Path), default=None,
-              help="Published marts database (default: $TENANT_KPIS_PUBLISHED_DB).")
-def brief(week: str | None, segment: str | None, out_path: Path | None,
-          marts_path: Path | None) -> None:
+@click.option(
+    "--week",
+    default=None,
+    help="Week start (a Monday, YYYY-MM-DD). Default: the last complete week in the marts.",
+)
+@click.option(
+    "--segment", default=None, help="Segment filter as TYPE=VALUE, e.g. industry=healthcare."
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="PDF path (default: reports/out/brief_<week>[_<segment>].pdf).",
+)
+@click.option(
+    "--marts",
+    "marts_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Published marts database (default: $TENANT_KPIS_PUBLISHED_DB).",
+)
+def brief(
+    week: str | None, segment: str | None, out_path: Path | None, marts_path: Path | None
+) -> None:
     """Render the weekly executive brief (PDF) from the published marts."""
     from tenant_kpis.brief import render_brief
 
     try:
-        written = render_brief(week=week, segment=segment, out_path=out_path,
-                               marts_path=marts_path)
+        written = render_brief(week=week, segment=segment, out_path=out_path, marts_path=marts_path)
     except UserError as error:
         _fail(error)
     click.echo(f"Brief written to {written}")
+
+
+@main.command()
+@click.option(
+    "--warehouse",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Warehouse DuckDB file built by dbt (default: $TENANT_KPIS_DB).",
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Published DuckDB file (default: $TENANT_KPIS_PUBLISHED_DB or "
+    "data/published/marts.duckdb).",
+)
+@click.option(
+    "--target",
+    "target_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="dbt target directory with manifest.json and run_results.json "
+    "(default: $DBT_TARGET_PATH or target/).",
+)
+@click.option(
+    "--parquet-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also write one Parquet file per mart under DIR/versions/ and swap DIR/current to it.",
+)
+def publish(
+    warehouse: Path | None,
+    out_path: Path | None,
+    target_path: Path | None,
+    parquet_dir: Path | None,
+) -> None:
+    """Publish the public marts of a successful build for BI tools (atomic swap)."""
+    from tenant_kpis.publish import PublishRefused
+    from tenant_kpis.publish import publish as publish_marts
+
+    try:
+        result = publish_marts(
+            warehouse=warehouse,
+            destination=out_path,
+            dbt_target=target_path,
+            parquet_dir=parquet_dir,
+        )
+    except PublishRefused as error:
+        raise UserFacingError(str(error)) from error
+    except UserError as error:
+        _fail(error)
+    click.echo(result.summary())
+
+
+@main.command("check-governance")
+@click.option(
+    "--manifest",
+    "manifest_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="dbt manifest.json (default: $DBT_TARGET_PATH/manifest.json or target/manifest.json).",
+)
+def check_governance(manifest_path: Path | None) -> None:
+    """Check contracts, descriptions, primary-key tests, groups and access in the manifest."""
+    from tenant_kpis.governance import check_manifest_file
+
+    try:
+        report = check_manifest_file(manifest_path)
+    except UserError as error:
+        _fail(error)
+    click.echo(report.summary())
+    if report.violations:
+        raise UserFacingError(f"{len(report.violations)} governance violations (listed above)")
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("mf_args", nargs=-1, type=click.UNPROCESSED)
+def mf(mf_args: tuple[str, ...]) -> None:
+    """Run MetricFlow (`mf ARGS`) on the semantic manifest of $DBT_TARGET_PATH."""
+    from tenant_kpis.semantic import run_mf
+
+    try:
+        code = run_mf(mf_args)
+    except UserError as error:
+        _fail(error)
+    raise SystemExit(code)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,9 @@ def warehouse_db() -> Path:
 
 
 def published_db() -> Path:
-    return _env_path("TENANT_KPIS_PUBLISHED_DB", PROJECT_DIR / "data" / "published" / "marts.duckdb")
+    return _env_path(
+        "TENANT_KPIS_PUBLISHED_DB", PROJECT_DIR / "data" / "published" / "marts.duckdb"
+    )
 
 
 def reports_dir() -> Path:

@@ -1,0 +1,265 @@
+"""`make bench`: generation, full build, reference run and incremental run, side by side.
+
+Each step runs as a subprocess (or, for the reference, one DuckDB connection in
+a subprocess) while a sampler records the peak resident memory of the whole
+process tree. Figures go to stdout and to bench/out/results.json.
+
+The reference is what the transformation costs without dbt: the compiled SQL
+of every SQL model, from the manifest of the full build, executed in DAG order
+through one DuckDB connection. dbt Python models have no SQL to replay, so
+their execution time as measured by dbt is added to the reference and the
+report says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import psutil
+
+from tenant_kpis.paths import PROJECT_DIR
+
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class StepResult:
+    name: str
+    seconds: float
+    peak_rss_mb: float
+    note: str = ""
+
+
+class PeakMemorySampler:
+    """Samples the resident memory of a process and its children."""
+
+    def __init__(self, pid: int, interval_s: float = 0.1) -> None:
+        self._pid = pid
+        self._interval_s = interval_s
+        self.peak_bytes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                root = psutil.Process(self._pid)
+                processes = [root, *root.children(recursive=True)]
+                total = 0
+                for process in processes:
+                    try:
+                        total += process.memory_info().rss
+                    except psutil.Error:
+                        continue
+                self.peak_bytes = max(self.peak_bytes, total)
+            except psutil.Error:
+                pass
+            self._stop.wait(self._interval_s)
+
+    def __enter__(self) -> PeakMemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run_step(name: str, command: list[str], env: dict[str, str], log: Path) -> StepResult:
+    print(f"[bench] {name}: {' '.join(command)}", flush=True)
+    started = time.perf_counter()
+    with log.open("w") as log_file:
+        process = subprocess.Popen(
+            command, env=env, cwd=PROJECT_DIR, stdout=log_file, stderr=subprocess.STDOUT
+        )
+        with PeakMemorySampler(process.pid) as sampler:
+            code = process.wait()
+    seconds = time.perf_counter() - started
+    if code != 0:
+        tail = log.read_text().splitlines()[-30:]
+        raise SystemExit(
+            f"[bench] step '{name}' failed (exit {code}); log {log}:\n" + "\n".join(tail)
+        )
+    result = StepResult(name, seconds, sampler.peak_bytes / 2**20)
+    print(f"[bench] {name}: {seconds:.1f} s, peak {result.peak_rss_mb:.0f} MB", flush=True)
+    return result
+
+
+def count_rows(path: Path) -> int:
+    import duckdb
+
+    reader = "read_parquet" if path.suffix == ".parquet" else "read_csv_auto"
+    with duckdb.connect() as connection:
+        return int(connection.execute(f"select count(*) from {reader}('{path}')").fetchone()[0])
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument("--memory-limit", default="4GB")
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--out", type=Path, default=PROJECT_DIR / "bench" / "out")
+    parser.add_argument("--skip-reference", action="store_true")
+    parser.add_argument("--skip-incremental", action="store_true")
+    args = parser.parse_args(argv)
+
+    from tenant_kpis.generator import tenants_for_events
+
+    out: Path = args.out.resolve()
+    if out.exists():
+        shutil.rmtree(out)
+    raw_dir, logs = out / "raw", out / "logs"
+    full_dir, ref_dir = out / "full", out / "reference"
+    for directory in (logs, full_dir, ref_dir):
+        directory.mkdir(parents=True)
+
+    tenants = tenants_for_events(args.events)
+    base_env = {
+        **os.environ,
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
+        "TENANT_KPIS_RAW_DIR": str(raw_dir),
+        "TENANT_KPIS_MEMORY_LIMIT": args.memory_limit,
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    full_env = {
+        **base_env,
+        "TENANT_KPIS_DB": str(full_dir / "tenant_kpis.duckdb"),
+        "DBT_TARGET_PATH": str(out / "target_full"),
+        "DBT_LOG_PATH": str(logs),
+    }
+    ref_env = {
+        **base_env,
+        "TENANT_KPIS_DB": str(ref_dir / "tenant_kpis.duckdb"),
+        "DBT_TARGET_PATH": str(out / "target_ref"),
+        "DBT_LOG_PATH": str(logs),
+    }
+
+    results: list[StepResult] = []
+    holdback = [] if args.skip_incremental else ["--holdback-days", "7"]
+    generation = run_step(
+        "generate",
+        [
+            str(BIN / "tenant-kpis"),
+            "generate",
+            "--out",
+            str(raw_dir),
+            "--tenants",
+            str(tenants),
+            "--seed",
+            str(args.seed),
+            *holdback,
+        ],
+        base_env,
+        logs / "generate.log",
+    )
+    events_file = next(raw_dir.glob("events.*"))
+    held_back = next((raw_dir / "_holdback").glob("events.*"), None) if holdback else None
+    events = count_rows(events_file) + (count_rows(held_back) if held_back else 0)
+    generation.note = (
+        f"{events:,} events, {tenants} tenants, {events / generation.seconds:,.0f} events/s"
+    )
+    results.append(generation)
+
+    full = run_step(
+        "dbt build (full)", [str(BIN / "dbt"), "build"], full_env, logs / "build_full.log"
+    )
+    run_results = json.loads((out / "target_full" / "run_results.json").read_text())
+    statuses = [r["status"] for r in run_results["results"]]
+    full.note = f"{len(statuses)} nodes, {statuses.count('pass')} tests passed"
+    results.append(full)
+
+    if not args.skip_reference:
+        # Seeds and raw views are set up untimed: the reference times models only.
+        subprocess.run(
+            [str(BIN / "dbt"), "seed", "--quiet"], env=ref_env, cwd=PROJECT_DIR, check=True
+        )
+        subprocess.run(
+            [str(BIN / "dbt"), "run-operation", "register_raw_sources", "--quiet"],
+            env=ref_env,
+            cwd=PROJECT_DIR,
+            check=True,
+        )
+        reference = run_step(
+            "reference (compiled SQL, one connection)",
+            [
+                sys.executable,
+                "-m",
+                "tenant_kpis.bench_reference",
+                str(out / "target_full"),
+                ref_env["TENANT_KPIS_DB"],
+                args.memory_limit,
+                full_env["TENANT_KPIS_DB"],
+            ],
+            ref_env,
+            logs / "reference.log",
+        )
+        replay = json.loads((logs / "reference.log").read_text().strip().splitlines()[-1])
+        reference.seconds = replay["sql_seconds"] + replay["python_seconds"]
+        reference.note = (
+            f"{replay['models']} models: SQL {replay['sql_seconds']:.1f} s + "
+            f"Python models {replay['python_seconds']:.1f} s (dbt's timing)"
+        )
+        results.append(reference)
+
+    if not args.skip_incremental:
+        from tenant_kpis.generator import append_holdback
+
+        append_holdback(raw_dir)
+        incremental = run_step(
+            "dbt build (incremental, +1 week)",
+            [str(BIN / "dbt"), "build"],
+            full_env,
+            logs / "build_incremental.log",
+        )
+        results.append(incremental)
+
+    ratios: dict[str, float] = {}
+    full_build = full
+    reference_step = next((r for r in results if r.name.startswith("reference")), None)
+    if reference_step:
+        ratios["full build / reference"] = full_build.seconds / reference_step.seconds
+    incremental_step = next((r for r in results if "incremental" in r.name), None)
+    if incremental_step:
+        ratios["incremental / full build"] = incremental_step.seconds / full_build.seconds
+
+    memory_gib = psutil.virtual_memory().total / 2**30
+    machine = (
+        f"{platform.system()} {platform.machine()}, {psutil.cpu_count()} cores, "
+        f"{memory_gib:.0f} GiB, Python {platform.python_version()}"
+    )
+    print()
+    print(
+        f"tenant-kpis benchmark: target {args.events:,} events, DuckDB memory_limit "
+        f"{args.memory_limit}; {machine}"
+    )
+    print(f"{'step':<44} {'wall s':>8} {'peak MB':>9}  note")
+    for r in results:
+        print(f"{r.name:<44} {r.seconds:>8.1f} {r.peak_rss_mb:>9.0f}  {r.note}")
+    for name, value in ratios.items():
+        print(f"{name:<44} {value:>8.2f}")
+    (out / "results.json").write_text(
+        json.dumps(
+            {
+                "machine": machine,
+                "events_target": args.events,
+                "memory_limit": args.memory_limit,
+                "steps": [asdict(r) for r in results],
+                "ratios": ratios,
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

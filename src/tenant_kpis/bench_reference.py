@@ -1,0 +1,76 @@
+"""Replay a full build's compiled SQL through one DuckDB connection (bench reference).
+
+Usage: python -m tenant_kpis.bench_reference TARGET_DIR DATABASE MEMORY_LIMIT FULL_BUILD_DB
+
+Reads TARGET_DIR/manifest.json and run_results.json, then creates every SQL
+model (tables and incremental models as tables, views as views) in DAG order.
+Python models are not replayed: their output is copied from the full build's
+warehouse (untimed), dbt's measured execution time for them is added to the
+total, and the last line says how much that was.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from graphlib import TopologicalSorter
+from pathlib import Path
+
+import duckdb
+
+
+def main() -> None:
+    target_dir, database, memory_limit = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+    full_build_db = sys.argv[4]
+    manifest = json.loads((target_dir / "manifest.json").read_text())
+    run_results = json.loads((target_dir / "run_results.json").read_text())
+    timing = {r["unique_id"]: r["execution_time"] for r in run_results["results"]}
+
+    models = {
+        uid: node
+        for uid, node in manifest["nodes"].items()
+        if node["resource_type"] == "model" and uid in timing
+    }
+    graph = {
+        uid: [d for d in node["depends_on"]["nodes"] if d in models] for uid, node in models.items()
+    }
+    order = list(TopologicalSorter(graph).static_order())
+
+    python_seconds = copy_seconds = 0.0
+    started = time.perf_counter()
+    with duckdb.connect(database) as connection:
+        connection.execute(f"attach '{full_build_db}' as full_build (read_only)")
+        connection.execute(f"set memory_limit = '{memory_limit}'")
+        connection.execute("set threads = 2")
+        connection.execute("set TimeZone = 'UTC'")
+        connection.execute("set preserve_insertion_order = false")
+        for uid in order:
+            node = models[uid]
+            materialized = node["config"]["materialized"]
+            if materialized == "ephemeral":
+                continue
+            relation = node["relation_name"]
+            connection.execute(f'create schema if not exists "{node["schema"]}"')
+            if node["language"] == "python":
+                python_seconds += timing[uid]
+                copy_started = time.perf_counter()
+                connection.execute(
+                    f"create or replace table {relation} as select * from "
+                    f'full_build."{node["schema"]}"."{node["alias"]}"'
+                )
+                copy_seconds += time.perf_counter() - copy_started
+                continue
+            kind = "view" if materialized == "view" else "table"
+            connection.execute(f"create or replace {kind} {relation} as {node['compiled_code']}")
+    sql_seconds = time.perf_counter() - started - copy_seconds
+    # Last line is machine-readable: the bench adds the two parts explicitly.
+    print(
+        json.dumps(
+            {"models": len(order), "sql_seconds": sql_seconds, "python_seconds": python_seconds}
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

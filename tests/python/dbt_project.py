@@ -1,0 +1,139 @@
+"""Helpers for tests that generate data and run dbt in a subprocess.
+
+dbt runs as a subprocess with its own warehouse file, target and log paths,
+so tests never share a DuckDB lock with each other or with a developer's build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+WATCHED_DIRS = ("models", "macros", "seeds", "src/tenant_kpis/generator")
+
+
+def newest_source_mtime() -> float:
+    """Newest modification time of anything that changes what a build produces."""
+    newest = (PROJECT_DIR / "dbt_project.yml").stat().st_mtime
+    for directory in WATCHED_DIRS:
+        for path in (PROJECT_DIR / directory).rglob("*"):
+            if path.is_file():
+                newest = max(newest, path.stat().st_mtime)
+    return newest
+
+
+def dbt_env(raw_dir: Path, database: Path, target_dir: Path, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
+        "TENANT_KPIS_RAW_DIR": str(raw_dir),
+        "TENANT_KPIS_DB": str(database),
+        "DBT_TARGET_PATH": str(target_dir),
+        "DBT_LOG_PATH": str(target_dir / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        **extra,
+    }
+
+
+def run_command(
+    args: list[str], env: dict[str, str], check: bool = True
+) -> subprocess.CompletedProcess:
+    completed = subprocess.run(args, env=env, cwd=PROJECT_DIR, capture_output=True, text=True)
+    if check and completed.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(args)} failed ({completed.returncode}):\n"
+            f"{completed.stdout[-4000:]}\n{completed.stderr[-4000:]}"
+        )
+    return completed
+
+
+def generate(out_dir: Path, tenants: int, seed: int, *options: str) -> Path:
+    run_command(
+        [
+            str(BIN / "tenant-kpis"),
+            "generate",
+            "--out",
+            str(out_dir),
+            "--tenants",
+            str(tenants),
+            "--seed",
+            str(seed),
+            "--quiet",
+            *options,
+        ],
+        dict(os.environ),
+    )
+    return out_dir
+
+
+@dataclass
+class BuiltProject:
+    """A generated raw dataset, the warehouse dbt built from it, and its publication."""
+
+    root: Path
+    raw_dir: Path
+    database: Path
+    target_dir: Path
+    published_db: Path
+
+    @classmethod
+    def at(cls, root: Path, target_dir: Path | None = None) -> BuiltProject:
+        return cls(
+            root=root,
+            raw_dir=root / "raw",
+            database=root / "tenant_kpis.duckdb",
+            target_dir=target_dir or root / "target",
+            published_db=root / "published" / "marts.duckdb",
+        )
+
+    @property
+    def env(self) -> dict[str, str]:
+        return dbt_env(
+            self.raw_dir,
+            self.database,
+            self.target_dir,
+            TENANT_KPIS_PUBLISHED_DB=str(self.published_db),
+        )
+
+    @property
+    def truth(self) -> dict:
+        return json.loads((self.raw_dir / "_truth.json").read_text())
+
+    def dbt(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return run_command([str(BIN / "dbt"), *args], self.env, check=check)
+
+    def publish(self) -> None:
+        run_command([str(BIN / "tenant-kpis"), "publish"], self.env)
+
+    def query(self, sql: str, published: bool = False) -> pd.DataFrame:
+        database = self.published_db if published else self.database
+        with duckdb.connect(str(database), read_only=True) as connection:
+            return connection.execute(sql).df()
+
+
+def build_project(
+    root: Path,
+    tenants: int,
+    seed: int,
+    *generate_options: str,
+    target_dir: Path | None = None,
+    publish: bool = True,
+) -> BuiltProject:
+    """Generate a dataset, `dbt build` it (models and tests) and publish the marts."""
+    built = BuiltProject.at(root, target_dir=target_dir)
+    if built.database.exists():
+        built.database.unlink()
+    generate(built.raw_dir, tenants, seed, *generate_options)
+    built.dbt("build")
+    if publish:
+        built.publish()
+    return built
