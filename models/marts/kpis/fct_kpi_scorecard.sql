@@ -11,7 +11,9 @@
     - other KPIs: the kpi_targets band, the same for every segment.
     Threshold: the band's low end for higher_is_better KPIs, its high end for
     lower_is_better KPIs.
-    Status: no_data when the value is null; on_track on the right side of
+    Status: no_data when the value is null; small_sample when fewer than
+    min_sample_size units (the denominator) stand behind it, so a segment of
+    three tenants neither shows a verdict nor opens an alert; on_track on the right side of
     the threshold (or on it); at_risk on the wrong side by at most
     at_risk_margin x |threshold|; off_track beyond that.
 #}
@@ -199,6 +201,7 @@ statused as (
         *,
         case
             when value is null then 'no_data'
+            when denominator < {{ kpi_parameter('min_sample_size') }} then 'small_sample'
             when threshold is null then 'no_target'
             when direction = 'higher_is_better' and value >= threshold then 'on_track'
             when direction = 'lower_is_better' and value <= threshold then 'on_track'
