@@ -110,13 +110,26 @@ quarantined as (
     where quarantine_reason is not null
 ),
 
+numbered as (
+    -- identical raw rows (e.g. repeated copies of one key) are told apart
+    -- by their rank among equals, so the id is stable from run to run
+    select
+        *,
+        row_number() over (
+            partition by raw_table, row_payload
+            order by quarantine_reason, row_key
+        ) as copy_number
+    from quarantined
+),
+
 final as (
     select
+        md5(raw_table || '|' || row_payload || '|' || cast(copy_number as varchar)) as quarantined_row_id,
         raw_table,
         row_key,
         quarantine_reason,
         row_payload
-    from quarantined
+    from numbered
 )
 
 select * from final
