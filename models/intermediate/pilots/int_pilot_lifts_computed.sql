@@ -1,0 +1,74 @@
+{#
+    Lift statistics per experiment x checkpoint: outcome rate per arm, lift =
+    treatment - control, its 95% Newcombe hybrid score interval and the
+    two-sided pooled z-test p-value (macro hrp_two_proportion_lift, the same
+    SQL the pytest coverage test renders). Statistics are null while the
+    checkpoint is pending or when an arm has no tenant; they are rounded to
+    6 decimals.
+#}
+
+with
+
+arm_outcomes as (
+    select * from {{ ref('int_pilot_arm_outcomes') }}
+),
+
+arms_pivoted as (
+    select
+        experiment_id,
+        checkpoint,
+        max(checkpoint_days) as checkpoint_days,
+        max(first_assigned_at) as first_assigned_at,
+        max(checkpoint_date) as checkpoint_date,
+        {{ dbt.bool_or('is_observed') }} as is_observed,
+        coalesce(sum(case when arm = 'treatment' then tenants end), 0) as tenants_treatment,
+        coalesce(sum(case when arm = 'control' then tenants end), 0) as tenants_control,
+        sum(case when arm = 'treatment' then tenants_with_outcome end) as outcomes_treatment,
+        sum(case when arm = 'control' then tenants_with_outcome end) as outcomes_control
+    from arm_outcomes
+    group by 1, 2
+),
+
+observed_counts as (
+    select
+        *,
+        case when is_observed then coalesce(outcomes_treatment, 0) end as observed_outcomes_treatment,
+        case when is_observed then coalesce(outcomes_control, 0) end as observed_outcomes_control
+    from arms_pivoted
+),
+
+statistics as (
+    select
+        *,
+        {{ hrp_two_proportion_lift(
+            'observed_outcomes_treatment', 'tenants_treatment',
+            'observed_outcomes_control', 'tenants_control'
+        ) }}
+    from observed_counts
+),
+
+final as (
+    select
+        experiment_id,
+        checkpoint,
+        checkpoint_days,
+        first_assigned_at,
+        checkpoint_date,
+        is_observed,
+        tenants_treatment,
+        tenants_control,
+        observed_outcomes_treatment as outcomes_treatment,
+        observed_outcomes_control as outcomes_control,
+        round(cast(observed_outcomes_treatment as double) / nullif(tenants_treatment, 0), 6)
+            as outcome_rate_treatment,
+        round(cast(observed_outcomes_control as double) / nullif(tenants_control, 0), 6)
+            as outcome_rate_control,
+        round(lift, 6) as lift,
+        round(lift_standard_error, 6) as lift_standard_error,
+        round(lift_ci_lower, 6) as lift_ci_lower,
+        round(lift_ci_upper, 6) as lift_ci_upper,
+        round(p_value, 6) as p_value
+    from statistics
+)
+
+select * from final

@@ -1,0 +1,260 @@
+"""Renewal and expansion probabilities per live tenant and scoring week.
+
+For every scoring date (int_risk_scoring_dates) and outcome, two logistic
+regressions are fitted on that date's point-in-time training set
+(int_risk_training_examples: features complete and outcome known on or before
+the scoring date) and score the tenants live that week whose onboarding
+features are complete (int_risk_scoring_population):
+
+- onboarding_logistic: the first-30-day onboarding features of seed
+  risk_model_features (is_used = 1), standardised, industry and plan tier
+  one-hot encoded, L2-regularised (C = regularization_c);
+- baseline_tier_industry: plan tier and industry only (the comparison model).
+
+Below min_training_tenants known outcomes (or min_training_class_count of a
+class) the tenant is not scored and model_status says
+insufficient_training_data; the build still succeeds. Drivers: contribution
+of each feature = coefficient x standardised value (one-hot columns of a
+category summed); renewal drivers are the three contributions pulling the
+renewal probability down most, expansion drivers the three pushing the
+expansion probability up most, in the words of seed risk_model_features.
+
+Deterministic: inputs are sorted, the lbfgs solver is deterministic and
+random_state is fixed. A training set identical to the previous date's
+reuses the fitted model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+
+CATEGORICAL = ("industry", "plan_tier")
+OUTCOMES = ("renewal", "expansion")
+COLUMNS = [
+    "scoring_week_start",
+    "scoring_date",
+    "tenant_id",
+    "outcome",
+    "model_status",
+    "probability",
+    "baseline_probability",
+    "alert_probability",
+    "baseline_alert_probability",
+    "training_tenants",
+    "training_outcomes",
+    "driver_1",
+    "driver_2",
+    "driver_3",
+]
+
+
+def _design(features: pd.DataFrame, numeric: list[str], categorical: list[str]):
+    """Numeric columns (booleans as 0/1, nulls as 0) and one-hot categories, and
+    for each column the feature group it belongs to."""
+    parts, groups = [], []
+    for name in numeric:
+        parts.append(
+            pd.to_numeric(features[name].astype("float64"), errors="coerce")
+            .fillna(0.0)
+            .to_numpy(dtype=float)
+        )
+        groups.append(name)
+    for name in categorical:
+        values = features[name].fillna("unknown").astype(str)
+        for level in sorted(values.unique()):
+            parts.append((values == level).to_numpy(dtype=float))
+            groups.append(name)
+    matrix = np.column_stack(parts) if parts else np.zeros((len(features), 0))
+    return matrix, groups
+
+
+class _Fitted:
+    def __init__(self, x: np.ndarray, y: np.ndarray, c: float, random_state: int):
+        self.scaler = StandardScaler().fit(x)
+        self.model = LogisticRegression(
+            C=c, solver="newton-cholesky", max_iter=200, random_state=random_state
+        )
+        self.model.fit(self.scaler.transform(x), y)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return self.model.predict_proba(self.scaler.transform(x))[:, 1]
+
+    def contributions(self, x: np.ndarray) -> np.ndarray:
+        return self.scaler.transform(x) * self.model.coef_[0]
+
+
+def _driver_texts(
+    contrib: np.ndarray,
+    z: np.ndarray,
+    groups: list[str],
+    raw: pd.DataFrame,
+    phrases: pd.DataFrame,
+    sign: float,
+) -> list[list[str | None]]:
+    """Top three feature groups by sign x contribution (> 0 only), in words."""
+    names = list(dict.fromkeys(groups))
+    index = {g: i for i, g in enumerate(names)}
+    member = np.zeros((len(groups), len(names)))
+    for column, group in enumerate(groups):
+        member[column, index[group]] = 1.0
+    grouped = sign * (contrib @ member)
+    direction = z @ member
+    order = np.argsort(-grouped, axis=1, kind="stable")[:, :3]
+    low = [str(phrases.at[name, "low_phrase"]) for name in names]
+    high = [str(phrases.at[name, "high_phrase"]) for name in names]
+    values = {
+        name: raw[name].fillna("unknown").astype(str).tolist()
+        for name in names
+        if name in CATEGORICAL
+    }
+    positive = np.take_along_axis(grouped, order, axis=1) > 0
+    below = np.take_along_axis(direction, order, axis=1) < 0
+    texts = []
+    for row, (groups_of_row, keep, is_low) in enumerate(
+        zip(order.tolist(), positive.tolist(), below.tolist(), strict=True)
+    ):
+        words: list[str | None] = []
+        for g, use, lower in zip(groups_of_row, keep, is_low, strict=True):
+            if not use:
+                words.append(None)
+            elif names[g] in values:
+                words.append(f"{low[g]} {values[names[g]][row]}")
+            else:
+                words.append(low[g] if lower else high[g])
+        texts.append([*words, None, None, None][:3])
+    return texts
+
+
+def _seed_value(values: dict[str, float], seed: str, name: str) -> float:
+    """A named numeric row of a parameter seed, or a clear error naming both."""
+    if name not in values:
+        raise ValueError(f"seed {seed} has no row '{name}': add it (see seeds/{seed}.csv)")
+    return values[name]
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    population = dbt.ref("int_risk_scoring_population").df()
+    training = dbt.ref("int_risk_training_examples").df()
+    features = dbt.ref("int_tenant_onboarding_features").df()
+    settings_frame = dbt.ref("risk_model_settings").df()
+    feature_seed = dbt.ref("risk_model_features").df()
+
+    settings = dict(
+        zip(
+            settings_frame["setting_name"],
+            settings_frame["setting_value"].astype(float),
+            strict=True,
+        )
+    )
+    min_tenants = int(_seed_value(settings, "risk_model_settings", "min_training_tenants"))
+    min_class = int(_seed_value(settings, "risk_model_settings", "min_training_class_count"))
+    c_value = float(_seed_value(settings, "risk_model_settings", "regularization_c"))
+    random_state = int(_seed_value(settings, "risk_model_settings", "random_state"))
+
+    phrases = feature_seed.set_index("feature_name")
+    used = sorted(feature_seed.loc[feature_seed["is_used"] == 1, "feature_name"])
+    unknown = [f for f in used if f not in features.columns]
+    if unknown:
+        raise ValueError(
+            f"seed risk_model_features lists {unknown}, which are not columns of "
+            "int_tenant_onboarding_features: fix the feature_name or set is_used = 0"
+        )
+    numeric = [f for f in used if f not in CATEGORICAL]
+    categorical = [f for f in used if f in CATEGORICAL]
+
+    features = features.sort_values("tenant_id", kind="stable").reset_index(drop=True)
+    row_of = {t: i for i, t in enumerate(features["tenant_id"])}
+    x_full, groups = _design(features, numeric, categorical)
+    x_base, _ = _design(features, [], list(CATEGORICAL))
+
+    pending = population[~population["has_features"]]
+    population = population[population["has_features"]].sort_values(
+        ["scoring_date", "tenant_id"], kind="stable"
+    )
+    training = training.sort_values(["outcome", "scoring_date", "tenant_id"], kind="stable")
+
+    frames = []
+    for outcome in OUTCOMES:
+        train_outcome = training[training["outcome"] == outcome]
+        train_by_date = {d: g for d, g in train_outcome.groupby("scoring_date", sort=True)}
+        cache_key, fitted = None, None
+        for scoring_date, scored in population.groupby("scoring_date", sort=True):
+            train = train_by_date.get(scoring_date)
+            rows = scored["tenant_id"].map(row_of).to_numpy()
+            frame = pd.DataFrame(
+                {
+                    "scoring_week_start": scored["scoring_week_start"].to_numpy(),
+                    "scoring_date": scored["scoring_date"].to_numpy(),
+                    "tenant_id": scored["tenant_id"].to_numpy(),
+                    "outcome": outcome,
+                }
+            )
+            n_train = 0 if train is None else len(train)
+            n_pos = 0 if train is None else int(train["is_outcome"].sum())
+            frame["training_tenants"] = n_train
+            frame["training_outcomes"] = n_pos
+            if n_train < min_tenants or n_pos < min_class or n_train - n_pos < min_class:
+                frame["model_status"] = "insufficient_training_data"
+                frames.append(frame)
+                continue
+            key = tuple(train["tenant_id"])
+            if key != cache_key:
+                train_rows = train["tenant_id"].map(row_of).to_numpy()
+                y = train["is_outcome"].to_numpy(dtype=int)
+                fitted = (
+                    _Fitted(x_full[train_rows], y, c_value, random_state),
+                    _Fitted(x_base[train_rows], y, c_value, random_state),
+                )
+                cache_key = key
+            full, base = fitted
+            frame["model_status"] = "scored"
+            frame["probability"] = full.predict(x_full[rows])
+            frame["baseline_probability"] = base.predict(x_base[rows])
+            contrib = full.contributions(x_full[rows])
+            z = full.scaler.transform(x_full[rows])
+            sign = -1.0 if outcome == "renewal" else 1.0
+            texts = _driver_texts(contrib, z, groups, features.iloc[rows], phrases, sign)
+            frame[["driver_1", "driver_2", "driver_3"]] = pd.DataFrame(texts, index=frame.index)
+            frames.append(frame)
+        if len(pending):
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "scoring_week_start": pending["scoring_week_start"].to_numpy(),
+                        "scoring_date": pending["scoring_date"].to_numpy(),
+                        "tenant_id": pending["tenant_id"].to_numpy(),
+                        "outcome": outcome,
+                        "model_status": "features_pending",
+                    }
+                )
+            )
+
+    result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+    result = result.reindex(columns=COLUMNS)
+    renewal = result["outcome"] == "renewal"
+    result["alert_probability"] = np.where(
+        renewal, 1 - result["probability"], result["probability"]
+    )
+    result["baseline_alert_probability"] = np.where(
+        renewal, 1 - result["baseline_probability"], result["baseline_probability"]
+    )
+    for column in (
+        "probability",
+        "baseline_probability",
+        "alert_probability",
+        "baseline_alert_probability",
+    ):
+        result[column] = result[column].astype("float64")
+    for column in ("training_tenants", "training_outcomes"):
+        result[column] = result[column].astype("Int64")
+    for column in ("tenant_id", "outcome", "model_status", "driver_1", "driver_2", "driver_3"):
+        result[column] = result[column].astype("string")
+    for column in ("scoring_week_start", "scoring_date"):
+        result[column] = pd.to_datetime(result[column])
+    return result.sort_values(["scoring_date", "outcome", "tenant_id"], kind="stable").reset_index(
+        drop=True
+    )

@@ -1,0 +1,619 @@
+"""Health score, risk model and pilot statistics.
+
+Fast tests check the statistics of `tenant_kpis.stats` and of the SQL macro
+`hrp_two_proportion_lift` (the one the pilot mart runs, rendered here with
+plain Jinja and executed in DuckDB) against scipy / scikit-learn and
+against hand-computed values, and test the interval's coverage across
+simulated pilots. The slow tests generate 300 tenants (seed 5), build the
+health, risk and pilot marts with dbt and check that the planted effects of
+the generator's truth file are recovered.
+"""
+
+from __future__ import annotations
+
+import math
+
+import duckdb
+import jinja2
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from dbt_project import PROJECT_DIR, BuiltProject, generate
+from scipy import stats
+from sklearn.metrics import brier_score_loss, roc_auc_score
+
+from tenant_kpis.generator.config import GeneratorConfig
+from tenant_kpis.generator.tenants import build_population
+from tenant_kpis.stats import (
+    brier_score,
+    calibration_by_decile,
+    chi_square_pvalue,
+    roc_auc,
+    standardized_difference,
+    threshold_at_fpr,
+    two_proportion_lift,
+    wilson_interval,
+)
+
+MACRO_FILE = PROJECT_DIR / "macros" / "health_risk" / "hrp_statistics.sql"
+PILOT_UNIT_TESTS = (
+    PROJECT_DIR / "models" / "intermediate" / "pilots" / "int_pilot_lifts_computed.yml"
+)
+TENANTS = 300
+SEED = 5
+#: Simulated pilots per experiment and checkpoint for the coverage test. With
+#: 400 draws the coverage of a true 95% interval has a binomial standard error
+#: of sqrt(0.95 * 0.05 / 400) = 0.011, so [0.92, 0.98] is about +-3 standard
+#: errors: a correct interval fails it with probability < 0.5%, while an
+#: interval with 90% coverage (or less) fails it almost surely.
+COVERAGE_DRAWS = 400
+COVERAGE_BAND = (0.92, 0.98)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _render(sql: str) -> str:
+    """The project's statistics macros followed by `sql`, rendered by Jinja."""
+    return jinja2.Environment().from_string(MACRO_FILE.read_text() + "\n" + sql).render()
+
+
+def _sql_lift(counts: pd.DataFrame, z: float | None = None) -> pd.DataFrame:
+    """Run the mart's lift macro over columns xt, nt, xc, nc of `counts`."""
+    z_argument = "" if z is None else f", z={z}"
+    sql = _render(
+        "select *, {{ hrp_two_proportion_lift('xt', 'nt', 'xc', 'nc'" + z_argument + ") }} "
+        "from counts"
+    )
+    with duckdb.connect() as connection:
+        connection.register("counts", counts)
+        return connection.execute(sql).df()
+
+
+def _newcombe_reference(xt: int, nt: int, xc: int, nc: int) -> tuple[float, float]:
+    """Newcombe's method 10 from scipy's Wilson intervals (independent code)."""
+    lt, ut = stats.binomtest(xt, nt).proportion_ci(0.95, method="wilson")
+    lc, uc = stats.binomtest(xc, nc).proportion_ci(0.95, method="wilson")
+    pt, pc = xt / nt, xc / nc
+    lift = pt - pc
+    return (
+        lift - math.sqrt((pt - lt) ** 2 + (uc - pc) ** 2),
+        lift + math.sqrt((ut - pt) ** 2 + (pc - lc) ** 2),
+    )
+
+
+def _chi_square_p(xt: int, nt: int, xc: int, nc: int) -> float | None:
+    try:
+        return float(stats.chi2_contingency([[xt, nt - xt], [xc, nc - xc]], correction=False)[1])
+    except ValueError:  # a zero column: no variation
+        return None
+
+
+COUNT_GRID = [
+    (27, 45, 20, 45),
+    (10, 10, 3, 10),
+    (0, 10, 0, 10),
+    (1, 12, 0, 9),
+    (50, 75, 31, 75),
+    (9, 18, 10, 18),
+    (140, 200, 120, 210),
+    (5, 5, 5, 5),
+]
+
+
+# ------------------------------------------------------- pilot statistics
+
+
+def test_wilson_interval_matches_scipy() -> None:
+    for x, n in [(0, 10), (3, 10), (10, 10), (27, 45), (1, 1)]:
+        expected = stats.binomtest(x, n).proportion_ci(0.95, method="wilson")
+        assert wilson_interval(x, n) == pytest.approx((expected.low, expected.high), abs=1e-12)
+
+
+def test_python_lift_matches_scipy_and_newcombe() -> None:
+    for xt, nt, xc, nc in COUNT_GRID:
+        result = two_proportion_lift(xt, nt, xc, nc)
+        assert result.lift == pytest.approx(xt / nt - xc / nc)
+        assert (result.ci_lower, result.ci_upper) == pytest.approx(
+            _newcombe_reference(xt, nt, xc, nc), abs=1e-12
+        )
+        expected_p = _chi_square_p(xt, nt, xc, nc)
+        if expected_p is None:
+            assert result.p_value is None
+        else:
+            assert result.p_value == pytest.approx(expected_p, abs=1e-12)
+
+
+def test_sql_macro_matches_python_and_scipy() -> None:
+    counts = pd.DataFrame(COUNT_GRID, columns=["xt", "nt", "xc", "nc"])
+    sql = _sql_lift(counts)
+    for row in sql.itertuples():
+        reference = two_proportion_lift(row.xt, row.nt, row.xc, row.nc)
+        assert row.lift == pytest.approx(reference.lift, abs=1e-12)
+        assert row.lift_ci_lower == pytest.approx(reference.ci_lower, abs=1e-12)
+        assert row.lift_ci_upper == pytest.approx(reference.ci_upper, abs=1e-12)
+        expected_p = _chi_square_p(row.xt, row.nt, row.xc, row.nc)
+        if expected_p is None:
+            assert pd.isna(row.p_value)
+        else:
+            assert row.p_value == pytest.approx(expected_p, abs=1e-12)
+
+
+def test_sql_macro_is_null_for_an_empty_arm() -> None:
+    sql = _sql_lift(pd.DataFrame([(3, 8, 0, 0)], columns=["xt", "nt", "xc", "nc"]))
+    assert sql[["lift", "lift_ci_lower", "lift_ci_upper", "p_value"]].isna().all(axis=None)
+
+
+def test_sql_normal_cdf_matches_scipy() -> None:
+    xs = np.concatenate([np.linspace(-40, 40, 4001), [0.0, 1.959963984540054, -7.2, 37.5]])
+    sql = _render("select x, {{ hrp_normal_cdf('x') }} as phi from xs")
+    with duckdb.connect() as connection:
+        connection.register("xs", pd.DataFrame({"x": xs}))
+        result = connection.execute(sql).df()
+    assert np.max(np.abs(result["phi"] - stats.norm.cdf(result["x"]))) < 1e-13
+
+
+def test_pilot_unit_test_expectations_match_scipy() -> None:
+    """The expected rows of the dbt unit test of int_pilot_lifts_computed were
+    computed with scipy: recompute them here from the test's own inputs."""
+    document = yaml.safe_load(PILOT_UNIT_TESTS.read_text())
+    (unit_test,) = [t for t in document["unit_tests"] if t["model"] == "int_pilot_lifts_computed"]
+    arms = pd.DataFrame(unit_test["given"][0]["rows"])
+    checked = 0
+    for expected in unit_test["expect"]["rows"]:
+        rows = arms[
+            (arms["experiment_id"] == expected["experiment_id"])
+            & (arms["checkpoint"] == expected["checkpoint"])
+        ].set_index("arm")
+        if expected["lift"] is None:
+            continue
+        xt, nt = (
+            int(rows.at["treatment", "tenants_with_outcome"]),
+            int(rows.at["treatment", "tenants"]),
+        )
+        xc, nc = int(rows.at["control", "tenants_with_outcome"]), int(rows.at["control", "tenants"])
+        lower, upper = _newcombe_reference(xt, nt, xc, nc)
+        assert expected["lift"] == pytest.approx(round(xt / nt - xc / nc, 6), abs=1e-9)
+        assert expected["lift_ci_lower"] == pytest.approx(round(lower, 6), abs=1e-9)
+        assert expected["lift_ci_upper"] == pytest.approx(round(upper, 6), abs=1e-9)
+        p_value = _chi_square_p(xt, nt, xc, nc)
+        assert expected["p_value"] == (
+            None if p_value is None else pytest.approx(round(p_value, 6))
+        )
+        checked += 1
+    assert checked == 3
+
+
+def _simulated_pilots(draws: int) -> pd.DataFrame:
+    """Pilots drawn as Bernoulli trials with the generator's planted parameters.
+
+    The generator plants, per experiment, arm sizes, P(activated within 90
+    days) = p_control (+ lift_90 in treatment) and P(within 45 | within 90) =
+    q_within_45, so the planted 45-day lift is lift_90 x q_within_45. It
+    allocates the activations exactly (round(p x n) per arm) to make one
+    dataset's lift exact; the interval's coverage is about the sampling
+    variation of independent tenants, so each simulated pilot here draws
+    every tenant independently with those probabilities.
+    """
+    population = build_population(GeneratorConfig(tenants=TENANTS, seed=SEED))
+    assert population.experiments, "the generator plants no pilot at this size"
+    rows = []
+    for experiment in population.experiments:
+        n_t = int(experiment.treatment.sum())
+        n_c = int((~experiment.treatment).sum())
+        for draw in range(draws):
+            rng = np.random.default_rng([SEED, draw, len(rows)])
+            p_t = experiment.p_control + experiment.lift_90
+            within_90_t = rng.random(n_t) < p_t
+            within_90_c = rng.random(n_c) < experiment.p_control
+            early_t = rng.random(n_t) < experiment.q_within_45
+            early_c = rng.random(n_c) < experiment.q_within_45
+            for checkpoint, planted, xt, xc in (
+                ("day_90", experiment.lift_90, within_90_t.sum(), within_90_c.sum()),
+                (
+                    "day_45",
+                    experiment.lift_90 * experiment.q_within_45,
+                    (within_90_t & early_t).sum(),
+                    (within_90_c & early_c).sum(),
+                ),
+            ):
+                rows.append(
+                    {
+                        "experiment_id": experiment.experiment_id,
+                        "checkpoint": checkpoint,
+                        "planted_lift": planted,
+                        "xt": int(xt),
+                        "nt": n_t,
+                        "xc": int(xc),
+                        "nc": n_c,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def simulated_pilots() -> pd.DataFrame:
+    return _simulated_pilots(COVERAGE_DRAWS)
+
+
+def test_lift_interval_covers_planted_lift_about_95_percent(
+    simulated_pilots: pd.DataFrame,
+) -> None:
+    intervals = _sql_lift(simulated_pilots)
+    intervals["covers"] = (intervals["lift_ci_lower"] <= intervals["planted_lift"]) & (
+        intervals["planted_lift"] <= intervals["lift_ci_upper"]
+    )
+    coverage = intervals.groupby(["experiment_id", "checkpoint"])["covers"].agg(["mean", "size"])
+    assert (coverage["size"] == COVERAGE_DRAWS).all()
+    low, high = COVERAGE_BAND
+    assert coverage["mean"].between(low, high).all(), coverage
+
+
+def test_coverage_test_rejects_a_too_narrow_interval(simulated_pilots: pd.DataFrame) -> None:
+    """The coverage check has power: a 68% interval (z = 1) fails the band."""
+    intervals = _sql_lift(simulated_pilots, z=1.0)
+    covers = (intervals["lift_ci_lower"] <= intervals["planted_lift"]) & (
+        intervals["planted_lift"] <= intervals["lift_ci_upper"]
+    )
+    assert (
+        covers.groupby([intervals["experiment_id"], intervals["checkpoint"]]).mean().max()
+        < (COVERAGE_BAND[0])
+    )
+
+
+# --------------------------------------------------------- balance checks
+
+
+def test_standardized_difference_by_hand() -> None:
+    # means 3 and 1; sample variances 1 and 1 -> (3 - 1) / sqrt((1 + 1) / 2) = 2
+    assert standardized_difference([2, 3, 4], [0, 1, 2]) == pytest.approx(2.0)
+    assert standardized_difference([1, 1], [1, 1]) == 0.0
+    assert standardized_difference([1], [2, 3]) is None
+
+
+def test_chi_square_pvalue_matches_scipy_and_drops_empty_categories() -> None:
+    table = [[10, 5, 0, 3], [8, 9, 0, 1]]
+    expected = stats.chi2_contingency([[10, 5, 3], [8, 9, 1]], correction=False)[1]
+    assert chi_square_pvalue(table) == pytest.approx(expected)
+    assert chi_square_pvalue([[4, 0], [5, 0]]) is None
+
+
+# ------------------------------------------------------ back-test metrics
+
+
+def test_roc_auc_and_brier_match_scikit_learn() -> None:
+    rng = np.random.default_rng(11)
+    labels = rng.random(500) < 0.3
+    scores = np.round(0.3 * labels + rng.random(500), 1)  # rounded: many ties
+    assert roc_auc(labels, scores) == pytest.approx(roc_auc_score(labels, scores))
+    probabilities = np.clip(scores, 0, 1)
+    assert brier_score(labels, probabilities) == pytest.approx(
+        brier_score_loss(labels, probabilities)
+    )
+    assert roc_auc(np.ones(3, dtype=bool), np.array([0.1, 0.2, 0.3])) is None
+
+
+def test_threshold_at_fpr_by_hand() -> None:
+    # 5 negatives, 4 positives. Alerting at >= 0.6 flags 0.9, 0.8 (pos), 0.7 (neg),
+    # 0.6 (pos): FPR 1/5 = 0.2 within the budget; at >= 0.5 a second negative
+    # would make it 0.4. Precision 3/4, recall 3/4.
+    labels = np.array([1, 1, 0, 1, 0, 1, 0, 0, 0], dtype=bool)
+    probabilities = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1])
+    alert = threshold_at_fpr(labels, probabilities, max_fpr=0.2)
+    assert alert.threshold == 0.6
+    assert (alert.alerts, alert.true_positives, alert.false_positives) == (4, 3, 1)
+    assert alert.precision == pytest.approx(0.75)
+    assert alert.recall == pytest.approx(0.75)
+    assert alert.false_positive_rate == pytest.approx(0.2)
+    nothing = threshold_at_fpr(np.array([0, 1], dtype=bool), np.array([0.9, 0.1]), 0.2)
+    assert nothing.threshold is None and nothing.alerts == 0 and nothing.recall == 0.0
+
+
+def test_calibration_by_decile_by_hand() -> None:
+    probabilities = np.arange(20) / 20
+    labels = np.arange(20) >= 10
+    calibration = calibration_by_decile(labels, probabilities)
+    assert list(calibration["predictions"]) == [2] * 10
+    assert calibration["mean_predicted"].iloc[0] == pytest.approx(0.025)
+    assert list(calibration["observed_rate"]) == [0.0] * 5 + [1.0] * 5
+
+
+# ---------------------------------------------- recovery on generated data
+
+MODELS = [
+    "+fct_tenant_health_weekly",
+    "+fct_tenant_health_changes",
+    "+int_kpi_health_computed",
+    "+fct_pilot_results",
+    "+fct_tenant_risk_scores",
+    "+fct_risk_backtest",
+    "+fct_risk_backtest_calibration",
+]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltProject:
+    root = tmp_path_factory.mktemp("health_risk_pilots")
+    project = BuiltProject.at(root)
+    generate(project.raw_dir, TENANTS, SEED)
+    project.dbt("seed")
+    project.dbt("run", "--select", *MODELS)
+    return project
+
+
+@pytest.fixture(scope="module")
+def truth_tenants(built: BuiltProject) -> pd.DataFrame:
+    return pd.read_parquet(built.raw_dir / built.truth["tenants_truth_file"])
+
+
+@pytest.mark.slow
+def test_backtest_auc_close_to_truth_and_beats_baseline(
+    built: BuiltProject, truth_tenants: pd.DataFrame
+) -> None:
+    backtest = built.query("select * from main.fct_risk_backtest").set_index(
+        ["outcome", "model_name"]
+    )
+    predictions = built.query("select * from intermediate.int_risk_backtest_predictions")
+    merged = predictions.merge(truth_tenants, on="tenant_id", how="inner")
+    assert len(merged) == len(predictions)
+    checked = []
+    for outcome, truth_column in (("renewal", "p_renewal"), ("expansion", "p_expansion")):
+        row = backtest.loc[(outcome, "onboarding_logistic")]
+        if row["status"] != "ok":
+            # Few tenants reach their first anniversary in 300 tenants: the
+            # mart must say so rather than fail.
+            assert pd.isna(row["roc_auc"])
+            continue
+        same = merged[merged["outcome"] == outcome]
+        truth_auc = roc_auc_score(same["is_outcome"], same[truth_column])
+        model_auc = roc_auc_score(same["is_outcome"], same["probability"])
+        assert row["roc_auc"] == pytest.approx(model_auc)
+        assert abs(model_auc - truth_auc) <= 0.05, (outcome, model_auc, truth_auc)
+        baseline_auc = backtest.loc[(outcome, "baseline_tier_industry"), "roc_auc"]
+        assert model_auc >= baseline_auc + 0.1, (outcome, model_auc, baseline_auc)
+        assert row["false_positive_rate_at_threshold"] <= row["max_alert_fpr"] + 1e-12
+        checked.append(outcome)
+    assert "expansion" in checked
+
+
+@pytest.mark.slow
+def test_backtest_predictions_are_out_of_time(built: BuiltProject) -> None:
+    """Each back-test prediction came from a model whose training set did not
+    hold the tenant's own label (nor any label known after the scoring date)."""
+    leaks = built.query(
+        """
+        select count(*) as leaks
+        from intermediate.int_risk_backtest_predictions as predictions
+        inner join intermediate.int_risk_training_examples as training
+            on training.tenant_id = predictions.tenant_id
+            and training.outcome = predictions.outcome
+            and training.scoring_date = predictions.scoring_date
+        """
+    )
+    assert leaks["leaks"].iat[0] == 0
+    late = built.query(
+        """
+        select count(*) as late
+        from intermediate.int_risk_training_examples
+        where outcome_known_date > scoring_date or features_available_date > scoring_date
+        """
+    )
+    assert late["late"].iat[0] == 0
+
+
+@pytest.mark.slow
+def test_pilot_intervals_cover_planted_lift(built: BuiltProject) -> None:
+    results = built.query("select * from main.fct_pilot_results")
+    experiments = built.truth["experiments"]
+    assert experiments
+    for experiment in experiments:
+        for checkpoint, planted in (
+            ("day_45", experiment["lift_45d"]),
+            ("day_90", experiment["lift_90d"]),
+        ):
+            (row,) = results[
+                (results["experiment_id"] == experiment["experiment_id"])
+                & (results["checkpoint"] == checkpoint)
+            ].itertuples()
+            assert row.is_observed
+            arms = experiment["arms"]
+            assert row.tenants_treatment == arms["treatment"]["tenants"]
+            assert row.tenants_control == arms["control"]["tenants"]
+            # The outcome the mart counts is the activation the generator realised.
+            days = checkpoint.removeprefix("day_")
+            realised_t = arms["treatment"][f"realised_rate_{days}d"]
+            realised_c = arms["control"][f"realised_rate_{days}d"]
+            assert row.outcome_rate_treatment == pytest.approx(realised_t, abs=1e-6)
+            assert row.outcome_rate_control == pytest.approx(realised_c, abs=1e-6)
+            assert row.lift_ci_lower <= planted <= row.lift_ci_upper, (row, planted)
+            assert row.verdict in {"scale", "iterate", "stop"}
+
+
+def _independent_health(built: BuiltProject) -> pd.DataFrame:
+    """The four components of the last complete week, from staged rows and
+    the spec's definitions (pandas, not the project's SQL)."""
+    as_of = pd.Timestamp(
+        built.query("select as_of_date from intermediate.int_as_of_date").iat[0, 0]
+    )
+    week_start = as_of - pd.Timedelta(days=6)
+    week_end = as_of + pd.Timedelta(days=1)
+    tenants = built.query("select tenant_id, seats_purchased from staging.stg_app__tenants")
+    events = built.query(
+        f"""
+        select tenant_id, user_id, event_name, occurred_at, occurred_date, nps_score
+        from staging.stg_product__events
+        where occurred_date >= date '{as_of.date()}' - 95
+            and occurred_date <= date '{as_of.date()}'
+        """
+    )
+    events["occurred_date"] = pd.to_datetime(events["occurred_date"])
+    tickets = built.query(
+        "select tenant_id, created_at, ticket_tier from staging.stg_support__tickets"
+    )
+    users = built.query("select tenant_id, activated_at from intermediate.int_users_lifecycle")
+
+    week = events[events["occurred_date"] >= week_start]
+    wau = week.groupby("tenant_id")["user_id"].nunique().rename("wau")
+    trailing = events[events["occurred_date"] >= week_end - pd.Timedelta(days=28)]
+    active_28 = trailing.groupby("tenant_id")["user_id"].nunique().rename("active_28")
+    recent_tickets = tickets[
+        (tickets["ticket_tier"] == 1)
+        & (pd.to_datetime(tickets["created_at"]) >= week_end - pd.Timedelta(days=28))
+        & (pd.to_datetime(tickets["created_at"]) < week_end)
+    ]
+    tier1 = recent_tickets.groupby("tenant_id").size().rename("tier1")
+    answers = events[
+        (events["event_name"] == "nps_submitted")
+        & (events["occurred_date"] >= week_end - pd.Timedelta(days=90))
+        & events["nps_score"].notna()
+    ].sort_values("occurred_at")
+    latest = answers.groupby(["tenant_id", "user_id"])["nps_score"].last().reset_index()
+    nps = (
+        latest.groupby("tenant_id")["nps_score"]
+        .agg(lambda s: 100 * ((s >= 9).mean() - (s <= 6).mean()))
+        .rename("nps")
+    )
+    activated = (
+        users[pd.to_datetime(users["activated_at"]) < week_end].groupby("tenant_id").size()
+    ).rename("activated")
+
+    frame = tenants.set_index("tenant_id").join([wau, active_28, tier1, nps, activated])
+    frame = frame.fillna({"wau": 0, "active_28": 0, "tier1": 0, "activated": 0})
+    frame["activation"] = np.minimum(1, frame["activated"] / frame["seats_purchased"])
+    frame["usage"] = np.minimum(1, frame["wau"] / frame["seats_purchased"] / 0.6)
+    frame["support"] = np.where(
+        frame["active_28"] > 0,
+        np.maximum(0, 1 - frame["tier1"] / frame["active_28"].where(frame["active_28"] > 0) / 0.5),
+        np.nan,
+    )
+    frame["sentiment"] = (frame["nps"] + 100) / 200
+    frame["score"] = 100 * (
+        0.3 * frame["activation"]
+        + 0.3 * frame["usage"]
+        + 0.2 * frame["support"].fillna(0.5)
+        + 0.2 * frame["sentiment"].fillna(0.5)
+    )
+    frame["week_start"] = week_start
+    return frame.reset_index()
+
+
+@pytest.mark.slow
+def test_health_score_matches_independent_computation(built: BuiltProject) -> None:
+    mart = built.query(
+        """
+        select * from main.fct_tenant_health_weekly
+        where week_start = (select max(week_start) from main.fct_tenant_health_weekly)
+        """
+    )
+    expected = _independent_health(built)
+    merged = mart.merge(expected, on="tenant_id", how="inner")
+    assert len(merged) == len(mart) > 50
+    assert (mart["week_start"] == expected["week_start"].iat[0]).all()
+    np.testing.assert_allclose(merged["usage_depth_component"], merged["usage"], atol=1e-9)
+    np.testing.assert_allclose(
+        merged["activation_progress_component"], merged["activation"], atol=1e-9
+    )
+    np.testing.assert_allclose(
+        merged["support_load_component"].astype(float), merged["support"], atol=1e-9
+    )
+    np.testing.assert_allclose(
+        merged["sentiment_component"].astype(float), merged["sentiment"], atol=1e-9
+    )
+    assert (merged["is_sentiment_missing"] == merged["nps"].isna()).all()
+    np.testing.assert_allclose(merged["health_score"], merged["score"], atol=1e-5)
+    bands = np.where(
+        merged["score"] >= 70, "healthy", np.where(merged["score"] >= 40, "watch", "at_risk")
+    )
+    # Scores within rounding of a band edge could fall either side.
+    clear = (np.abs(merged["score"] - 70) > 1e-5) & (np.abs(merged["score"] - 40) > 1e-5)
+    assert (merged.loc[clear, "health_band"] == bands[clear]).all()
+
+
+@pytest.mark.slow
+def test_health_kpis_and_changes_agree_with_the_weekly_mart(built: BuiltProject) -> None:
+    kpis = built.query(
+        """
+        select week_start, kpi_name, value, numerator, denominator
+        from intermediate.int_kpi_health_computed where segment_type = 'all'
+        """
+    )
+    weekly = built.query("select * from main.fct_tenant_health_weekly")
+    by_week = weekly.groupby("week_start").agg(
+        mean=("health_score", "mean"),
+        at_risk=("health_band", lambda s: (s == "at_risk").mean()),
+        tenants=("tenant_id", "size"),
+    )
+    means = kpis[kpis["kpi_name"] == "health_score_mean"].set_index("week_start")
+    shares = kpis[kpis["kpi_name"] == "at_risk_tenant_share"].set_index("week_start")
+    np.testing.assert_allclose(means["value"], by_week.loc[means.index, "mean"], rtol=1e-9)
+    np.testing.assert_allclose(shares["value"], by_week.loc[shares.index, "at_risk"], rtol=1e-9)
+    assert (means["denominator"] == by_week.loc[means.index, "tenants"]).all()
+
+    ranks = weekly.set_index(["tenant_id", "week_start"])["health_band_rank"]
+    changes = built.query("select * from main.fct_tenant_health_changes")
+    assert len(changes) > 0
+    for row in changes.itertuples():
+        before = ranks[(row.tenant_id, row.week_start - pd.Timedelta(days=7))]
+        assert ranks[(row.tenant_id, row.week_start)] > before
+    worsened = weekly.sort_values("week_start").assign(
+        previous=lambda f: f.groupby("tenant_id")["health_band_rank"].shift(),
+        previous_week=lambda f: f.groupby("tenant_id")["week_start"].shift(),
+    )
+    worsened = worsened[
+        (worsened["health_band_rank"] > worsened["previous"])
+        & (worsened["week_start"] - worsened["previous_week"] == pd.Timedelta(days=7))
+    ]
+    assert len(worsened) == len(changes)
+
+
+class _Relation:
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+
+    def df(self) -> pd.DataFrame:
+        return self.frame.copy()
+
+
+class _FakeDbt:
+    """The part of dbt's Python-model API the risk model uses."""
+
+    def __init__(self, tables: dict[str, pd.DataFrame]) -> None:
+        self.tables = tables
+
+    def ref(self, name: str) -> _Relation:
+        return _Relation(self.tables[name])
+
+    def config(self, **_: object) -> None:
+        return None
+
+
+@pytest.mark.slow
+def test_risk_model_is_deterministic_and_order_independent(built: BuiltProject) -> None:
+    import importlib.util
+
+    path = PROJECT_DIR / "models" / "intermediate" / "risk" / "int_tenant_risk_scored.py"
+    spec = importlib.util.spec_from_file_location("int_tenant_risk_scored", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    tables = {
+        name: built.query(f"select * from {schema}.{name}")
+        for schema, name in (
+            ("intermediate", "int_risk_scoring_population"),
+            ("intermediate", "int_risk_training_examples"),
+            ("intermediate", "int_tenant_onboarding_features"),
+            ("seeds", "risk_model_settings"),
+            ("seeds", "risk_model_features"),
+        )
+    }
+    first = module.model(_FakeDbt(tables), None)
+    shuffled = {name: frame.sample(frac=1, random_state=3) for name, frame in tables.items()}
+    second = module.model(_FakeDbt(shuffled), None)
+    pd.testing.assert_frame_equal(first, second)
+    stored = built.query("select * from intermediate.int_tenant_risk_scored")
+    np.testing.assert_allclose(
+        stored.sort_values(["scoring_date", "outcome", "tenant_id"])["probability"].astype(float),
+        first["probability"].astype(float),
+        equal_nan=True,
+    )
