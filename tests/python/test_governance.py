@@ -165,7 +165,7 @@ def test_cli_exit_codes(manifest: dict[str, Any], tmp_path: Path) -> None:
     assert f"{manifest['nodes'][unique_id]['name']}: contract" in result.output
 
     missing = CliRunner().invoke(cli, ["check-governance", "--manifest", str(tmp_path / "no.json")])
-    assert missing.exit_code == 1
+    assert missing.exit_code == 2
     assert "manifest not found" in missing.output and "Traceback" not in missing.output
 
 
