@@ -319,6 +319,48 @@ def test_calibration_by_decile_by_hand() -> None:
     assert list(calibration["observed_rate"]) == [0.0] * 5 + [1.0] * 5
 
 
+# ------------------------------------- generator design for the back-test
+
+
+def _seed_setting(name: str) -> float:
+    settings = pd.read_csv(PROJECT_DIR / "seeds" / "risk_model_settings.csv")
+    return float(settings.set_index("setting_name").at[name, "setting_value"])
+
+
+@pytest.mark.parametrize("tenants", [200, 300])
+def test_main_pilot_is_large_enough_for_a_day_90_verdict(tenants: int) -> None:
+    """>= 50 tenants per arm: the exact planted 20-point lift at day 90 then
+    has a 95% interval above zero (Newcombe, computed here with scipy)."""
+    population = build_population(GeneratorConfig(tenants=tenants, seed=SEED))
+    main = max(population.experiments, key=lambda e: e.lift_90)
+    n_t, n_c = int(main.treatment.sum()), int((~main.treatment).sum())
+    assert min(n_t, n_c) >= 50
+    x_t = round((main.p_control + main.lift_90) * n_t)
+    x_c = round(main.p_control * n_c)
+    assert _newcombe_reference(x_t, n_t, x_c, n_c)[0] > 0
+
+
+def test_pilot_cohort_trains_the_renewal_model_before_later_cohorts() -> None:
+    """The main pilot's cohort onboards on one day, so its renewals are all known
+    on one day. That day must come early: the cohort (with the tenants known
+    before it) then reaches min_training_tenants, and enough later tenants with
+    an observed first anniversary are left for the back-test. With the pilot
+    late in the history the back-test was that one cohort, scored by a model
+    trained on ~50 tenants (AUC 0.63 against 0.75 from the true probabilities)."""
+    config = GeneratorConfig(tenants=TENANTS, seed=SEED)
+    population = build_population(config)
+    main = max(population.experiments, key=lambda e: e.lift_90)
+    onboard = population.tenants["onboard_day"].to_numpy()
+    anniversary = onboard + 365
+    pilot_anniversary = main.start_day + 365
+    observed = anniversary < config.end_epoch_day
+    in_pilot = np.isin(np.arange(len(onboard)), main.tenant_idx)
+    known_by_then = observed & (anniversary <= pilot_anniversary)
+    assert known_by_then.sum() >= _seed_setting("min_training_tenants")
+    later = observed & ~in_pilot & (anniversary > pilot_anniversary)
+    assert later.sum() >= MIN_BACKTEST_TENANTS["renewal"]
+
+
 # ---------------------------------------------- recovery on generated data
 
 MODELS = [
@@ -347,6 +389,29 @@ def truth_tenants(built: BuiltProject) -> pd.DataFrame:
     return pd.read_parquet(built.raw_dir / built.truth["tenants_truth_file"])
 
 
+#: The issue's tolerance: back-test AUC within 0.05 of the AUC of the generator's
+#: true probabilities on the same tenants.
+AUC_TOLERANCE = 0.05
+#: "Clearly beats" the tier + industry baseline. The generator plants no direct
+#: tier or industry effect on renewal or expansion (only through activation speed),
+#: so the baseline's AUC stays near 0.45-0.6 while the true probabilities reach
+#: 0.77-0.85 on these back-test sets (seeds 1, 2, 3, 5 at 300 tenants): a margin of
+#: 0.1 is under half that gap, yet about 1.4 standard errors of one AUC (Hanley-
+#: McNeil: 0.07 at AUC 0.8 with 15 non-renewals and 65 renewals), so a model that
+#: learned little beyond the baseline's features fails it.
+BASELINE_MARGIN = 0.1
+#: Fewest back-test tenants per outcome (and per class) for the AUC comparison to
+#: mean something. At 300 tenants the generator leaves about 160 tenants outside
+#: pilots; the main pilot's cohort (100 tenants, onboarded on day 60 of the history)
+#: has its outcomes known early and trains the model, so the back-test scores the
+#: later cohorts: 75-95 renewal and 150-170 expansion tenants by the onboarding
+#: days of seeds 0-7 (dbt back-test, seeds 1, 2, 3, 5: 79-100 and 159-168; 15-24
+#: non-renewals). 300 tenants keep the module's dbt build near one minute; at 200
+#: tenants only about 40 renewals are back-tested, too few for a 0.05 tolerance.
+MIN_BACKTEST_TENANTS = {"renewal": 60, "expansion": 120}
+MIN_BACKTEST_CLASS = 10
+
+
 @pytest.mark.slow
 def test_backtest_auc_close_to_truth_and_beats_baseline(
     built: BuiltProject, truth_tenants: pd.DataFrame
@@ -357,24 +422,27 @@ def test_backtest_auc_close_to_truth_and_beats_baseline(
     predictions = built.query("select * from intermediate.int_risk_backtest_predictions")
     merged = predictions.merge(truth_tenants, on="tenant_id", how="inner")
     assert len(merged) == len(predictions)
-    checked = []
     for outcome, truth_column in (("renewal", "p_renewal"), ("expansion", "p_expansion")):
         row = backtest.loc[(outcome, "onboarding_logistic")]
-        if row["status"] != "ok":
-            # Few tenants reach their first anniversary in 300 tenants: the
-            # mart must say so rather than fail.
-            assert pd.isna(row["roc_auc"])
-            continue
+        assert row["status"] == "ok", (outcome, row["status"])
         same = merged[merged["outcome"] == outcome]
+        assert len(same) == row["backtest_tenants"] >= MIN_BACKTEST_TENANTS[outcome]
+        assert same["is_outcome"].value_counts().min() >= MIN_BACKTEST_CLASS, outcome
+        # The tenant's label in the mart is the outcome the generator realised.
+        observed = "renewal_observed" if outcome == "renewal" else "expansion_observed"
+        realised = "renewed_first_anniversary" if outcome == "renewal" else "expanded_within_180d"
+        assert same[observed].all()
+        assert (same["is_outcome"] == same[realised]).all(), outcome
         truth_auc = roc_auc_score(same["is_outcome"], same[truth_column])
         model_auc = roc_auc_score(same["is_outcome"], same["probability"])
+        baseline_auc = roc_auc_score(same["is_outcome"], same["baseline_probability"])
         assert row["roc_auc"] == pytest.approx(model_auc)
-        assert abs(model_auc - truth_auc) <= 0.05, (outcome, model_auc, truth_auc)
-        baseline_auc = backtest.loc[(outcome, "baseline_tier_industry"), "roc_auc"]
-        assert model_auc >= baseline_auc + 0.1, (outcome, model_auc, baseline_auc)
+        assert backtest.loc[(outcome, "baseline_tier_industry"), "roc_auc"] == pytest.approx(
+            baseline_auc
+        )
+        assert abs(model_auc - truth_auc) <= AUC_TOLERANCE, (outcome, model_auc, truth_auc)
+        assert model_auc >= baseline_auc + BASELINE_MARGIN, (outcome, model_auc, baseline_auc)
         assert row["false_positive_rate_at_threshold"] <= row["max_alert_fpr"] + 1e-12
-        checked.append(outcome)
-    assert "expansion" in checked
 
 
 @pytest.mark.slow

@@ -54,7 +54,7 @@ def draw_outcomes(config: GeneratorConfig, pop: Population, features: pd.DataFra
     u_renew = rng.random(n)
     u_expand = rng.random(n)
     u_later = rng.random((n, 20))
-    expand_day = rng.integers(31, EXPANSION_WINDOW_DAYS + 1, size=n)
+    expand_day = rng.integers(31, EXPANSION_WINDOW_DAYS, size=n)
     expand_sec = rng.integers(9 * 3600, 18 * 3600, size=n)
     p_renew, p_expand = outcome_probabilities(features)
     renewed_first = u_renew < p_renew
@@ -68,7 +68,10 @@ def draw_outcomes(config: GeneratorConfig, pop: Population, features: pd.DataFra
         due = (at < end_sec) & (churn_at == np.iinfo(np.int64).max)
         renews = renewed_first if year == 1 else (u_later[:, year - 1] < LATER_RENEWAL_P)
         churn_at = np.where(due & ~renews, at, churn_at)
-    expansion_at = onboarded + expand_day * DAY + expand_sec
+    # On day onboard_day + expand_day (31..179) between 09:00 and 18:00: always after
+    # 30 days and within EXPANSION_WINDOW_DAYS x 24 h of onboarded_at (onboarding is
+    # after 08:00), so the mart's 180-day window counts every planted expansion.
+    expansion_at = tenants["onboard_day"].to_numpy() * DAY + expand_day * DAY + expand_sec
     expanded_at = np.where(
         expanded & (expansion_at < end_sec) & (expansion_at < churn_at), expansion_at, -1
     )

@@ -53,6 +53,10 @@ MILESTONE_INDUSTRY_FACTOR = {
 }
 OPERATOR_CERT_SHARE = 0.55
 OTHER_CERT_SHARE = 0.12
+#: Day of the history (after its start) on which the main pilot's cohort onboards.
+PILOT_START_DAY = 60
+#: Fewest tenants in the main pilot (both arms), unless that is more than half of all.
+MAIN_PILOT_MIN_TENANTS = 100
 
 
 @dataclass
@@ -79,11 +83,19 @@ def _log_uniform_int(rng: np.random.Generator, low: np.ndarray, high: np.ndarray
 
 
 def _plan_experiments(config: GeneratorConfig) -> list[tuple]:
-    """(id, start offset from end in days, share of tenants, p_control, lift90, q45)."""
+    """(id, start offset from end in days, share of tenants, p_control, lift90, q45).
+
+    The main pilot starts PILOT_START_DAY days after the history starts (later only
+    when the history is too short for its day-90 checkpoint). Its cohort onboards on
+    one day, so its renewals and expansions all become known on one day: early in the
+    history, they train the risk model that the back-test then scores the later cohorts
+    with, instead of being one block scored by a model trained on a few dozen tenants.
+    """
     n, span = config.tenants, config.history_days
     specs = []
     if n >= 10 and span >= 130:
-        specs.append(("pilot_guided_onboarding", min(450, span - 20), 0.30, 0.40, 0.20, 0.6))
+        main_offset = max(min(450, span - 20), span - PILOT_START_DAY)
+        specs.append(("pilot_guided_onboarding", main_offset, 0.30, 0.40, 0.20, 0.6))
         specs.append(("pilot_learning_nudges", min(200, span - 25), 0.12, 0.50, 0.0, 0.6))
     return specs
 
@@ -120,8 +132,12 @@ def build_population(config: GeneratorConfig) -> Population:
     free = rng.permutation(n)
     used = 0
     for exp_id, offset, share, p_control, lift, q45 in _plan_experiments(config):
-        # The main pilot gets up to half of the tenants (>= 100 per arm from 400 tenants).
-        wanted = min(max(200, share * n), 0.5 * n) if lift > 0 else share * n
+        # The main pilot gets `share` of the tenants but at least MAIN_PILOT_MIN_TENANTS
+        # (at most half): >= 50 per arm from 200 tenants, so that the exact planted
+        # 20-point lift at day 90 clears zero (Newcombe 95% interval [0.005, 0.375] at 50
+        # per arm), while from 300 tenants more than half of them stay outside pilots
+        # and keep the risk back-test large (see _plan_experiments).
+        wanted = min(max(MAIN_PILOT_MIN_TENANTS, share * n), 0.5 * n) if lift > 0 else share * n
         size = max(2, round(wanted)) // 2 * 2
         members = np.sort(free[used : used + size])
         used += size
