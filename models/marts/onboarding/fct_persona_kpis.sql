@@ -15,6 +15,33 @@
 
 {%- set cohort_segment = {'onboarding_cohort': 'onboarding_cohort'} %}
 
+{#- One entry per persona KPI: its persona, how it aggregates, and the
+    per-user expressions (numerator and denominator for pooled ratios, value
+    for medians). The unit rows below are generated from this list. -#}
+{%- set persona_kpis = [
+    {'persona': 'admin', 'kpi_name': 'setup_complete_rate', 'aggregation': 'ratio',
+     'numerator': 'case when setup_completed_at is not null then 1 else 0 end', 'denominator': '1'},
+    {'persona': 'admin', 'kpi_name': 'days_to_setup_complete_median', 'aggregation': 'median',
+     'value': 'days_to_setup_complete'},
+    {'persona': 'admin', 'kpi_name': 'import_error_rate', 'aggregation': 'ratio',
+     'numerator': 'import_errors', 'denominator': 'import_rows'},
+    {'persona': 'admin', 'kpi_name': 'days_to_first_governance_action_median', 'aggregation': 'median',
+     'value': 'days_to_first_governance_action'},
+    {'persona': 'operator', 'kpi_name': 'task_completion_rate', 'aggregation': 'ratio',
+     'numerator': 'tasks_completed', 'denominator': 'tasks_attempted'},
+    {'persona': 'operator', 'kpi_name': 'task_error_rate', 'aggregation': 'ratio',
+     'numerator': 'tasks_failed', 'denominator': 'tasks_attempted'},
+    {'persona': 'operator', 'kpi_name': 'collaboration_events_per_active_week', 'aggregation': 'ratio',
+     'numerator': 'collaboration_events', 'denominator': 'active_weeks'},
+    {'persona': 'end_user', 'kpi_name': 'feature_breadth', 'aggregation': 'ratio',
+     'numerator': 'catalog_features_used', 'denominator': 'catalog_features'},
+    {'persona': 'end_user', 'kpi_name': 'days_to_first_critical_feature_median', 'aggregation': 'median',
+     'value': 'days_to_first_critical_feature'},
+    {'persona': 'end_user', 'kpi_name': 'nps', 'aggregation': 'points',
+     'numerator': 'case when latest_nps_score >= 9 then 1 when latest_nps_score <= 6 then -1 else 0 end',
+     'denominator': '1', 'condition': 'has_nps_in_window'},
+] %}
+
 with
 
 users_lifecycle as (
@@ -32,147 +59,20 @@ users as (
 ),
 
 unit_rows as (
-    ---------- admin
-    select
-        user_id,
-        persona,
-        onboarding_cohort,
-        'setup_complete_rate' as kpi_name,
-        'ratio' as aggregation,
-        cast(case when setup_completed_at is not null then 1 else 0 end as double) as unit_numerator,
-        cast(1 as double) as unit_denominator,
-        cast(null as double) as unit_value
-    from users
-    where persona = 'admin'
-
-    union all
-
-    select
-        user_id,
-        persona,
-        onboarding_cohort,
-        'days_to_setup_complete_median' as kpi_name,
-        'median' as aggregation,
-        cast(null as double) as unit_numerator,
-        cast(null as double) as unit_denominator,
-        cast(days_to_setup_complete as double) as unit_value
-    from users
-    where persona = 'admin'
-
-    union all
-
-    select
-        user_id,
-        persona,
-        onboarding_cohort,
-        'import_error_rate' as kpi_name,
-        'ratio' as aggregation,
-        cast(import_errors as double) as unit_numerator,
-        cast(import_rows as double) as unit_denominator,
-        cast(null as double) as unit_value
-    from users
-    where persona = 'admin'
-
-    union all
-
-    select
-        user_id,
-        persona,
-        onboarding_cohort,
-        'days_to_first_governance_action_median' as kpi_name,
-        'median' as aggregation,
-        cast(null as double) as unit_numerator,
-        cast(null as double) as unit_denominator,
-        cast(days_to_first_governance_action as double) as unit_value
-    from users
-    where persona = 'admin'
-
-    ---------- operator
-    union all
-
-    select
-        user_id,
-        persona,
-        onboarding_cohort,
-        'task_completion_rate' as kpi_name,
-        'ratio' as aggregation,
-        cast(tasks_completed as double) as unit_numerator,
-        cast(tasks_attempted as double) as unit_denominator,
-        cast(null as double) as unit_value
-    from users
-    where persona = 'operator'
-
-    union all
-
-    select
-        user_id,
-        persona,
-        onboarding_cohort,
-        'task_error_rate' as kpi_name,
-        'ratio' as aggregation,
-        cast(tasks_failed as double) as unit_numerator,
-        cast(tasks_attempted as double) as unit_denominator,
-        cast(null as double) as unit_value
-    from users
-    where persona = 'operator'
-
-    union all
-
-    select
-        user_id,
-        persona,
-        onboarding_cohort,
-        'collaboration_events_per_active_week' as kpi_name,
-        'ratio' as aggregation,
-        cast(collaboration_events as double) as unit_numerator,
-        cast(active_weeks as double) as unit_denominator,
-        cast(null as double) as unit_value
-    from users
-    where persona = 'operator'
-
-    ---------- end user
-    union all
-
-    select
-        user_id,
-        persona,
-        onboarding_cohort,
-        'feature_breadth' as kpi_name,
-        'ratio' as aggregation,
-        cast(catalog_features_used as double) as unit_numerator,
-        cast(catalog_features as double) as unit_denominator,
-        cast(null as double) as unit_value
-    from users
-    where persona = 'end_user'
-
-    union all
-
-    select
-        user_id,
-        persona,
-        onboarding_cohort,
-        'days_to_first_critical_feature_median' as kpi_name,
-        'median' as aggregation,
-        cast(null as double) as unit_numerator,
-        cast(null as double) as unit_denominator,
-        cast(days_to_first_critical_feature as double) as unit_value
-    from users
-    where persona = 'end_user'
-
-    union all
-
-    select
-        user_id,
-        persona,
-        onboarding_cohort,
-        'nps' as kpi_name,
-        'points' as aggregation,
-        cast(case when latest_nps_score >= 9 then 1 when latest_nps_score <= 6 then -1 else 0 end as double)
-            as unit_numerator,
-        cast(1 as double) as unit_denominator,
-        cast(null as double) as unit_value
-    from users
-    where persona = 'end_user' and has_nps_in_window
+    {%- for kpi in persona_kpis %}
+        select
+            user_id,
+            persona,
+            onboarding_cohort,
+            '{{ kpi.kpi_name }}' as kpi_name,
+            '{{ kpi.aggregation }}' as aggregation,
+            cast({{ kpi.get('numerator', 'null') }} as double) as unit_numerator,
+            cast({{ kpi.get('denominator', 'null') }} as double) as unit_denominator,
+            cast({{ kpi.get('value', 'null') }} as double) as unit_value
+        from users
+        where persona = '{{ kpi.persona }}'{% if kpi.condition %} and {{ kpi.condition }}{% endif %}
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 ),
 
 aggregated as (
