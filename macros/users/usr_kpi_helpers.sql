@@ -1,18 +1,4 @@
 {#
-    Join condition: a window that closed on `date_column` belongs to the
-    rolling cohort of the week starting `week_start_column` (last day
-    `week_last_date_column`) when it closed in the rolling_cohort_weeks
-    weeks ending with that week.
-#}
-{% macro usr_in_rolling_cohort(date_column, week_start_column, week_last_date_column) -%}
-    {{ date_column }} <= {{ week_last_date_column }}
-    and {{ date_column }} >= cast(
-        {{ dbt.dateadd('day', '-7 * (' ~ kpi_parameter('rolling_cohort_weeks') ~ ' - 1)', week_start_column) }}
-        as date
-    )
-{%- endmacro %}
-
-{#
     The value / numerator / denominator columns of a KPI family, from a
     grouped query over unit rows with columns aggregation, unit_numerator,
     unit_denominator and unit_value:

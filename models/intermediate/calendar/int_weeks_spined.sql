@@ -1,7 +1,9 @@
 {#
     One row per ISO week (Monday start, week_end exclusive = week_start + 7)
     of the data, built from the day spine. A week is complete when its last
-    day (week_end - 1, a Sunday) is on or before the as-of date.
+    day (week_end - 1, a Sunday) is on or before the as-of date. Each week
+    also carries the first day of its rolling cohort (rolling_cohort_weeks
+    weeks ending with the week), the one place that rule is computed.
 #}
 
 with
@@ -25,7 +27,11 @@ final as (
         week_start,
         cast({{ dbt.dateadd('day', 7, 'week_start') }} as date) as week_end,
         last_day as week_last_date,
-        not has_incomplete_day as is_complete
+        not has_incomplete_day as is_complete,
+        cast(
+            {{ dbt.dateadd('day', '-7 * (' ~ kpi_parameter('rolling_cohort_weeks') ~ ' - 1)', 'week_start') }}
+            as date
+        ) as rolling_cohort_start_date
     from weeks
 )
 

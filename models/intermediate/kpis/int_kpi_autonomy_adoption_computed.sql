@@ -33,10 +33,7 @@ complete_weeks as (
     select
         week_start,
         week_last_date,
-        cast(
-            {{ dbt.dateadd('day', '-7 * (' ~ kpi_parameter('rolling_cohort_weeks') ~ ' - 1)', 'week_start') }}
-            as date
-        ) as cohort_first_date
+        rolling_cohort_start_date
     from weeks
     where is_complete
 ),
@@ -67,8 +64,7 @@ adoption_cohorts as (
     from complete_weeks
     inner join adoption_windows
         on
-            adoption_windows.window_closed_on <= complete_weeks.week_last_date
-            and adoption_windows.window_closed_on >= complete_weeks.cohort_first_date
+            {{ in_rolling_cohort('adoption_windows.window_closed_on') }}
 ),
 
 adoption_rate_90d as (

@@ -35,10 +35,7 @@ complete_weeks as (
     select
         week_start,
         week_last_date,
-        cast(
-            {{ dbt.dateadd('day', '-7 * (' ~ kpi_parameter('rolling_cohort_weeks') ~ ' - 1)', 'week_start') }}
-            as date
-        ) as cohort_first_date
+        rolling_cohort_start_date
     from weeks
     where is_complete
 ),
@@ -61,7 +58,7 @@ certification_cohorts as (
         certified_tenants.*
     from complete_weeks
     inner join certified_tenants
-        on certified_tenants.certified_date between complete_weeks.cohort_first_date and complete_weeks.week_last_date
+        on {{ in_rolling_cohort('certified_tenants.certified_date') }}
 ),
 
 time_to_certification as (
@@ -99,7 +96,7 @@ target_cohorts as (
         target_windows.*
     from complete_weeks
     inner join target_windows
-        on target_windows.target_closed_on between complete_weeks.cohort_first_date and complete_weeks.week_last_date
+        on {{ in_rolling_cohort('target_windows.target_closed_on') }}
 ),
 
 within_target_rate as (

@@ -49,7 +49,8 @@ weeks as (
 complete_weeks as (
     select
         week_start,
-        week_last_date
+        week_last_date,
+        rolling_cohort_start_date
     from weeks
     where is_complete
 ),
@@ -129,9 +130,7 @@ unit_rows as (
     inner join user_kpi_windows
         on
             user_kpi_windows.kpi_name = 'retention_week_4'
-            and {{ usr_in_rolling_cohort(
-                'user_kpi_windows.window_closed_date', 'complete_weeks.week_start', 'complete_weeks.week_last_date'
-            ) }}
+            and {{ in_rolling_cohort('user_kpi_windows.window_closed_date') }}
 
     union all
 

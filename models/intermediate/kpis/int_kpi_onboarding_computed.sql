@@ -28,7 +28,8 @@ weeks as (
 complete_weeks as (
     select
         week_start,
-        week_last_date
+        week_last_date,
+        rolling_cohort_start_date
     from weeks
     where is_complete
 ),
@@ -49,9 +50,7 @@ cohort_members as (
         onboarding_windows.*
     from complete_weeks
     inner join onboarding_windows
-        on {{ usr_in_rolling_cohort(
-            'onboarding_windows.window_closed_date', 'complete_weeks.week_start', 'complete_weeks.week_last_date'
-        ) }}
+        on {{ in_rolling_cohort('onboarding_windows.window_closed_date') }}
 ),
 
 aggregated as (
