@@ -62,7 +62,8 @@ tenant_month_costs as (
     select
         tenant_id,
         cost_month,
-        sum(amount_usd) as own_cost_usd
+        -- decimal sums are exact, so the result does not depend on the order threads add rows in
+        sum(cast(amount_usd as decimal(18, 2))) as own_cost_usd
     from costs
     where tenant_id is not null
     group by 1, 2
@@ -77,7 +78,7 @@ cost_months as (
 platform_costs as (
     select
         cost_month,
-        sum(amount_usd) as platform_cost_usd
+        sum(cast(amount_usd as decimal(18, 2))) as platform_cost_usd
     from costs
     where tenant_id is null
     group by 1
@@ -121,9 +122,12 @@ tenant_month_allocations as (
         tenant_months.tenant_id,
         tenant_months.cost_month,
         tenant_months.learners,
-        tenant_months.own_cost_usd
-        + platform_months.platform_cost_usd * tenant_months.learners
-        / nullif(platform_months.total_learners, 0) as cost_usd,
+        cast(
+            tenant_months.own_cost_usd
+            + platform_months.platform_cost_usd * tenant_months.learners
+            / nullif(platform_months.total_learners, 0)
+            as decimal(38, 8)
+        ) as cost_usd,
         platform_months.total_learners
     from tenant_months
     inner join platform_months

@@ -20,7 +20,8 @@ health_score_mean as (
         week_start,
         'health_score_mean' as kpi_name,
         {{ kpi_segment_columns(segments) }},
-        cast(sum(health_score) as double) as numerator,
+        -- a decimal sum is exact: the mean does not depend on the order threads add rows in
+        cast(sum(cast(health_score as decimal(38, 10))) as double) as numerator,
         cast(count(*) as double) as denominator
     from health
     {{ kpi_grouping_sets(segments) }}  -- noqa: PRS
