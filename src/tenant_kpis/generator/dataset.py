@@ -256,10 +256,13 @@ def events_to_arrow(
     event_id = pc.binary_join_element_wise(
         "ev_", pc.utf8_lpad(pc.cast(seq, pa.string()), width=10, padding="0"), ""
     )
-    tenant_ids = pa.array(pop.tenants["tenant_id"].to_numpy(), type=pa.string())
-    user_ids = pa.array(pop.users["user_id"].to_numpy(), type=pa.string())
-    names = pa.array(list(EVENT_NAMES), type=pa.string())
-    props = pa.array(vocab.strings, type=pa.string())
+    # 64-bit offsets (large_string): past ~40M events a column's text exceeds
+    # the 2 GiB that 32-bit string offsets can address.
+    event_id = pc.cast(event_id, pa.large_string())
+    tenant_ids = pa.array(pop.tenants["tenant_id"].to_numpy(), type=pa.large_string())
+    user_ids = pa.array(pop.users["user_id"].to_numpy(), type=pa.large_string())
+    names = pa.array(list(EVENT_NAMES), type=pa.large_string())
+    props = pa.array(vocab.strings, type=pa.large_string())
     # Plain strings everywhere: given dictionary arrays with large dictionaries, the Parquet
     # writer's dictionary fallback made the bytes differ between runs in one process.
     return pa.table(

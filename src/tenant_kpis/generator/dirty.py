@@ -546,7 +546,7 @@ def dirty_events(
     )
     tables = [main] + [p["table"].select(events.column_names) for p in parts]
     received = np.concatenate([received_epoch] + [p["received"] for p in parts])
-    return pa.concat_tables(tables), received
+    return pa.concat_tables(tables, promote_options="permissive"), received
 
 
 def _plain(column: pa.ChunkedArray | pa.Array) -> pa.Array:
