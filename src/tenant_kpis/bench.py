@@ -103,6 +103,14 @@ def count_rows(path: Path) -> int:
         return int(connection.execute(f"select count(*) from {reader}('{path}')").fetchone()[0])
 
 
+def slowest_nodes(run_results: dict, count: int = 15) -> list[dict[str, object]]:
+    """The dbt nodes with the longest execution time (the hot spots of a build)."""
+    timed = sorted(run_results["results"], key=lambda r: r["execution_time"], reverse=True)
+    return [
+        {"node": r["unique_id"], "seconds": round(r["execution_time"], 2)} for r in timed[:count]
+    ]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=10_000_000)
@@ -111,6 +119,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=PROJECT_DIR / "bench" / "out")
     parser.add_argument("--skip-reference", action="store_true")
     parser.add_argument("--skip-incremental", action="store_true")
+    parser.add_argument(
+        "--raw-from",
+        type=Path,
+        help="copy this already generated raw directory instead of generating (no generate step)",
+    )
+    parser.add_argument(
+        "--incremental-unit-tests",
+        action="store_true",
+        help="run dbt unit tests in the incremental step too (default: only in the full build)",
+    )
     args = parser.parse_args(argv)
 
     from tenant_kpis.generator import tenants_for_events
@@ -146,29 +164,35 @@ def main(argv: list[str] | None = None) -> None:
 
     results: list[StepResult] = []
     holdback = [] if args.skip_incremental else ["--holdback-days", "7"]
-    generation = run_step(
-        "generate",
-        [
-            str(BIN / "tenant-kpis"),
+    if args.raw_from:
+        shutil.copytree(args.raw_from, raw_dir)
+    else:
+        generation = run_step(
             "generate",
-            "--out",
-            str(raw_dir),
-            "--tenants",
-            str(tenants),
-            "--seed",
-            str(args.seed),
-            *holdback,
-        ],
-        base_env,
-        logs / "generate.log",
-    )
+            [
+                str(BIN / "tenant-kpis"),
+                "generate",
+                "--out",
+                str(raw_dir),
+                "--tenants",
+                str(tenants),
+                "--seed",
+                str(args.seed),
+                *holdback,
+            ],
+            base_env,
+            logs / "generate.log",
+        )
     events_file = next(raw_dir.glob("events.*"))
     held_back = next((raw_dir / "_holdback").glob("events.*"), None) if holdback else None
     events = count_rows(events_file) + (count_rows(held_back) if held_back else 0)
-    generation.note = (
-        f"{events:,} events, {tenants} tenants, {events / generation.seconds:,.0f} events/s"
-    )
-    results.append(generation)
+    if args.raw_from:
+        print(f"[bench] raw data copied from {args.raw_from}: {events:,} events", flush=True)
+    else:
+        generation.note = (
+            f"{events:,} events, {tenants} tenants, {events / generation.seconds:,.0f} events/s"
+        )
+        results.append(generation)
 
     full = run_step(
         "dbt build (full)", [str(BIN / "dbt"), "build"], full_env, logs / "build_full.log"
@@ -177,6 +201,7 @@ def main(argv: list[str] | None = None) -> None:
     statuses = [r["status"] for r in run_results["results"]]
     full.note = f"{len(statuses)} nodes, {statuses.count('pass')} tests passed"
     results.append(full)
+    hot_spots = {"dbt build (full)": slowest_nodes(run_results)}
 
     if not args.skip_reference:
         # Seeds and raw views are set up untimed: the reference times models only.
@@ -215,12 +240,21 @@ def main(argv: list[str] | None = None) -> None:
         from tenant_kpis.generator import append_holdback
 
         append_holdback(raw_dir)
+        # A weekly production run: unit tests check SQL logic on fixed fixtures,
+        # not data, so they run in CI and in the full build, not every week.
+        unit_tests = [] if args.incremental_unit_tests else ["--exclude-resource-type", "unit_test"]
         incremental = run_step(
             "dbt build (incremental, +1 week)",
-            [str(BIN / "dbt"), "build"],
+            [str(BIN / "dbt"), "build", *unit_tests],
             full_env,
             logs / "build_incremental.log",
         )
+        run_results = json.loads((out / "target_full" / "run_results.json").read_text())
+        statuses = [r["status"] for r in run_results["results"]]
+        incremental.note = f"{len(statuses)} nodes, {statuses.count('pass')} tests passed" + (
+            "" if args.incremental_unit_tests else " (unit tests excluded)"
+        )
+        hot_spots["dbt build (incremental)"] = slowest_nodes(run_results)
         results.append(incremental)
 
     ratios: dict[str, float] = {}
@@ -233,6 +267,7 @@ def main(argv: list[str] | None = None) -> None:
         ratios["incremental / full build"] = incremental_step.seconds / full_build.seconds
 
     memory_gib = psutil.virtual_memory().total / 2**30
+    load_1, load_5, load_15 = os.getloadavg()
     machine = (
         f"{platform.system()} {platform.machine()}, {psutil.cpu_count()} cores, "
         f"{memory_gib:.0f} GiB, Python {platform.python_version()}"
@@ -240,7 +275,8 @@ def main(argv: list[str] | None = None) -> None:
     print()
     print(
         f"tenant-kpis benchmark: target {args.events:,} events, DuckDB memory_limit "
-        f"{args.memory_limit}; {machine}"
+        f"{args.memory_limit}; {machine}; load average at the end {load_1:.1f} {load_5:.1f} "
+        f"{load_15:.1f}"
     )
     print(f"{'step':<44} {'wall s':>8} {'peak MB':>9}  note")
     for r in results:
@@ -255,6 +291,8 @@ def main(argv: list[str] | None = None) -> None:
                 "memory_limit": args.memory_limit,
                 "steps": [asdict(r) for r in results],
                 "ratios": ratios,
+                "load_average_at_end": [load_1, load_5, load_15],
+                "slowest_nodes": hot_spots,
             },
             indent=2,
         )

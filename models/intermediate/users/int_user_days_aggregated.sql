@@ -4,12 +4,66 @@
     the event table: every other user-level model reads this one or its
     weekly roll-up. Events are dated by occurred_at, however late they were
     received. Categories come from the event_taxonomy seed via staging.
+
+    Incremental (perf): a run recomputes whole activity days, namely every
+    day holding a staged event received since the latest stored
+    last_received_at minus var('events_lookback_days') (the same window as
+    base_product__events), plus every stored day whose last_received_at falls
+    in that window (a re-delivery may have re-dated its event). Days are
+    replaced whole (delete+insert on activity_date), so a recomputed day
+    equals a full refresh. Like the events model: after a retroactive change
+    to stored events outside the window, run `dbt build --full-refresh`.
 #}
+{{
+    config(
+        materialized='incremental',
+        unique_key='activity_date',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
 
 with
 
 events as (
     select * from {{ ref('stg_product__events') }}
+),
+
+{% if is_incremental() %}
+-- {{ this }} is read in place (no import CTE), as in base_product__events.
+load_window as (
+    select
+        coalesce(
+            {{ dbt.dateadd('day', -1 * var('events_lookback_days') | int, 'max(last_received_at)') }},
+            cast('1900-01-01' as timestamp)
+        ) as window_start
+    from {{ this }}
+),
+
+received_days as (
+    select distinct occurred_date as activity_date
+    from events
+    where received_at >= (select load_window.window_start from load_window)
+),
+
+stored_days as (
+    select distinct activity_date
+    from {{ this }}
+    where last_received_at >= (select load_window.window_start from load_window)
+),
+
+affected_days as (
+    select activity_date from received_days
+    union
+    select activity_date from stored_days
+),
+{% endif %}
+
+events_in_scope as (
+    select * from events
+    {% if is_incremental() %}
+        where occurred_date in (select affected_days.activity_date from affected_days)
+    {% endif %}
 ),
 
 daily as (
@@ -34,8 +88,10 @@ daily as (
         arg_max(
             nps_score,
             case when event_name = 'nps_submitted' and nps_score is not null then (occurred_at, event_id) end
-        ) as last_nps_score
-    from events
+        ) as last_nps_score,
+        -- bookkeeping for the incremental window
+        max(received_at) as last_received_at
+    from events_in_scope
     group by 1, 2, 3
 ),
 
