@@ -59,17 +59,18 @@ lint-sql: install
 
 # The suite's own dataset, warehouse, target and publication (data/test,
 # target_test): never touches the demo's. pytest's `shared_build` fixture
-# reuses it while the .build_ok marker is newer than every model and seed.
+# reuses it while no model, macro, seed or generator file changed after the build began.
 TEST_ENV := TENANT_KPIS_RAW_DIR=$(TEST_DIR)/raw TENANT_KPIS_DB=$(TEST_DIR)/tenant_kpis.duckdb \
   TENANT_KPIS_PUBLISHED_DB=$(TEST_DIR)/published/marts.duckdb DBT_TARGET_PATH=target_test \
   DBT_LOG_PATH=target_test/logs
 
 dbt-test-build: install  ## dbt build (models + tests) on a small generated dataset, then publish
 	rm -rf $(TEST_DIR) && mkdir -p $(TEST_DIR)
+	$(BIN)/python tests/python/dbt_project.py sources-mtime > $(TEST_DIR)/.sources_mtime
 	$(BIN)/tenant-kpis generate --out $(TEST_DIR)/raw --tenants $(TEST_TENANTS) --seed $(TEST_SEED) --quiet
 	$(TEST_ENV) $(BIN)/dbt build
 	$(TEST_ENV) $(BIN)/tenant-kpis publish
-	echo '{"tenants": $(TEST_TENANTS), "seed": $(TEST_SEED)}' > $(TEST_DIR)/.build_ok
+	echo "{\"tenants\": $(TEST_TENANTS), \"seed\": $(TEST_SEED), \"sources_mtime\": $$(cat $(TEST_DIR)/.sources_mtime)}" > $(TEST_DIR)/.build_ok
 
 semantic-check: dbt-test-build  ## MetricFlow validates the semantic layer
 	$(TEST_ENV) $(BIN)/tenant-kpis mf validate-configs

@@ -31,13 +31,18 @@ def project_dir() -> Path:
 
 
 def _marker_is_current(marker: Path) -> bool:
+    """The build is current when nothing it depends on changed after it started.
+
+    The marker records the newest source mtime seen when the build began, so
+    an edit made while a build runs makes that build stale.
+    """
     if not marker.exists():
         return False
     recorded = json.loads(marker.read_text())
     return (
         recorded.get("tenants") == SHARED_TENANTS
         and recorded.get("seed") == SHARED_SEED
-        and marker.stat().st_mtime >= newest_source_mtime()
+        and recorded.get("sources_mtime", 0) >= newest_source_mtime()
     )
 
 

@@ -137,3 +137,11 @@ def build_project(
     if publish:
         built.publish()
     return built
+
+
+if __name__ == "__main__":
+    # `make dbt-test-build` records the source state its build starts from.
+    if sys.argv[1:] == ["sources-mtime"]:
+        print(newest_source_mtime())
+    else:
+        raise SystemExit("usage: python tests/python/dbt_project.py sources-mtime")
