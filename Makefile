@@ -79,7 +79,7 @@ governance: dbt-test-build  ## public marts keep contract, descriptions and pk t
 	$(TEST_ENV) $(BIN)/tenant-kpis check-governance
 
 pytest: install
-	TEST_TENANTS=$(TEST_TENANTS) TEST_SEED=$(TEST_SEED) $(BIN)/pytest -n 2 --dist loadfile
+	TEST_TENANTS=$(TEST_TENANTS) TEST_SEED=$(TEST_SEED) $(BIN)/pytest -n 2 --dist loadfile --durations=15
 
 test: lint dbt-test-build semantic-check governance pytest  ## everything CI runs
 
