@@ -254,11 +254,12 @@ def events_to_arrow(
     n = len(events)
     seq = pa.array(np.arange(id_offset, id_offset + n, dtype=np.int64))
     event_id = pc.binary_join_element_wise(
-        "ev_", pc.utf8_lpad(pc.cast(seq, pa.string()), width=10, padding="0"), ""
+        pa.scalar("ev_", pa.large_string()),
+        pc.utf8_lpad(pc.cast(seq, pa.large_string()), width=10, padding="0"),
+        pa.scalar("", pa.large_string()),
     )
     # 64-bit offsets (large_string): past ~40M events a column's text exceeds
     # the 2 GiB that 32-bit string offsets can address.
-    event_id = pc.cast(event_id, pa.large_string())
     tenant_ids = pa.array(pop.tenants["tenant_id"].to_numpy(), type=pa.large_string())
     user_ids = pa.array(pop.users["user_id"].to_numpy(), type=pa.large_string())
     names = pa.array(list(EVENT_NAMES), type=pa.large_string())
