@@ -14,6 +14,8 @@
     segment_type within the week, 1 = highest score.
 #}
 
+{%- set components = ['adoption_velocity', 'impact_per_tenant', 'cost_to_serve'] %}
+
 with
 
 kpi_weekly as (
@@ -54,19 +56,60 @@ components as (
     from segment_kpis
 ),
 
-standardised as (
+component_values as (
+    -- exact decimals: a double sum over a window depends on the order the rows arrive in,
+    -- so the z-scores would change in their last bits from one build to the next
     select
-        *,
-        (adoption_velocity - avg(adoption_velocity) over (partition by week_start, segment_type))
-        / nullif(stddev_pop(adoption_velocity) over (partition by week_start, segment_type), 0)
-            as adoption_velocity_z,
-        (impact_per_tenant - avg(impact_per_tenant) over (partition by week_start, segment_type))
-        / nullif(stddev_pop(impact_per_tenant) over (partition by week_start, segment_type), 0)
-            as impact_per_tenant_z,
-        (cost_to_serve - avg(cost_to_serve) over (partition by week_start, segment_type))
-        / nullif(stddev_pop(cost_to_serve) over (partition by week_start, segment_type), 0)
-            as cost_to_serve_z
+        week_start,
+        segment_type,
+        segment_value,
+        {%- for component in components %}
+        cast({{ component }} as decimal(38, 10)) as {{ component }}_exact,
+        {%- endfor %}
     from components
+),
+
+component_moments as (
+    select
+        week_start,
+        segment_type,
+        {%- for component in components %}
+        count({{ component }}_exact) as {{ component }}_count,
+        sum({{ component }}_exact) as {{ component }}_sum,
+        sum({{ component }}_exact * {{ component }}_exact) as {{ component }}_sum_of_squares,
+        {%- endfor %}
+    from component_values
+    group by 1, 2
+),
+
+standardised as (
+    -- z = (x - mean) / population sd = (n x - sum) / sqrt(n sum_of_squares - sum^2)
+    select
+        components.*,
+        {%- for component in components %}
+        cast(
+            component_moments.{{ component }}_count * component_values.{{ component }}_exact
+            - component_moments.{{ component }}_sum
+            as double
+        ) / nullif(
+            sqrt(cast(
+                component_moments.{{ component }}_count * component_moments.{{ component }}_sum_of_squares
+                - component_moments.{{ component }}_sum * component_moments.{{ component }}_sum
+                as double
+            )),
+            0
+        ) as {{ component }}_z,
+        {%- endfor %}
+    from components
+    inner join component_values
+        on
+            components.week_start = component_values.week_start
+            and components.segment_type = component_values.segment_type
+            and components.segment_value = component_values.segment_value
+    inner join component_moments
+        on
+            components.week_start = component_moments.week_start
+            and components.segment_type = component_moments.segment_type
 ),
 
 weight_columns as (

@@ -111,8 +111,9 @@ blended_bands as (
         industry_bands.kpi_name,
         tenant_segments.segment_type,
         tenant_segments.segment_value,
-        avg(industry_bands.band_low) as band_low,
-        avg(industry_bands.band_high) as band_high
+        -- averaged as exact decimals so that the order threads add rows in cannot change the last bits
+        cast(avg(cast(industry_bands.band_low as decimal(38, 10))) as double) as band_low,
+        cast(avg(cast(industry_bands.band_high as decimal(38, 10))) as double) as band_high
     from weeks
     inner join tenant_segments
         on tenant_segments.onboarded_date <= weeks.week_last_date
