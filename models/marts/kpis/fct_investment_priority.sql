@@ -62,10 +62,10 @@ component_values as (
     select
         week_start,
         segment_type,
-        segment_value,
         {%- for component in components %}
-        cast({{ component }} as decimal(38, 10)) as {{ component }}_exact,
+            cast({{ component }} as decimal(38, 10)) as {{ component }}_exact,
         {%- endfor %}
+        segment_value
     from components
 ),
 
@@ -74,32 +74,33 @@ component_moments as (
         week_start,
         segment_type,
         {%- for component in components %}
-        count({{ component }}_exact) as {{ component }}_count,
-        sum({{ component }}_exact) as {{ component }}_sum,
-        sum({{ component }}_exact * {{ component }}_exact) as {{ component }}_sum_of_squares,
+            count({{ component }}_exact) as {{ component }}_count,
+            sum({{ component }}_exact) as {{ component }}_sum,
+            sum({{ component }}_exact * {{ component }}_exact) as {{ component }}_squares_sum,
         {%- endfor %}
+        count(*) as segments
     from component_values
     group by 1, 2
 ),
 
 standardised as (
-    -- z = (x - mean) / population sd = (n x - sum) / sqrt(n sum_of_squares - sum^2)
+    -- z = (x - mean) / population sd = (n x - sum) / sqrt(n squares_sum - sum^2)
     select
-        components.*,
         {%- for component in components %}
-        cast(
-            component_moments.{{ component }}_count * component_values.{{ component }}_exact
-            - component_moments.{{ component }}_sum
-            as double
-        ) / nullif(
-            sqrt(cast(
-                component_moments.{{ component }}_count * component_moments.{{ component }}_sum_of_squares
-                - component_moments.{{ component }}_sum * component_moments.{{ component }}_sum
+            cast(
+                component_moments.{{ component }}_count * component_values.{{ component }}_exact
+                - component_moments.{{ component }}_sum
                 as double
-            )),
-            0
-        ) as {{ component }}_z,
+            ) / nullif(
+                sqrt(cast(
+                    component_moments.{{ component }}_count * component_moments.{{ component }}_squares_sum
+                    - component_moments.{{ component }}_sum * component_moments.{{ component }}_sum
+                    as double
+                )),
+                0
+            ) as {{ component }}_z,
         {%- endfor %}
+        components.*
     from components
     inner join component_values
         on
