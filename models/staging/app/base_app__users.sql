@@ -1,3 +1,10 @@
+{#
+    A table, not a view (perf): the quarantine rules parse every raw row and
+    check parents, and its stg_ model, tests and intermediate readers would
+    otherwise each rerun them on the raw file.
+#}
+{{ config(materialized='table') }}
+
 with
 
 source as (

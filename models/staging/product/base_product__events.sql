@@ -50,10 +50,21 @@ load_window as (
 ),
 {% endif %}
 
+source_batch as (
+    -- filtered on the raw column, before parsing: a filter on the parsed
+    -- received_at would run only after every raw row had been parsed
+    select * from source
+    {% if is_incremental() %}
+        where
+            {{ to_utc('received_at') }} is null
+            or {{ to_utc('received_at') }} >= (select load_window.window_start from load_window)
+    {% endif %}
+),
+
 renamed as (
     select
         ----------  the raw row, for the quarantine and the missing-key hash
-        source as raw_row,
+        source_batch as raw_row,
 
         ----------  ids
         {{ clean_string('event_id') }} as event_id,
@@ -68,16 +79,7 @@ renamed as (
         {{ to_utc('occurred_at') }} as occurred_at,
         {{ to_utc('received_at') }} as received_at
 
-    from source
-),
-
-batch as (
-    select * from renamed
-    {% if is_incremental() %}
-        where
-            received_at is null
-            or received_at >= (select load_window.window_start from load_window)
-    {% endif %}
+    from source_batch
 ),
 
 delivery_candidates as (
@@ -91,7 +93,7 @@ delivery_candidates as (
         properties,
         raw_row,
         false as is_stored
-    from batch
+    from renamed
     {% if is_incremental() %}
         union all
         select
@@ -105,7 +107,7 @@ delivery_candidates as (
             null as raw_row,
             true as is_stored
         from {{ this }}
-        where event_id in (select batch.event_id from batch)
+        where event_id in (select renamed.event_id from renamed)
     {% endif %}
 ),
 
