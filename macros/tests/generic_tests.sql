@@ -23,6 +23,26 @@ where {{ column_name }} is not null
 {% endtest %}
 
 
+{#- One scan for all the required columns of a model (one test node instead
+    of one per column: ~0.05 s of dbt overhead each). Returns every row with
+    a null, naming its null columns. -#}
+{% test not_null_columns(model, column_names) %}
+select
+    concat_ws(
+        ', ',
+        {%- for column in column_names %}
+        case when {{ column }} is null then '{{ column }}' end{{ "," if not loop.last }}
+        {%- endfor %}
+    ) as null_columns,
+    *
+from {{ model }}
+where
+    {%- for column in column_names %}
+    {{ "or " if not loop.first }}{{ column }} is null
+    {%- endfor %}
+{% endtest %}
+
+
 {% test rate_between_zero_and_one(model, column_name) %}
 select *
 from {{ model }}
