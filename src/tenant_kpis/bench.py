@@ -125,9 +125,9 @@ def main(argv: list[str] | None = None) -> None:
         help="copy this already generated raw directory instead of generating (no generate step)",
     )
     parser.add_argument(
-        "--incremental-unit-tests",
+        "--with-unit-tests",
         action="store_true",
-        help="run dbt unit tests in the incremental step too (default: only in the full build)",
+        help="run dbt unit tests inside both builds (default: their own step, not in the ratios)",
     )
     args = parser.parse_args(argv)
 
@@ -194,14 +194,37 @@ def main(argv: list[str] | None = None) -> None:
         )
         results.append(generation)
 
+    # A production build, as `make build` runs it: seeds, models and data
+    # tests. Unit tests check SQL logic on fixed fixtures, not data; dbt Labs
+    # recommends running them in development and CI only, so they are timed
+    # as a step of their own below.
+    unit_tests = [] if args.with_unit_tests else ["--exclude-resource-type", "unit_test"]
     full = run_step(
-        "dbt build (full)", [str(BIN / "dbt"), "build"], full_env, logs / "build_full.log"
+        "dbt build (full)",
+        [str(BIN / "dbt"), "build", *unit_tests],
+        full_env,
+        logs / "build_full.log",
     )
     run_results = json.loads((out / "target_full" / "run_results.json").read_text())
     statuses = [r["status"] for r in run_results["results"]]
-    full.note = f"{len(statuses)} nodes, {statuses.count('pass')} tests passed"
+    full.note = f"{len(statuses)} nodes, {statuses.count('pass')} tests passed" + (
+        "" if args.with_unit_tests else " (unit tests: own step)"
+    )
     results.append(full)
     hot_spots = {"dbt build (full)": slowest_nodes(run_results)}
+
+    if not args.with_unit_tests:
+        # its own target path: the reference replays the full build's manifest
+        unit_env = {**full_env, "DBT_TARGET_PATH": str(out / "target_unit")}
+        unit_step = run_step(
+            "dbt unit tests (CI; not in the ratios)",
+            [str(BIN / "dbt"), "test", "--select", "resource_type:unit_test"],
+            unit_env,
+            logs / "unit_tests.log",
+        )
+        run_results = json.loads((out / "target_unit" / "run_results.json").read_text())
+        unit_step.note = f"{len(run_results['results'])} unit tests"
+        results.append(unit_step)
 
     if not args.skip_reference:
         # Seeds and raw views are set up untimed: the reference times models only.
@@ -240,9 +263,6 @@ def main(argv: list[str] | None = None) -> None:
         from tenant_kpis.generator import append_holdback
 
         append_holdback(raw_dir)
-        # A weekly production run: unit tests check SQL logic on fixed fixtures,
-        # not data, so they run in CI and in the full build, not every week.
-        unit_tests = [] if args.incremental_unit_tests else ["--exclude-resource-type", "unit_test"]
         incremental = run_step(
             "dbt build (incremental, +1 week)",
             [str(BIN / "dbt"), "build", *unit_tests],
@@ -251,9 +271,7 @@ def main(argv: list[str] | None = None) -> None:
         )
         run_results = json.loads((out / "target_full" / "run_results.json").read_text())
         statuses = [r["status"] for r in run_results["results"]]
-        incremental.note = f"{len(statuses)} nodes, {statuses.count('pass')} tests passed" + (
-            "" if args.incremental_unit_tests else " (unit tests excluded)"
-        )
+        incremental.note = f"{len(statuses)} nodes, {statuses.count('pass')} tests passed"
         hot_spots["dbt build (incremental)"] = slowest_nodes(run_results)
         results.append(incremental)
 
