@@ -25,7 +25,8 @@
 
 with
 
-events as (
+-- read twice in incremental runs: inlined, not copied (61M rows at 50M scale)
+events as {{ cte_not_materialized() }} (
     select * from {{ ref('stg_product__events') }}
 ),
 

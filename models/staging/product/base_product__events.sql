@@ -120,7 +120,8 @@ repeated_event_ids as (
     having count(*) > 1
 ),
 
-deliveries_flagged as (
+-- read twice (single and repeated deliveries): inlined, not copied with every raw row
+deliveries_flagged as {{ cte_not_materialized() }} (
     select
         delivery_candidates.*,
         repeated_event_ids.event_id is not null as is_repeated

@@ -1,0 +1,22 @@
+{#
+    `name as {{ cte_not_materialized() }} (...)`: inline a CTE that is read
+    more than once instead of materialising it. DuckDB (like Postgres)
+    materialises such a CTE by default, which copies every row it holds: on
+    a large, cheap-to-recompute CTE (a plain read, a join on keys) reading it
+    twice is several times faster. Warehouses without the hint get a plain
+    CTE.
+#}
+{% macro cte_not_materialized() -%}
+    {{ return(adapter.dispatch('cte_not_materialized', 'tenant_kpis')()) }}
+{%- endmacro %}
+
+{% macro default__cte_not_materialized() -%}
+{%- endmacro %}
+
+{% macro duckdb__cte_not_materialized() -%}
+    not materialized
+{%- endmacro %}
+
+{% macro postgres__cte_not_materialized() -%}
+    not materialized
+{%- endmacro %}
