@@ -1,9 +1,4 @@
-{#
-    A table, not a view (perf): the quarantine rules parse every raw row and
-    check parents, and its stg_ model, tests and intermediate readers would
-    otherwise each rerun them on the raw file.
-#}
-{{ config(materialized='table') }}
+{{ config(materialized='table') }}  {#- every reader of a view would re-parse the raw file -#}
 
 with
 
