@@ -1,5 +1,8 @@
 """`make bench`: generation, full build, reference run and incremental run, side by side.
 
+Parsing and the unit tests are timed as steps of their own and kept out of
+the headline build ratio (the ratio with the parse is printed too).
+
 Each step runs as a subprocess (or, for the reference, one DuckDB connection in
 a subprocess) while a sampler records the peak resident memory of the whole
 process tree. Figures go to stdout and to bench/out/results.json.
