@@ -12,6 +12,10 @@ of every SQL model, from the manifest of the full build, executed in DAG order
 through one DuckDB connection. dbt Python models have no SQL to replay, so
 their execution time as measured by dbt is added to the reference and the
 report says so.
+
+The floor is dbt's fixed cost: the same build, and the models alone, on a
+dataset of a few tenants. No run of the whole DAG, incremental or not, can
+cost less, so it bounds the incremental ratio from below.
 """
 
 from __future__ import annotations
@@ -114,6 +118,65 @@ def slowest_nodes(run_results: dict, count: int = 15) -> list[dict[str, object]]
     ]
 
 
+FLOOR_TENANTS = 5
+
+
+def measure_floor(
+    out: Path, base_env: dict[str, str], unit_tests: list[str], seed: int
+) -> list[StepResult]:
+    """dbt's fixed cost: the same commands on a dataset of a few tenants.
+
+    Any run of the whole DAG, incremental or not, costs at least this: start-up
+    plus the per-node work of every model and test, with next to no data. It
+    is the floor under the incremental ratio.
+    """
+    floor_dir = out / "floor"
+    floor_env = {
+        **base_env,
+        "TENANT_KPIS_RAW_DIR": str(floor_dir / "raw"),
+        "TENANT_KPIS_DB": str(floor_dir / "tenant_kpis.duckdb"),
+        "DBT_TARGET_PATH": str(out / "target_floor"),
+        "DBT_LOG_PATH": str(out / "logs" / "floor"),
+    }
+    subprocess.run(
+        [
+            str(BIN / "tenant-kpis"),
+            "generate",
+            "--out",
+            str(floor_dir / "raw"),
+            "--tenants",
+            str(FLOOR_TENANTS),
+            "--seed",
+            str(seed),
+            "--quiet",
+        ],
+        env=floor_env,
+        cwd=PROJECT_DIR,
+        check=True,
+    )
+    events = count_rows(next((floor_dir / "raw").glob("events.*")))
+    # parsed untimed, as for the full build
+    subprocess.run(
+        [str(BIN / "dbt"), "parse", "--quiet"], env=floor_env, cwd=PROJECT_DIR, check=True
+    )
+    logs = out / "logs"
+    build = run_step(
+        f"floor: dbt build, same project, {FLOOR_TENANTS} tenants",
+        [str(BIN / "dbt"), "build", *unit_tests],
+        floor_env,
+        logs / "floor_build.log",
+    )
+    run = run_step(
+        f"floor, models only: dbt run, {FLOOR_TENANTS} tenants",
+        [str(BIN / "dbt"), "run"],
+        floor_env,
+        logs / "floor_run.log",
+    )
+    build.note = f"{events:,} events: the floor of any run of the whole DAG"
+    run.note = f"{events:,} events: the floor even with no data test"
+    return [build, run]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=10_000_000)
@@ -126,6 +189,11 @@ def main(argv: list[str] | None = None) -> None:
         "--raw-from",
         type=Path,
         help="copy this already generated raw directory instead of generating (no generate step)",
+    )
+    parser.add_argument(
+        "--skip-floor",
+        action="store_true",
+        help=f"skip the fixed-cost runs of the same project on {FLOOR_TENANTS} tenants",
     )
     parser.add_argument(
         "--with-unit-tests",
@@ -286,6 +354,9 @@ def main(argv: list[str] | None = None) -> None:
         hot_spots["dbt build (incremental)"] = slowest_nodes(run_results)
         results.append(incremental)
 
+    if not args.skip_floor:
+        results.extend(measure_floor(out, base_env, unit_tests, args.seed))
+
     ratios: dict[str, float] = {}
     full_build = full
     reference_step = next((r for r in results if r.name.startswith("reference")), None)
@@ -297,6 +368,9 @@ def main(argv: list[str] | None = None) -> None:
     incremental_step = next((r for r in results if "incremental" in r.name), None)
     if incremental_step:
         ratios["incremental / full build"] = incremental_step.seconds / full_build.seconds
+    for step in results:
+        if step.name.startswith("floor"):
+            ratios[f"{step.name.split(':')[0]} / full build"] = step.seconds / full_build.seconds
 
     memory_gib = psutil.virtual_memory().total / 2**30
     load_1, load_5, load_15 = os.getloadavg()
