@@ -302,7 +302,8 @@ def main(argv: list[str] | None = None) -> None:
             logs / "unit_tests.log",
         )
         run_results = json.loads((out / "target_unit" / "run_results.json").read_text())
-        unit_step.note = f"{len(run_results['results'])} unit tests"
+        unit_ids = [r["unique_id"] for r in run_results["results"]]
+        unit_step.note = f"{sum(i.startswith('unit_test.') for i in unit_ids)} unit tests"
         results.append(unit_step)
 
     if not args.skip_reference:
