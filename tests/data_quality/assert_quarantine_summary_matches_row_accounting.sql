@@ -14,6 +14,15 @@ quarantined_rows as (
     select * from {{ ref('dq_quarantined_rows') }}
 ),
 
+accounting_totals as (
+    -- events have a row per load date
+    select
+        raw_table,
+        sum(rows_quarantined) as rows_quarantined
+    from row_accounting
+    group by 1
+),
+
 summary_totals as (
     select
         raw_table,
@@ -32,15 +41,15 @@ row_totals as (
 
 compared as (
     select
-        row_accounting.raw_table,
-        row_accounting.rows_quarantined,
+        accounting_totals.raw_table,
+        accounting_totals.rows_quarantined,
         coalesce(summary_totals.rows_in_summary, 0) as rows_in_summary,
         coalesce(row_totals.rows_listed, 0) as rows_listed
-    from row_accounting
+    from accounting_totals
     left join summary_totals
-        on row_accounting.raw_table = summary_totals.raw_table
+        on accounting_totals.raw_table = summary_totals.raw_table
     left join row_totals
-        on row_accounting.raw_table = row_totals.raw_table
+        on accounting_totals.raw_table = row_totals.raw_table
 )
 
 select * from compared

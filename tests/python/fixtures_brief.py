@@ -487,11 +487,17 @@ def _dq(con: duckdb.DuckDBPyConnection) -> None:
         "subscription_events",
         "experiment_assignments",
     )
-    con.execute("""create table dq_row_accounting (raw_table varchar, rows_raw bigint,
-        rows_staged bigint, rows_quarantined bigint, rows_duplicate bigint)""")
+    con.execute("""create table dq_row_accounting (raw_table varchar, load_date date,
+        rows_raw bigint, rows_staged bigint, rows_quarantined bigint, rows_duplicate bigint)""")
     con.executemany(
-        "insert into dq_row_accounting values (?, ?, ?, ?, ?)",
-        [(t, 1000 + i, 990 + i, 7, 3) for i, t in enumerate(tables)],
+        "insert into dq_row_accounting values (?, ?, ?, ?, ?, ?)",
+        [(t, None, 1000 + i, 990 + i, 7, 3) for i, t in enumerate(tables) if t != "events"]
+        # events have a row per load date: totals 4,321 raw, 4,300 staged, 12, 9
+        + [
+            ("events", LAST_WEEK - timedelta(days=1), 3000, 2990, 6, 4),
+            ("events", LAST_WEEK, 1300, 1289, 6, 5),
+            ("events", None, 21, 21, 0, 0),
+        ],
     )
     con.execute("""create table dq_quarantine_summary (raw_table varchar,
         quarantine_reason varchar, rows_quarantined bigint)""")

@@ -178,6 +178,13 @@ def test_week_without_data_renders_a_clear_message(marts: Path, tmp_path: Path) 
     assert "n/a" in texts[0]
 
 
+def test_row_accounting_shows_each_tables_total_over_its_load_dates(platform_pdf: Path) -> None:
+    page = _flat(_texts(platform_pdf)[7])
+    # fixture: events on three load dates sum to 4,321 = 4,300 + 12 + 9
+    assert "events 4,321 4,300 12 9" in page
+    assert "tenants 1,000 990 7 3" in page
+
+
 def test_missing_optional_marts_say_not_available(tmp_path: Path) -> None:
     marts = fx.build(tmp_path / "lean.duckdb", with_health=False, with_pilots=False)
     texts = [_flat(t) for t in _texts(render_brief(marts_path=marts, out_path=tmp_path / "l.pdf"))]

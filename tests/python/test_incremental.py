@@ -103,6 +103,45 @@ def add_redeliveries(raw: Path, cutoff: str) -> int:
     return added
 
 
+def raw_events_by_load_date(events: Path) -> list[tuple]:
+    """(load date, raw rows, duplicate deliveries) of a raw events file.
+
+    A delivery is a duplicate unless it is the first of its event_id: on each
+    date, the rows with an event_id minus the event_ids first received that
+    day. Dates are the UTC dates of received_at (null when it does not parse).
+    """
+    with duckdb.connect() as connection:
+        connection.execute("set TimeZone = 'UTC'")
+        return connection.execute(f"""
+            with deliveries as (
+                select
+                    nullif(trim(cast(event_id as varchar)), '') as event_id,
+                    cast(make_timestamp(epoch_us(try_cast(received_at as timestamptz))) as date)
+                        as load_date
+                from '{events}'
+            ),
+            per_date as (
+                select load_date, count(*) as rows_raw, count(event_id) as rows_with_id
+                from deliveries group by 1
+            ),
+            first_dates as (
+                select first_date, count(*) as event_ids
+                from (
+                    select event_id, min(load_date) as first_date
+                    from deliveries where event_id is not null group by 1
+                )
+                group by 1
+            )
+            select
+                per_date.load_date,
+                per_date.rows_raw,
+                per_date.rows_with_id - coalesce(first_dates.event_ids, 0) as rows_duplicate
+            from per_date
+            left join first_dates on per_date.load_date is not distinct from first_dates.first_date
+            order by all
+        """).fetchall()
+
+
 def dbt(raw_dir: Path, work: Path, *args: str) -> None:
     env = dbt_env(raw_dir, work / "warehouse.duckdb", work / "target")
     run_command([str(BIN / "dbt"), *args], env)
@@ -143,10 +182,25 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path) -> None:
     for relation in COMPARED:
         assert rows(incremental, relation) == rows(full, relation), relation
 
-    accounting = {row[0]: row[1:] for row in rows(incremental, "main.dq_row_accounting")}
+    accounting = {
+        row[0]: row[1:]
+        for row in rows(
+            incremental,
+            "(select raw_table, sum(rows_raw), sum(rows_staged), sum(rows_quarantined), "
+            "sum(rows_duplicate) from main.dq_row_accounting group by 1)",
+        )
+    }
     # every added re-delivery is one more raw row and one more duplicate
     assert accounting["events"][0] == truth["row_counts"]["events"] + added
     assert accounting["events"][3] == dirty_truth(raw)["duplicates"]["events"] + added
+    # per load date, recounted here from the raw file
+    events_by_load_date = rows(
+        incremental,
+        "(select load_date, rows_raw, rows_duplicate from main.dq_row_accounting "
+        "where raw_table = 'events')",
+    )
+    assert events_by_load_date == raw_events_by_load_date(raw / "events.parquet")
+    assert len(events_by_load_date) > 7
 
     # A rerun without new data changes nothing.
     dbt(raw, incremental, "run", "--select", "base_product__events")

@@ -78,8 +78,8 @@ def copy_feed(target: Path) -> Path:
 def row_accounting(work: Path) -> dict[str, tuple[int, int, int, int]]:
     rows = query(
         work,
-        "select raw_table, rows_raw, rows_staged, rows_quarantined, rows_duplicate "
-        "from main.dq_row_accounting",
+        "select raw_table, sum(rows_raw), sum(rows_staged), sum(rows_quarantined), "
+        "sum(rows_duplicate) from main.dq_row_accounting group by raw_table",
     )
     return {table: tuple(counts) for table, *counts in rows}
 

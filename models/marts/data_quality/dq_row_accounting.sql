@@ -1,9 +1,12 @@
 {#
-    Where every raw row went. rows_raw of a non-event table is the row count
-    of its base model (one row per raw row, tested with equal_row_count against
-    the source); for events it is counted on the raw file by
+    Where every raw row went: one row per raw table and, for the
+    incrementally loaded events, one per load date (the UTC date of
+    received_at). rows_raw of a non-event table is the row count of its base
+    model (one row per raw row, tested with equal_row_count against the
+    source); for events it is counted on the raw file by
     base_product__event_deliveries, together with the repeated deliveries, so
-    the identity rows_raw = staged + quarantined + duplicates is a real check.
+    the identity rows_raw = staged + quarantined + duplicates is a real check
+    on every load date.
 #}
 
 with
@@ -102,13 +105,55 @@ users_counted as (
     from base_app__users
 ),
 
+events_counts_unioned as (
+    -- per load date; unioned and summed, not joined, because load_date is
+    -- null for rows whose received_at does not parse
+    select
+        load_date,
+        rows_raw,
+        rows_duplicate,
+        0 as rows_staged,
+        0 as rows_quarantined
+    from event_deliveries
+    union all
+    select
+        cast(received_at as date) as load_date,
+        0 as rows_raw,
+        0 as rows_duplicate,
+        count(*) as rows_staged,
+        0 as rows_quarantined
+    from stg_product__events
+    group by 1
+    union all
+    select
+        cast(received_at as date) as load_date,
+        0 as rows_raw,
+        0 as rows_duplicate,
+        0 as rows_staged,
+        count(*) as rows_quarantined
+    from base_product__events
+    where quarantine_reason is not null
+    group by 1
+    union all
+    -- an empty events file still gets its row, as every other raw table does
+    select
+        cast(null as date) as load_date,
+        0 as rows_raw,
+        0 as rows_duplicate,
+        0 as rows_staged,
+        0 as rows_quarantined
+    where not exists (select 1 from event_deliveries)
+),
+
 events_counted as (
     select
-        event_deliveries.rows_raw,
-        event_deliveries.rows_duplicate,
-        (select count(*) from stg_product__events) as rows_staged,
-        (select count(base_product__events.quarantine_reason) from base_product__events) as rows_quarantined
-    from event_deliveries
+        load_date,
+        sum(rows_raw) as rows_raw,
+        sum(rows_duplicate) as rows_duplicate,
+        sum(rows_staged) as rows_staged,
+        sum(rows_quarantined) as rows_quarantined
+    from events_counts_unioned
+    group by 1
 ),
 
 certifications_counted as (
@@ -168,6 +213,7 @@ experiment_assignments_counted as (
 unioned as (
     select
         'tenants' as raw_table,
+        cast(null as date) as load_date,
         rows_raw,
         rows_staged,
         rows_quarantined,
@@ -176,6 +222,7 @@ unioned as (
     union all
     select
         'users' as raw_table,
+        cast(null as date) as load_date,
         rows_raw,
         rows_staged,
         rows_quarantined,
@@ -184,6 +231,7 @@ unioned as (
     union all
     select
         'events' as raw_table,
+        load_date,
         rows_raw,
         rows_staged,
         rows_quarantined,
@@ -192,6 +240,7 @@ unioned as (
     union all
     select
         'certifications' as raw_table,
+        cast(null as date) as load_date,
         rows_raw,
         rows_staged,
         rows_quarantined,
@@ -200,6 +249,7 @@ unioned as (
     union all
     select
         'content' as raw_table,
+        cast(null as date) as load_date,
         rows_raw,
         rows_staged,
         rows_quarantined,
@@ -208,6 +258,7 @@ unioned as (
     union all
     select
         'learning_costs' as raw_table,
+        cast(null as date) as load_date,
         rows_raw,
         rows_staged,
         rows_quarantined,
@@ -216,6 +267,7 @@ unioned as (
     union all
     select
         'support_tickets' as raw_table,
+        cast(null as date) as load_date,
         rows_raw,
         rows_staged,
         rows_quarantined,
@@ -224,6 +276,7 @@ unioned as (
     union all
     select
         'subscription_events' as raw_table,
+        cast(null as date) as load_date,
         rows_raw,
         rows_staged,
         rows_quarantined,
@@ -232,6 +285,7 @@ unioned as (
     union all
     select
         'experiment_assignments' as raw_table,
+        cast(null as date) as load_date,
         rows_raw,
         rows_staged,
         rows_quarantined,
@@ -242,6 +296,7 @@ unioned as (
 final as (
     select
         raw_table,
+        load_date,
         cast(rows_raw as bigint) as rows_raw,
         cast(rows_staged as bigint) as rows_staged,
         cast(rows_quarantined as bigint) as rows_quarantined,

@@ -230,6 +230,7 @@ FIELDS: dict[str, dict[str, Candidates]] = {
     },
     "dq_row_accounting": {
         "raw_table": ("raw_table",),
+        "load_date": ("load_date",),
         "rows_raw": ("rows_raw",),
         "rows_staged": ("rows_staged",),
         "rows_quarantined": ("rows_quarantined",),

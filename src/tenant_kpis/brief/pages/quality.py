@@ -64,12 +64,19 @@ def _guard(page: Page, draw: Callable[[], None], width: float = HALF, x: float =
         )
 
 
+ACCOUNTING_COUNTS = ["rows_raw", "rows_staged", "rows_quarantined", "rows_duplicate"]
+
+
 def _accounting(page: Page, brief: Brief) -> None:
-    frame = brief.marts.select(
+    detail = brief.marts.select(
         "dq_row_accounting",
-        ["raw_table", "rows_raw", "rows_staged", "rows_quarantined", "rows_duplicate"],
+        ["raw_table", *ACCOUNTING_COUNTS],
         required=["raw_table", "rows_raw"],
-        order_by="raw_table",
+    )
+    # the mart has a row per load date for incrementally loaded tables; the
+    # page shows each table's total
+    frame = detail.groupby("raw_table", as_index=False, sort=True)[ACCOUNTING_COUNTS].sum(
+        min_count=1
     )
     rows = [
         [
