@@ -10,6 +10,7 @@ row for row.
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -207,3 +208,50 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path) -> None:
     assert rows(incremental, "staging.base_product__events") == rows(
         full, "staging.base_product__events"
     )
+
+
+def add_late_row(raw: Path, received_at: str) -> None:
+    """Append to the held-back file a new event received long before the load window.
+
+    received_at is a UTC timestamp literal; the generated file stores a Parquet timestamp.
+    """
+    main = raw / "events.parquet"
+    held = raw / "_holdback" / "events.parquet"
+    with duckdb.connect() as connection:
+        late = (
+            f"select * replace ('LATE-1' as event_id, timestamp '{received_at}' as received_at) "
+            f"from (select * from '{main}' where event_id is not null order by event_id limit 1)"
+        )
+        connection.execute(
+            f"copy (select * from '{held}' union all {late}) to '{held}.new' (format parquet)"
+        )
+    (held.parent / "events.parquet.new").replace(held)
+
+
+@pytest.mark.slow
+def test_a_row_the_incremental_load_misses_fails_the_row_accounting(tmp_path: Path) -> None:
+    """The delivery recount is independent of the load window, so nothing is lost silently.
+
+    A late file can hold an event received before the incremental window
+    (received_at - lookback); the incremental load never reads it. The raw
+    recount still counts it on its load date, so the accounting identity
+    test fails, and a full refresh (the README's remedy) loads it.
+    """
+    raw = generate(tmp_path / "raw", 4, 5, "--holdback-days", "7")
+    cutoff = json.loads((raw / "_truth.json").read_text())["holdback"]["cutoff"]
+    work = tmp_path / "work"
+    dbt(raw, work, "build", *SELECTION)
+
+    # 20 days before the cutoff: far outside the 3-day lookback
+    late = datetime.fromisoformat(cutoff.replace("Z", "+00:00")) - timedelta(days=20)
+    add_late_row(raw, late.strftime("%Y-%m-%d %H:%M:%S"))
+    append_holdback(raw)
+    env = dbt_env(raw, work / "warehouse.duckdb", work / "target")
+    completed = run_command([str(BIN / "dbt"), "build", *SELECTION], env, check=False)
+    assert completed.returncode != 0
+    assert "Failure in test expression_is_true_dq_row_accounting_rows_raw" in completed.stdout
+    late_rows = "(select count(*) from staging.base_product__events where event_id = 'LATE-1')"
+    assert rows(work, late_rows) == [(0,)]
+
+    dbt(raw, work, "build", "--full-refresh", *SELECTION)
+    assert rows(work, late_rows) == [(1,)]
