@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from dbt_project import BIN, dbt_env, generate, run_command
+from test_staging import row_accounting
 
 from tenant_kpis.generator import append_holdback
 
@@ -58,7 +59,6 @@ def add_redeliveries(raw: Path, cutoff: str) -> int:
     the stored delivery (it replaces the stored row).
     """
     main = raw / "events.parquet"
-    held = raw / "_holdback" / "events.parquet"
     received = "make_timestamp(epoch_us(try_cast(received_at as timestamptz)))"
     iso = "%Y-%m-%dT%H:%M:%SZ"
     with duckdb.connect() as connection:
@@ -96,12 +96,19 @@ def add_redeliveries(raw: Path, cutoff: str) -> int:
             select {column_list} from copies
         """
         [(added,)] = connection.execute(f"select count(*) from ({copies})").fetchall()
-        connection.execute(
-            f"copy (select {column_list} from '{held}' union all select * from ({copies})) "
-            f"to '{held}.new' (format parquet)"
-        )
-    (held.parent / "events.parquet.new").replace(held)
+        append_to_held_back_events(connection, raw, f"select * from ({copies})")
     return added
+
+
+def append_to_held_back_events(
+    connection: duckdb.DuckDBPyConnection, raw: Path, rows_sql: str
+) -> None:
+    """Rewrite the held-back events file with the rows of `rows_sql` added (same columns)."""
+    held = raw / "_holdback" / "events.parquet"
+    connection.execute(
+        f"copy (select * from '{held}' union all {rows_sql}) to '{held}.new' (format parquet)"
+    )
+    (held.parent / "events.parquet.new").replace(held)
 
 
 def raw_events_by_load_date(events: Path) -> list[tuple]:
@@ -183,14 +190,7 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path) -> None:
     for relation in COMPARED:
         assert rows(incremental, relation) == rows(full, relation), relation
 
-    accounting = {
-        row[0]: row[1:]
-        for row in rows(
-            incremental,
-            "(select raw_table, sum(rows_raw), sum(rows_staged), sum(rows_quarantined), "
-            "sum(rows_duplicate) from main.dq_row_accounting group by 1)",
-        )
-    }
+    accounting = row_accounting(incremental)
     # every added re-delivery is one more raw row and one more duplicate
     assert accounting["events"][0] == truth["row_counts"]["events"] + added
     assert accounting["events"][3] == dirty_truth(raw)["duplicates"]["events"] + added
@@ -216,16 +216,12 @@ def add_late_row(raw: Path, received_at: str) -> None:
     received_at is a UTC timestamp literal; the generated file stores a Parquet timestamp.
     """
     main = raw / "events.parquet"
-    held = raw / "_holdback" / "events.parquet"
+    late = (
+        f"select * replace ('LATE-1' as event_id, timestamp '{received_at}' as received_at) "
+        f"from (select * from '{main}' where event_id is not null order by event_id limit 1)"
+    )
     with duckdb.connect() as connection:
-        late = (
-            f"select * replace ('LATE-1' as event_id, timestamp '{received_at}' as received_at) "
-            f"from (select * from '{main}' where event_id is not null order by event_id limit 1)"
-        )
-        connection.execute(
-            f"copy (select * from '{held}' union all {late}) to '{held}.new' (format parquet)"
-        )
-    (held.parent / "events.parquet.new").replace(held)
+        append_to_held_back_events(connection, raw, late)
 
 
 @pytest.mark.slow
