@@ -7,9 +7,12 @@
         (relative paths resolve against the project directory);
       - stop the build if the file is missing or lacks a required column,
         with a message naming the table, the column and the file;
-      - create `raw.<table>` with the contract's columns only: extra columns
-        are dropped, missing optional columns become typed nulls. CSV is
-        read as all-varchar with a header row, so keys stay strings.
+      - create `raw.<table>` with the contract's columns only, as text: extra
+        columns are dropped, missing optional columns become typed nulls. CSV
+        is read as all-varchar with a header row, so keys stay strings, and a
+        typed Parquet value is rendered as text, exactly as `tenant-kpis
+        load` renders it for a warehouse: staging sees the same text on
+        every engine (and a quarantined row's payload is the same JSON).
 
     On any other adapter this is a no-op: the raw schema is loaded by the
     warehouse's ingestion. `dbt seed` does not need the raw files, so it
@@ -38,7 +41,7 @@
         {% for column in spec['columns'] %}
             {% if column['name'] in present %}
                 {% do select_list.append(
-                    adapter.quote(present[column['name']]) ~ ' as ' ~ column['name']
+                    'cast(' ~ adapter.quote(present[column['name']]) ~ ' as varchar) as ' ~ column['name']
                 ) %}
             {% elif column['required'] %}
                 {% do exceptions.raise_compiler_error(

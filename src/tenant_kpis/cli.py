@@ -136,6 +136,26 @@ def append_holdback_command(raw_dir: Path) -> None:
 
 
 @main.command()
+@click.argument("raw_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--target",
+    "target_name",
+    default=None,
+    help="dbt target to load into (default: the profile's, i.e. $TENANT_KPIS_TARGET).",
+)
+def load(raw_dir: Path, target_name: str | None) -> None:
+    """Load the nine raw files of RAW_DIR into a warehouse target's `raw` schema (COPY)."""
+    from tenant_kpis.engines.profile import resolve_target
+    from tenant_kpis.engines.raw_load import load_raw
+
+    try:
+        result = load_raw(raw_dir, resolve_target(target_name))
+    except UserError as error:
+        _fail(error)
+    click.echo(result.summary())
+
+
+@main.command()
 @click.option(
     "--week",
     default=None,
