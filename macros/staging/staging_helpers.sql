@@ -7,7 +7,8 @@
 
 {# A timestamp as naive UTC: Parquet timestamps (naive = UTC) and ISO-8601
    strings with or without an offset ('Z', '+02:00', '+0200'). The session
-   TimeZone is UTC (profiles.yml), so timestamptz -> timestamp gives UTC. #}
+   TimeZone is UTC (profiles.yml), so timestamptz -> timestamp gives UTC.
+   On PostgreSQL the conversion does not depend on the session time zone. #}
 {% macro to_utc(column) -%}
     {{ return(adapter.dispatch('to_utc', 'tenant_kpis')(column)) }}
 {%- endmacro %}
@@ -22,22 +23,31 @@
     make_timestamp(epoch_us(coalesce(
         try_cast({{ column }} as timestamptz),
         try_strptime(
-            trim(cast({{ column }} as varchar)),
+            trim(cast({{ column }} as {{ dbt.type_string() }})),
             ['%Y-%m-%dT%H:%M%z', '%Y-%m-%d %H:%M%z']
         )
     )))
 {%- endmacro %}
 
 
+{% macro postgres__to_utc(column) -%}
+    {#- The ISO-8601 forms DuckDB's cast accepts, checked and converted by
+        the function iso_timestamp_to_utc (engine_functions.sql): a bad cast
+        raises on PostgreSQL, and the conversion must not depend on the
+        session time zone. -#}
+    {{ engine_function('iso_timestamp_to_utc') }}(cast({{ column }} as text))
+{%- endmacro %}
+
+
 {# A string with surrounding blanks removed; empty becomes null. #}
 {% macro clean_string(column) -%}
-    nullif(trim(cast({{ column }} as varchar)), '')
+    nullif(trim(cast({{ column }} as {{ dbt.type_string() }})), '')
 {%- endmacro %}
 
 
 {# True when the raw value is null or only blanks. #}
 {% macro is_blank(column) -%}
-    ({{ column }} is null or trim(cast({{ column }} as varchar)) = '')
+    ({{ column }} is null or trim(cast({{ column }} as {{ dbt.type_string() }})) = '')
 {%- endmacro %}
 
 
@@ -50,25 +60,25 @@
 {# A whole number, or null when the value is not one ('12.5' is not 12). #}
 {% macro to_integer(column) -%}
     cast(case
-        when try_cast({{ clean_string(column) }} as double) % 1 = 0
-            then try_cast({{ clean_string(column) }} as double)
+        when {{ float_is_whole(safe_cast_float(clean_string(column))) }}
+            then {{ safe_cast_float(clean_string(column)) }}
     end as bigint)
 {%- endmacro %}
 
 
-{# A decimal number as double, or null when the value is not a number. #}
+{# A decimal number as a double, or null when the value is not a number. #}
 {% macro to_double(column) -%}
-    try_cast({{ clean_string(column) }} as double)
+    {{ safe_cast_float(clean_string(column)) }}
 {%- endmacro %}
 
 
 {# sha256 of the normalised e-mail address: the only form that leaves staging. #}
 {% macro hash_email(column) -%}
-    sha256(lower({{ clean_string(column) }}))
+    {{ sha256_hex('lower(' ~ clean_string(column) ~ ')') }}
 {%- endmacro %}
 
 
-{# JSON text of the whole raw row (a struct column holding the source row). #}
+{# JSON text of the whole raw row (a CTE alias: the source row). #}
 {% macro row_payload(struct_column) -%}
-    cast(to_json({{ struct_column }}) as varchar)
+    {{ row_to_json_text(struct_column) }}
 {%- endmacro %}

@@ -54,9 +54,19 @@ COVERAGE_BAND = (0.92, 0.98)
 # ---------------------------------------------------------------- helpers
 
 
+class _DuckDBTypes:
+    """dbt's type macros as they render on DuckDB (the macros call `dbt.type_float()`)."""
+
+    @staticmethod
+    def type_float() -> str:
+        return "double"
+
+
 def _render(sql: str) -> str:
     """The project's statistics macros followed by `sql`, rendered by Jinja."""
-    return jinja2.Environment().from_string(MACRO_FILE.read_text() + "\n" + sql).render()
+    environment = jinja2.Environment()
+    environment.globals["dbt"] = _DuckDBTypes()
+    return environment.from_string(MACRO_FILE.read_text() + "\n" + sql).render()
 
 
 def _sql_lift(counts: pd.DataFrame, z: float | None = None) -> pd.DataFrame:

@@ -210,20 +210,20 @@ components as (
         *,
         case
             when seats_purchased > 0
-                then least(1.0, cast(users_activated as double) / seats_purchased)
+                then least(1.0, cast(users_activated as {{ dbt.type_float() }}) / seats_purchased)
         end as activation_progress_component,
         case
             when seats_purchased > 0
                 then least(
                     1.0,
-                    cast(weekly_active_users as double) / seats_purchased / {{ kpi_parameter('target_wau_share') }}
+                    cast(weekly_active_users as {{ dbt.type_float() }}) / seats_purchased / {{ kpi_parameter('target_wau_share') }}
                 )
         end as usage_depth_component,
         case
             when active_users_28d > 0
                 then greatest(
                     0.0,
-                    1.0 - cast(tier1_tickets_28d as double) / active_users_28d / {{ kpi_parameter('ticket_ceiling') }}
+                    1.0 - cast(tier1_tickets_28d as {{ dbt.type_float() }}) / active_users_28d / {{ kpi_parameter('ticket_ceiling') }}
                 )
         end as support_load_component,
         case
@@ -277,7 +277,7 @@ scored as (
             or is_support_load_missing
             or is_sentiment_missing
         ) as has_missing_component,
-        round(activation_progress_points + usage_depth_points + support_load_points + sentiment_points, 6)
+        {{ round_to('activation_progress_points + usage_depth_points + support_load_points + sentiment_points', 6) }}
             as health_score
     from points
 ),

@@ -75,8 +75,8 @@ freshness_rate as (
     select
         week_start,
         'content_freshness_rate' as kpi_name,
-        cast(sum(case when is_fresh then 1 else 0 end) as double) as numerator,
-        cast(count(*) as double) as denominator
+        cast(sum(case when is_fresh then 1 else 0 end) as {{ dbt.type_float() }}) as numerator,
+        cast(count(*) as {{ dbt.type_float() }}) as denominator
     from content_freshness
     group by 1
 ),
@@ -85,8 +85,8 @@ views_weighted as (
     select
         complete_weeks.week_start,
         'content_freshness_weighted' as kpi_name,
-        cast(sum(case when content_freshness.is_fresh then content_views.views else 0 end) as double) as numerator,
-        cast(sum(content_views.views) as double) as denominator
+        cast(sum(case when content_freshness.is_fresh then content_views.views else 0 end) as {{ dbt.type_float() }}) as numerator,
+        cast(sum(content_views.views) as {{ dbt.type_float() }}) as denominator
     from complete_weeks
     inner join content_views
         on complete_weeks.week_start = content_views.week_start
@@ -106,9 +106,9 @@ unioned as (
 final as (
     select
         cast(week_start as date) as week_start,
-        cast(kpi_name as varchar) as kpi_name,
-        cast('all' as varchar) as segment_type,
-        cast('all' as varchar) as segment_value,
+        cast(kpi_name as {{ dbt.type_string() }}) as kpi_name,
+        cast('all' as {{ dbt.type_string() }}) as segment_type,
+        cast('all' as {{ dbt.type_string() }}) as segment_value,
         numerator / nullif(denominator, 0) as value,
         numerator,
         denominator

@@ -157,7 +157,7 @@ cost_per_learner as (
         {{ kpi_segment_columns(segments) }},
         -- null as soon as one tenant's platform share is unallocable (no learners in the month)
         case when min(total_learners) > 0 then sum(cost_usd) end as numerator,
-        cast(sum(learners) as double) as denominator
+        cast(sum(learners) as {{ dbt.type_float() }}) as denominator
     from tenant_weeks
     {{ kpi_grouping_sets(segments) }}  -- noqa: PRS
 ),
@@ -165,12 +165,12 @@ cost_per_learner as (
 final as (
     select
         cast(week_start as date) as week_start,
-        cast(kpi_name as varchar) as kpi_name,
-        cast(segment_type as varchar) as segment_type,
-        cast(segment_value as varchar) as segment_value,
+        cast(kpi_name as {{ dbt.type_string() }}) as kpi_name,
+        cast(segment_type as {{ dbt.type_string() }}) as segment_type,
+        cast(segment_value as {{ dbt.type_string() }}) as segment_value,
         numerator / nullif(denominator, 0) as value,
-        cast(numerator as double) as numerator,
-        cast(denominator as double) as denominator
+        cast(numerator as {{ dbt.type_float() }}) as numerator,
+        cast(denominator as {{ dbt.type_float() }}) as denominator
     from cost_per_learner
 )
 

@@ -79,7 +79,7 @@ nps_latest_in_window as (
     select
         complete_weeks.week_start,
         nps_answers.user_id,
-        arg_max(nps_answers.last_nps_score, nps_answers.activity_date) as nps_score
+        {{ latest_by('nps_answers.last_nps_score', 'nps_answers.activity_date') }} as nps_score
     from complete_weeks
     inner join nps_answers
         on
@@ -97,9 +97,9 @@ unit_rows as (
         user_id,
         'repeat_usage_days_per_week' as kpi_name,
         'ratio' as aggregation,
-        cast(active_days as double) as unit_numerator,
-        cast(1 as double) as unit_denominator,
-        cast(null as double) as unit_value
+        cast(active_days as {{ dbt.type_float() }}) as unit_numerator,
+        cast(1 as {{ dbt.type_float() }}) as unit_denominator,
+        cast(null as {{ dbt.type_float() }}) as unit_value
     from active_user_weeks
 
     union all
@@ -110,10 +110,10 @@ unit_rows as (
         'streak_4w_share' as kpi_name,
         'ratio' as aggregation,
         cast(
-            case when usage_streak_weeks >= {{ kpi_parameter('streak_threshold_weeks') }} then 1 else 0 end as double
+            case when usage_streak_weeks >= {{ kpi_parameter('streak_threshold_weeks') }} then 1 else 0 end as {{ dbt.type_float() }}
         ) as unit_numerator,
-        cast(1 as double) as unit_denominator,
-        cast(null as double) as unit_value
+        cast(1 as {{ dbt.type_float() }}) as unit_denominator,
+        cast(null as {{ dbt.type_float() }}) as unit_value
     from active_user_weeks
 
     union all
@@ -139,9 +139,9 @@ unit_rows as (
         user_id,
         'nps' as kpi_name,
         'points' as aggregation,
-        cast(case when nps_score >= 9 then 1 when nps_score <= 6 then -1 else 0 end as double) as unit_numerator,
-        cast(1 as double) as unit_denominator,
-        cast(null as double) as unit_value
+        cast(case when nps_score >= 9 then 1 when nps_score <= 6 then -1 else 0 end as {{ dbt.type_float() }}) as unit_numerator,
+        cast(1 as {{ dbt.type_float() }}) as unit_denominator,
+        cast(null as {{ dbt.type_float() }}) as unit_value
     from nps_latest_in_window
 ),
 
@@ -173,7 +173,7 @@ final as (
         kpi_name,
         segment_type,
         segment_value,
-        cast(value as double) as value,
+        cast(value as {{ dbt.type_float() }}) as value,
         numerator,
         denominator
     from aggregated

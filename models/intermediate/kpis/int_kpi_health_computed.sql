@@ -21,8 +21,8 @@ health_score_mean as (
         'health_score_mean' as kpi_name,
         {{ kpi_segment_columns(segments) }},
         -- a decimal sum is exact: the mean does not depend on the order threads add rows in
-        cast(sum(cast(health_score as decimal(38, 10))) as double) as numerator,
-        cast(count(*) as double) as denominator
+        cast(sum(cast(health_score as decimal(38, 10))) as {{ dbt.type_float() }}) as numerator,
+        cast(count(*) as {{ dbt.type_float() }}) as denominator
     from health
     {{ kpi_grouping_sets(segments) }}  -- noqa: PRS
 ),
@@ -32,8 +32,8 @@ at_risk_tenant_share as (
         week_start,
         'at_risk_tenant_share' as kpi_name,
         {{ kpi_segment_columns(segments) }},
-        cast(sum(case when health_band = 'at_risk' then 1 else 0 end) as double) as numerator,
-        cast(count(*) as double) as denominator
+        cast(sum(case when health_band = 'at_risk' then 1 else 0 end) as {{ dbt.type_float() }}) as numerator,
+        cast(count(*) as {{ dbt.type_float() }}) as denominator
     from health
     {{ kpi_grouping_sets(segments) }}  -- noqa: PRS
 ),
@@ -47,10 +47,10 @@ unioned as (
 final as (
     select
         cast(week_start as date) as week_start,
-        cast(kpi_name as varchar) as kpi_name,
-        cast(segment_type as varchar) as segment_type,
-        cast(segment_value as varchar) as segment_value,
-        cast(numerator / nullif(denominator, 0) as double) as value,
+        cast(kpi_name as {{ dbt.type_string() }}) as kpi_name,
+        cast(segment_type as {{ dbt.type_string() }}) as segment_type,
+        cast(segment_value as {{ dbt.type_string() }}) as segment_value,
+        cast(numerator / nullif(denominator, 0) as {{ dbt.type_float() }}) as value,
         numerator,
         denominator
     from unioned

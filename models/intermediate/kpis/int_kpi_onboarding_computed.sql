@@ -69,7 +69,7 @@ final as (
         kpi_name,
         segment_type,
         segment_value,
-        cast(value as double) as value,
+        cast(value as {{ dbt.type_float() }}) as value,
         numerator,
         denominator
     from aggregated

@@ -59,15 +59,15 @@ final as (
         tenants_control,
         observed_outcomes_treatment as outcomes_treatment,
         observed_outcomes_control as outcomes_control,
-        round(cast(observed_outcomes_treatment as double) / nullif(tenants_treatment, 0), 6)
+        {{ round_to('cast(observed_outcomes_treatment as ' ~ dbt.type_float() ~ ') / nullif(tenants_treatment, 0)', 6) }}
             as outcome_rate_treatment,
-        round(cast(observed_outcomes_control as double) / nullif(tenants_control, 0), 6)
+        {{ round_to('cast(observed_outcomes_control as ' ~ dbt.type_float() ~ ') / nullif(tenants_control, 0)', 6) }}
             as outcome_rate_control,
-        round(lift, 6) as lift,
-        round(lift_standard_error, 6) as lift_standard_error,
-        round(lift_ci_lower, 6) as lift_ci_lower,
-        round(lift_ci_upper, 6) as lift_ci_upper,
-        round(p_value, 6) as p_value
+        {{ round_to('lift', 6) }} as lift,
+        {{ round_to('lift_standard_error', 6) }} as lift_standard_error,
+        {{ round_to('lift_ci_lower', 6) }} as lift_ci_lower,
+        {{ round_to('lift_ci_upper', 6) }} as lift_ci_upper,
+        {{ round_to('p_value', 6) }} as p_value
     from statistics
 )
 

@@ -16,7 +16,7 @@ allowed_values as (
 
 email_hashed as (
     -- the raw e-mail is replaced by its hash before anything else
-    select * replace ({{ hash_email('email') }} as email)
+    select {{ raw_columns_replacing('users', {'email': hash_email('email')}) }}
     from source
 ),
 

@@ -51,7 +51,7 @@ validated as (
                 )
                 or renamed.is_seats_delta_invalid
                 or renamed.is_mrr_delta_invalid
-                or not isfinite(renamed.mrr_delta_usd)
+                or not {{ is_finite('renamed.mrr_delta_usd') }}
                 then 'invalid_value'
             when tenants.tenant_id is null then 'unknown_tenant'
         end as rule_reason

@@ -50,7 +50,7 @@ validated as (
                 )
                 or renamed.amount_usd is null
                 or renamed.amount_usd < 0
-                or not isfinite(renamed.amount_usd)
+                or not {{ is_finite('renamed.amount_usd') }}
                 then 'invalid_value'
             when renamed.tenant_id is not null and tenants.tenant_id is null then 'unknown_tenant'
         end as rule_reason

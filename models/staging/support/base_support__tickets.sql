@@ -51,7 +51,7 @@ validated as (
                 then 'unparseable_timestamp'
             when
                 renamed.ticket_tier is null
-                or cast(renamed.ticket_tier as varchar) not in (
+                or cast(renamed.ticket_tier as {{ dbt.type_string() }}) not in (
                     select allowed_values.allowed_value
                     from allowed_values
                     where allowed_values.column_name = 'ticket_tier'
