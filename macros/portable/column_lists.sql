@@ -22,7 +22,9 @@
     `select {{ column_list(this) }} from new_rows union all select
     {{ column_list(this) }} from {{ this }}` unions by name. -#}
 {% macro column_list(relation) -%}
-    {%- if not execute -%}
+    {#- unit tests replace `this` by a fixture (a name, not a relation):
+        its columns are the model's, in the model's order -#}
+    {%- if not execute or relation is string -%}
         {{ return('*') }}
     {%- endif -%}
     {%- set names = [] -%}

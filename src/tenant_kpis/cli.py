@@ -135,6 +135,41 @@ def append_holdback_command(raw_dir: Path) -> None:
     click.echo(f"Appended {appended:,} held-back events to {raw_dir}")
 
 
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
+def build(dbt_args: tuple[str, ...]) -> None:
+    """dbt build, the Python steps, dbt build of what reads them (DBT_ARGS go to dbt)."""
+    from tenant_kpis.build import build as run_build
+
+    try:
+        result = run_build(dbt_args)
+    except UserError as error:
+        _fail(error)
+    raise SystemExit(result.exit_code)
+
+
+@main.command("python-steps")
+@click.option(
+    "--target",
+    "target_name",
+    default=None,
+    help="dbt target whose warehouse the steps read and write (default: the profile's).",
+)
+def python_steps(target_name: str | None) -> None:
+    """Run the Python steps (risk scoring, pilot balance) on the last dbt build's tables."""
+    from tenant_kpis.engines.profile import resolve_target
+    from tenant_kpis.publish import target_dir
+    from tenant_kpis.python_steps.run import run_python_steps
+
+    try:
+        result = run_python_steps(resolve_target(target_name), target_dir() / "manifest.json")
+    except UserError as error:
+        _fail(error)
+    click.echo(result.summary())
+    click.echo(f"Build what reads them with: dbt build --select source:python_steps+ "
+               f"--vars '{{python_steps_run: {result.run_id}}}'")
+
+
 @main.command()
 @click.argument("raw_dir", type=click.Path(path_type=Path))
 @click.option(

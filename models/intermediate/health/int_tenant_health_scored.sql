@@ -163,7 +163,7 @@ trailing_nps as (
         tenant_id,
         week_start,
         count(*) as nps_responses_90d,
-        100.0 * (
+        cast(100 as {{ dbt.type_float() }}) * (
             sum(case when nps_score >= 9 then 1 else 0 end)
             - sum(case when nps_score <= 6 then 1 else 0 end)
         ) / count(*) as nps_90d

@@ -102,7 +102,7 @@ nps_30d as (
     select
         tenant_id,
         count(*) as nps_responses_30d,
-        100.0 * (
+        cast(100 as {{ dbt.type_float() }}) * (
             sum(case when nps_score >= 9 then 1 else 0 end)
             - sum(case when nps_score <= 6 then 1 else 0 end)
         ) / count(*) as nps_30d
