@@ -37,8 +37,8 @@ data: install  ## generate the demo raw dataset into data/raw
 # A production build: seeds, models and data tests. Unit tests check SQL logic
 # on fixed fixtures, not data, so (as dbt Labs recommends) they run in
 # development and CI (`make test`), not in every build.
-build: install  ## dbt build (seeds, models, data tests) on data/raw into data/tenant_kpis.duckdb
-	$(BIN)/dbt build --exclude-resource-type unit_test
+build: install  ## dbt build, Python steps, dbt build (seeds, models, data tests) on data/raw
+	$(BIN)/tenant-kpis build --exclude-resource-type unit_test
 
 publish: install  ## publish the public marts for BI tools and the brief (atomic swap)
 	$(BIN)/tenant-kpis publish
@@ -71,7 +71,7 @@ dbt-test-build: install  ## dbt build (models, data and unit tests) on a small g
 	rm -rf $(TEST_DIR) && mkdir -p $(TEST_DIR)
 	$(BIN)/python tests/python/dbt_project.py sources-mtime > $(TEST_DIR)/.sources_mtime
 	$(BIN)/tenant-kpis generate --out $(TEST_DIR)/raw --tenants $(TEST_TENANTS) --seed $(TEST_SEED) --quiet
-	$(TEST_ENV) $(BIN)/dbt build
+	$(TEST_ENV) $(BIN)/tenant-kpis build
 	$(TEST_ENV) $(BIN)/tenant-kpis publish
 	echo "{\"tenants\": $(TEST_TENANTS), \"seed\": $(TEST_SEED), \"sources_mtime\": $$(cat $(TEST_DIR)/.sources_mtime)}" > $(TEST_DIR)/.build_ok
 

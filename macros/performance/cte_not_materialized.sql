@@ -42,3 +42,23 @@
 {% macro postgres__cte_materialized() -%}
     materialized
 {%- endmacro %}
+
+
+{#
+    `name as {{ cte_computed_once() }} (...)`: a CTE whose expensive per-row
+    expressions (a function call parsing text) later CTEs read many times.
+    PostgreSQL inlines a CTE that is read once and then evaluates such an
+    expression again at every reference of its column (base_product__events:
+    the parsed event properties, read 20 times); materialising computes it
+    once per row. DuckDB eliminates the common subexpressions itself.
+#}
+{% macro cte_computed_once() -%}
+    {{ return(adapter.dispatch('cte_computed_once', 'tenant_kpis')()) }}
+{%- endmacro %}
+
+{% macro default__cte_computed_once() -%}
+{%- endmacro %}
+
+{% macro postgres__cte_computed_once() -%}
+    materialized
+{%- endmacro %}

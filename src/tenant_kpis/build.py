@@ -85,7 +85,9 @@ def _target_name(arguments: Sequence[str]) -> str | None:
 
 
 def _run_dbt(arguments: list[str]) -> int:
-    return subprocess.run([_dbt_executable(), *arguments], cwd=paths.PROJECT_DIR, check=False).returncode
+    return subprocess.run(
+        [_dbt_executable(), *arguments], cwd=paths.PROJECT_DIR, check=False
+    ).returncode
 
 
 def merge_run_results(first: Path, second: Path) -> None:
@@ -103,7 +105,11 @@ def merge_run_results(first: Path, second: Path) -> None:
     later["elapsed_time"] = earlier.get("elapsed_time", 0) + later.get("elapsed_time", 0)
     later.setdefault("args", {})["tenant_kpis_build"] = {
         "phase_1_invocation_id": earlier.get("metadata", {}).get("invocation_id"),
-        "phases": ["dbt build --exclude " + STEPS_SELECTOR, "python steps", "dbt build --select " + STEPS_SELECTOR],
+        "phases": [
+            "dbt build --exclude " + STEPS_SELECTOR,
+            "python steps",
+            "dbt build --select " + STEPS_SELECTOR,
+        ],
     }
     second.write_text(json.dumps(later), encoding="utf-8")
 
@@ -128,7 +134,9 @@ def build(arguments: Sequence[str]) -> BuildResult:
     steps = run_python_steps(target, target_dir() / "manifest.json", new_run_id())
     print(steps.summary(), flush=True)
     phase_2_vars = {**variables, "python_steps_run": steps.run_id}
-    code = _run_dbt(["build", *rest, "--vars", json.dumps(phase_2_vars), "--select", STEPS_SELECTOR])
+    code = _run_dbt(
+        ["build", *rest, "--vars", json.dumps(phase_2_vars), "--select", STEPS_SELECTOR]
+    )
     if results.is_file() and results.with_name(PHASE_1_RESULTS).is_file():
         merge_run_results(results.with_name(PHASE_1_RESULTS), results)
     return BuildResult(exit_code=code, run_id=steps.run_id)

@@ -166,8 +166,10 @@ def python_steps(target_name: str | None) -> None:
     except UserError as error:
         _fail(error)
     click.echo(result.summary())
-    click.echo(f"Build what reads them with: dbt build --select source:python_steps+ "
-               f"--vars '{{python_steps_run: {result.run_id}}}'")
+    click.echo(
+        f"Build what reads them with: dbt build --select source:python_steps+ "
+        f"--vars '{{python_steps_run: {result.run_id}}}'"
+    )
 
 
 @main.command()
@@ -262,9 +264,23 @@ def publish(
     parquet_dir: Path | None,
 ) -> None:
     """Publish the public marts of a successful build for BI tools (atomic swap)."""
+    from tenant_kpis.engines.profile import resolve_target
     from tenant_kpis.publish import PublishRefused
     from tenant_kpis.publish import publish as publish_marts
 
+    try:
+        target = resolve_target()
+    except UserError as error:
+        _fail(error)
+    if target.type == "postgres":
+        # on a database server BI tools read a published schema (publish_postgres.py)
+        from tenant_kpis.publish_postgres import publish_postgres
+
+        try:
+            click.echo(publish_postgres(target, dbt_target=target_path).summary())
+        except UserError as error:
+            _fail(error)
+        return
     try:
         result = publish_marts(
             warehouse=warehouse,

@@ -24,6 +24,7 @@ from scipy import stats
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from tenant_kpis.generator.config import GeneratorConfig
+from tenant_kpis.python_steps import STEPS
 from tenant_kpis.generator.tenants import build_population
 from tenant_kpis.stats import (
     brier_score,
@@ -390,7 +391,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltProject:
     project = BuiltProject.at(root)
     generate(project.raw_dir, TENANTS, SEED)
     project.dbt("seed")
-    project.dbt("run", "--select", *MODELS)
+    project.run_with_python_steps(*MODELS)
     return project
 
 
@@ -645,36 +646,11 @@ def test_health_kpis_and_changes_agree_with_the_weekly_mart(built: BuiltProject)
     assert len(worsened) == len(changes)
 
 
-class _Relation:
-    def __init__(self, frame: pd.DataFrame) -> None:
-        self.frame = frame
-
-    def df(self) -> pd.DataFrame:
-        return self.frame.copy()
-
-
-class _FakeDbt:
-    """The part of dbt's Python-model API the risk model uses."""
-
-    def __init__(self, tables: dict[str, pd.DataFrame]) -> None:
-        self.tables = tables
-
-    def ref(self, name: str) -> _Relation:
-        return _Relation(self.tables[name])
-
-    def config(self, **_: object) -> None:
-        return None
+RISK_STEP = next(step for step in STEPS if step.name == "risk_scoring")
 
 
 @pytest.mark.slow
 def test_risk_model_is_deterministic_and_order_independent(built: BuiltProject) -> None:
-    import importlib.util
-
-    path = PROJECT_DIR / "models" / "intermediate" / "risk" / "int_tenant_risk_scored.py"
-    spec = importlib.util.spec_from_file_location("int_tenant_risk_scored", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
     tables = {
         name: built.query(f"select * from {schema}.{name}")
         for schema, name in (
@@ -685,9 +661,9 @@ def test_risk_model_is_deterministic_and_order_independent(built: BuiltProject) 
             ("seeds", "risk_model_features"),
         )
     }
-    first = module.model(_FakeDbt(tables), None)
-    shuffled = {name: frame.sample(frac=1, random_state=3) for name, frame in tables.items()}
-    second = module.model(_FakeDbt(shuffled), None)
+    inputs = [tables[name] for name in RISK_STEP.inputs]
+    first = RISK_STEP.compute(*inputs)
+    second = RISK_STEP.compute(*(frame.sample(frac=1, random_state=3) for frame in inputs))
     pd.testing.assert_frame_equal(first, second)
     stored = built.query("select * from intermediate.int_tenant_risk_scored")
     np.testing.assert_allclose(

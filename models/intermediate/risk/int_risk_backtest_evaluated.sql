@@ -84,10 +84,12 @@ summary as (
         sum(case when is_alert_event then 1 else 0 end) as alert_events,
         sum(case when is_outcome then 1 else 0 end) as outcome_events,
         sum(case when is_outcome then probability_rank else 0 end) as outcome_rank_sum,
-        avg(
+        -- exact decimals: a sum of doubles depends on the order rows arrive in
+        cast(avg(cast(
             (probability - case when is_outcome then 1.0 else 0.0 end)
             * (probability - case when is_outcome then 1.0 else 0.0 end)
-        ) as brier_score,
+            as decimal(38, 18)
+        )) as {{ dbt.type_float() }}) as brier_score,
         min(training_tenants) as training_tenants_min,
         {{ median('training_tenants') }} as training_tenants_median,
         max(training_tenants) as training_tenants_max,

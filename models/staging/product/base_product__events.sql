@@ -164,7 +164,7 @@ new_events as (
     where not is_stored
 ),
 
-properties_parsed as (
+properties_parsed as {{ cte_computed_once() }} (
     select
         *,
         {{ json_kind('properties') }} = 'object' as is_json_object,

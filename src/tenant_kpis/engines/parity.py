@@ -133,9 +133,7 @@ def compare_rows(name: str, key: Sequence[str], left: Rows, right: Rows) -> Mart
     for row_key in sorted(set(left_rows) & set(right_rows), key=repr):
         left_row, right_row = left_rows[row_key], right_rows[row_key]
         columns_differing = [
-            columns[i]
-            for i in range(len(columns))
-            if not values_equal(left_row[i], right_row[i])
+            columns[i] for i in range(len(columns)) if not values_equal(left_row[i], right_row[i])
         ]
         if columns_differing:
             differing.append((row_key, columns_differing, left_row, right_row))
@@ -160,15 +158,15 @@ def compare_rows(name: str, key: Sequence[str], left: Rows, right: Rows) -> Mart
 
 def compare_builds(
     marts: Sequence[PublicMart],
-    left: tuple[str, Connection, str],
-    right: tuple[str, Connection, str],
+    left: tuple[str, Connection, dict[str, str]],
+    right: tuple[str, Connection, dict[str, str]],
 ) -> ParityReport:
-    """Compare each mart of `left` (label, connection, schema) with `right`'s."""
-    left_label, left_connection, left_schema = left
-    right_label, right_connection, right_schema = right
+    """Compare each mart of `left` (label, connection, relation by name) with `right`'s."""
+    left_label, left_connection, left_relations = left
+    right_label, right_connection, right_relations = right
     comparisons = []
     for mart in marts:
-        left_rows = read_rows(left_connection, f'"{left_schema}"."{mart.name}"')
-        right_rows = read_rows(right_connection, f'"{right_schema}"."{mart.name}"')
+        left_rows = read_rows(left_connection, left_relations[mart.name])
+        right_rows = read_rows(right_connection, right_relations[mart.name])
         comparisons.append(compare_rows(mart.name, mart.key, left_rows, right_rows))
     return ParityReport(left=left_label, right=right_label, marts=comparisons)

@@ -177,9 +177,7 @@ def _columns_by_file(connection: duckdb.DuckDBPyConnection, raw: RawFile) -> dic
     return {str(raw.path): {str(row[0]).strip().lower() for row in described}}
 
 
-def _select_list(
-    connection: duckdb.DuckDBPyConnection, raw: RawFile, table: RawTable
-) -> list[str]:
+def _select_list(connection: duckdb.DuckDBPyConnection, raw: RawFile, table: RawTable) -> list[str]:
     """The contract's columns as text, in contract order; an error for a missing required one."""
     for file_name, present in _columns_by_file(connection, raw).items():
         for column in table.columns:

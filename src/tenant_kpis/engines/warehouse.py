@@ -11,6 +11,7 @@ column types and replace all of a step's tables in one transaction.
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -61,6 +62,18 @@ class Connection(Protocol):
     def rollback(self) -> None: ...
 
     def close(self) -> None: ...
+
+
+def relations_by_name(manifest_path: Path) -> dict[str, str]:
+    """Each model's and seed's name -> its relation, from a dbt manifest."""
+    if not manifest_path.is_file():
+        raise UserError(f"dbt manifest not found: {manifest_path} (run dbt first)")
+    manifest: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))
+    return {
+        node["name"]: node["relation_name"]
+        for node in manifest.get("nodes", {}).values()
+        if node.get("resource_type") in ("model", "seed") and node.get("relation_name")
+    }
 
 
 def _quote(identifier: str) -> str:
@@ -141,10 +154,14 @@ def _rows(frame: pd.DataFrame, table: OutputTable) -> list[tuple[Any, ...]]:
         raise ValueError(f"output {table.name} lacks columns {missing}")
     columns = [frame[name].tolist() for name, _ in table.columns]
     types = [logical for _, logical in table.columns]
-    return [
-        tuple(_python_value(value, types[index]) for index, value in enumerate(row))
-        for row in zip(*columns, strict=True)
-    ] if len(frame) else []
+    return (
+        [
+            tuple(_python_value(value, types[index]) for index, value in enumerate(row))
+            for row in zip(*columns, strict=True)
+        ]
+        if len(frame)
+        else []
+    )
 
 
 ARROW_TYPES = {
@@ -181,14 +198,19 @@ def _replace_duckdb(
                 [
                     (
                         name,
-                        pa.timestamp("us") if kind == "timestamp" else getattr(pa, ARROW_TYPES[kind])(),
+                        pa.timestamp("us")
+                        if kind == "timestamp"
+                        else getattr(pa, ARROW_TYPES[kind])(),
                     )
                     for name, kind in table.columns
                 ]
             )
             columns = list(zip(*rows, strict=True)) if rows else [[] for _ in table.columns]
             arrow_table = pa.Table.from_arrays(
-                [pa.array(list(values), type=field.type) for values, field in zip(columns, arrow_schema, strict=True)],
+                [
+                    pa.array(list(values), type=field.type)
+                    for values, field in zip(columns, arrow_schema, strict=True)
+                ],
                 schema=arrow_schema,
             )
             connection.register("step_output", arrow_table)
@@ -217,7 +239,9 @@ def _replace_postgres(
                 cursor.execute(_create_statement("postgres", relation, table))
                 rows = _rows(frame, table)
                 if rows:
-                    execute_values(cursor, f"insert into {relation} values %s", rows, page_size=1000)
+                    execute_values(
+                        cursor, f"insert into {relation} values %s", rows, page_size=1000
+                    )
                 counts[table.name] = len(rows)
         connection.commit()
     except Exception:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -28,18 +26,6 @@ class StepsResult:
         return f"Python steps run {self.run_id} in {self.seconds:.1f} s: {parts}"
 
 
-def relations_by_name(manifest_path: Path) -> dict[str, str]:
-    """Each model's and seed's name -> its relation as the last dbt command wrote it."""
-    if not manifest_path.is_file():
-        raise UserError(f"dbt manifest not found: {manifest_path} (run dbt first)")
-    manifest: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))
-    relations = {}
-    for node in manifest.get("nodes", {}).values():
-        if node.get("resource_type") in ("model", "seed") and node.get("relation_name"):
-            relations[node["name"]] = node["relation_name"]
-    return relations
-
-
 def new_run_id() -> str:
     return uuid.uuid4().hex[:16]
 
@@ -48,7 +34,7 @@ def run_python_steps(target: Target, manifest_path: Path, run_id: str | None = N
     """Read each step's inputs, compute, and replace the python_steps tables."""
     started = time.monotonic()
     run_id = run_id or new_run_id()
-    relations = relations_by_name(manifest_path)
+    relations = warehouse.relations_by_name(manifest_path)
     outputs: list[tuple[warehouse.OutputTable, pd.DataFrame]] = []
     runs = []
     with warehouse.connect(target) as connection:

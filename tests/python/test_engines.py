@@ -1,0 +1,262 @@
+"""Warehouse engines other than the DuckDB file (issue 11): fast tests, no server.
+
+- the dbt profile's targets as Python tooling reads them;
+- `tenant-kpis load`'s contract checks and its text rendering of raw values;
+- the row-by-row comparison `make test-postgres` relies on;
+- the two-phase build's argument handling and merged run results;
+- names PostgreSQL would truncate or refuse.
+
+`make test-postgres` runs the integration: both engines, one feed, every
+public mart compared, the semantic-layer parity and the publication.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+from dbt_project import PROJECT_DIR
+from fixtures_semantic import parsed_manifest
+
+from tenant_kpis.build import _split_vars, build, merge_run_results
+from tenant_kpis.engines.parity import compare_rows, values_equal
+from tenant_kpis.engines.profile import resolve_target
+from tenant_kpis.engines.raw_load import RawColumn, RawTable, export_csv, find_raw_file
+from tenant_kpis.errors import UserError
+
+POSTGRES_IDENTIFIER_LIMIT = 63
+
+USERS = RawTable(
+    name="users",
+    columns=(
+        RawColumn("user_id", True),
+        RawColumn("tenant_id", True),
+        RawColumn("persona", True),
+        RawColumn("created_at", True),
+        RawColumn("deactivated_at", False),
+        RawColumn("email", False),
+    ),
+)
+
+
+# ---------------------------------------------------------------- profile
+
+
+def test_postgres_target_reads_its_settings_from_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv("TENANT_KPIS_PG_HOST", "db.example.internal")
+    monkeypatch.setenv("TENANT_KPIS_PG_PORT", "6543")
+    monkeypatch.setenv("TENANT_KPIS_PG_DATABASE", "analytics")
+    monkeypatch.setenv("TENANT_KPIS_PG_USER", "dbt")
+    monkeypatch.setenv("TENANT_KPIS_PG_PASSWORD", "s3cret")
+    monkeypatch.setenv("TENANT_KPIS_PG_SCHEMA", "kpi_marts")
+    target = resolve_target("postgres", PROJECT_DIR)
+    assert target.type == "postgres"
+    assert target.schema == "kpi_marts"
+    arguments = target.postgres_connection_args()
+    assert arguments["host"] == "db.example.internal"
+    assert arguments["port"] == 6543
+    assert arguments["dbname"] == "analytics"
+    assert arguments["user"] == "dbt"
+    assert arguments["password"] == "s3cret"
+
+
+def test_default_target_is_duckdb_unless_the_environment_names_another(monkeypatch) -> None:
+    monkeypatch.delenv("TENANT_KPIS_TARGET", raising=False)
+    assert resolve_target(directory=PROJECT_DIR).type == "duckdb"
+    monkeypatch.setenv("TENANT_KPIS_TARGET", "postgres")
+    assert resolve_target(directory=PROJECT_DIR).name == "postgres"
+    monkeypatch.setenv("TENANT_KPIS_TARGET", "snowflake")
+    with pytest.raises(UserError, match="'snowflake' is not an output"):
+        resolve_target(directory=PROJECT_DIR)
+
+
+# ---------------------------------------------------------------- tenant-kpis load
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def test_missing_file_and_double_delivery_are_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match=r"raw table 'users' not found: expected users\.parquet"):
+        find_raw_file(tmp_path, "users")
+    _write_csv(tmp_path / "users.csv", ["user_id"], [["1"]])
+    (tmp_path / "users.parquet").write_bytes(b"")
+    with pytest.raises(UserError, match=r"delivered twice: .*users.parquet and .*users.csv"):
+        find_raw_file(tmp_path, "users")
+
+
+def test_partitioned_events_directory_is_found_and_an_empty_one_refused(tmp_path: Path) -> None:
+    (tmp_path / "events").mkdir()
+    with pytest.raises(UserError, match="holds no load_date=YYYY-MM-DD"):
+        find_raw_file(tmp_path, "events")
+    with duckdb.connect() as connection:
+        for day in ("2026-01-01", "2026-01-02"):
+            partition = tmp_path / "events" / f"load_date={day}"
+            partition.mkdir()
+            connection.execute(
+                f"copy (select 'e-{day}' as event_id) to '{partition / 'part-0.parquet'}'"
+            )
+    found = find_raw_file(tmp_path, "events")
+    assert found.path == tmp_path / "events"
+    assert "load_date=*" in found.reader
+
+
+def test_missing_required_column_names_table_column_and_file(tmp_path: Path) -> None:
+    _write_csv(
+        tmp_path / "raw" / "users.csv", ["user_id", "tenant_id", "created_at"], [["1", "t", "x"]]
+    )
+    with pytest.raises(UserError) as raised:
+        export_csv(tmp_path / "raw", [USERS], tmp_path / "out")
+    message = str(raised.value)
+    assert "raw table 'users'" in message
+    assert "required column 'persona'" in message
+    assert "users.csv" in message
+
+
+def test_a_partition_missing_a_required_column_is_named(tmp_path: Path) -> None:
+    events = RawTable("events", (RawColumn("event_id", True), RawColumn("user_id", True)))
+    with duckdb.connect() as connection:
+        for day, select in (
+            ("2026-01-01", "select 'e1' as event_id, 'u1' as user_id"),
+            ("2026-01-02", "select 'e2' as event_id"),
+        ):
+            partition = tmp_path / "events" / f"load_date={day}"
+            partition.mkdir(parents=True)
+            connection.execute(f"copy ({select}) to '{partition / 'part-0.parquet'}'")
+    with pytest.raises(UserError, match=r"'user_id' \(file .*load_date=2026-01-02"):
+        export_csv(tmp_path, [events], tmp_path / "out")
+
+
+def test_values_are_loaded_as_the_text_duckdb_renders(tmp_path: Path) -> None:
+    """Typed Parquet values become the text the DuckDB raw views show; an empty string
+    stays an empty string and a null stays null; extra columns are dropped; a missing
+    optional column is null."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    with duckdb.connect() as connection:
+        connection.execute(
+            f"""
+            copy (
+                select * from (values
+                    ('0001', 'T-1', 'admin', timestamp '2025-03-03 09:00:00.5', '', 'x'),
+                    ('0002', 'T-1', 'operator', timestamp '2025-03-04 10:00:00', null, 'y')
+                ) as t(user_id, tenant_id, persona, created_at, deactivated_at, extra_column)
+            ) to '{raw / "users.parquet"}'
+            """
+        )
+    out = tmp_path / "out"
+    out.mkdir()
+    exported = export_csv(raw, [USERS], out)
+    with exported["users"].open(newline="") as handle:
+        text = handle.read()
+    assert text.splitlines() == [
+        '"0001","T-1","admin","2025-03-03 09:00:00.5","",',
+        '"0002","T-1","operator","2025-03-04 10:00:00",,',
+    ]
+
+
+# ---------------------------------------------------------------- parity comparison
+
+
+def test_values_equal_is_exact_except_for_floats() -> None:
+    assert values_equal(0.1 + 0.2, 0.3)  # 5.6e-17 apart
+    assert values_equal(1e12, 1e12 * (1 + 5e-10))
+    assert not values_equal(1.0, 1.0 + 2e-9)
+    assert values_equal(math.nan, math.nan)
+    assert not values_equal(math.nan, 0.0)
+    assert values_equal(None, None)
+    assert not values_equal(None, 0)
+    assert not values_equal(1, 1.0)  # an integer column must not become a float column
+    assert not values_equal(True, 1)
+    assert not values_equal(date(2026, 1, 5), datetime(2026, 1, 5))
+    assert not values_equal("a", "a ")
+
+
+def test_compare_rows_matches_on_the_key_and_reports_the_first_differences() -> None:
+    columns = ["week_start", "kpi_name", "value"]
+    left = (columns, [(date(2026, 1, 5), "nps", 10.0), (date(2026, 1, 5), "adoption", 0.5)])
+    same = (columns, list(reversed(left[1])))
+    assert compare_rows("fct", ["week_start", "kpi_name"], left, same).identical
+    changed = (columns, [(date(2026, 1, 5), "nps", 10.1), (date(2026, 1, 12), "adoption", 0.5)])
+    comparison = compare_rows("fct", ["week_start", "kpi_name"], left, changed)
+    assert not comparison.identical
+    report = "\n".join(comparison.problems)
+    assert "1 keys only left, 1 only right, 1 rows with different values" in report
+    assert "value: 10.0 vs 10.1" in report
+    renamed = (["week_start", "kpi", "value"], left[1])
+    assert "columns differ" in compare_rows("fct", ["week_start"], left, renamed).problems[0]
+
+
+# ---------------------------------------------------------------- tenant-kpis build
+
+
+def test_build_refuses_node_selection_and_passes_vars_on() -> None:
+    with pytest.raises(UserError, match="selects nodes itself"):
+        build(["--select", "dim_tenants"])
+    rest, variables = _split_vars(["--full-refresh", "--vars", "{raw_dir: x, a: 1}", "--vars=b: 2"])
+    assert rest == ["--full-refresh"]
+    assert variables == {"raw_dir": "x", "a": 1, "b": 2}
+
+
+def test_merged_run_results_hold_both_phases(tmp_path: Path) -> None:
+    first, second = tmp_path / "first.json", tmp_path / "run_results.json"
+    first.write_text(
+        json.dumps(
+            {
+                "metadata": {"invocation_id": "phase-1"},
+                "elapsed_time": 10.0,
+                "results": [
+                    {"unique_id": "operation.tenant_kpis.hook", "status": "success"},
+                    {"unique_id": "model.tenant_kpis.a", "status": "success"},
+                    {"unique_id": "test.tenant_kpis.t", "status": "fail"},
+                ],
+            }
+        )
+    )
+    second.write_text(
+        json.dumps(
+            {
+                "metadata": {"invocation_id": "phase-2"},
+                "elapsed_time": 5.0,
+                "results": [
+                    {"unique_id": "operation.tenant_kpis.hook", "status": "success"},
+                    {"unique_id": "model.tenant_kpis.b", "status": "success"},
+                ],
+            }
+        )
+    )
+    merge_run_results(first, second)
+    merged = json.loads(second.read_text())
+    assert merged["metadata"]["invocation_id"] == "phase-2"
+    assert merged["elapsed_time"] == 15.0
+    assert [result["unique_id"] for result in merged["results"]] == [
+        "model.tenant_kpis.a",
+        "test.tenant_kpis.t",  # a failure of phase 1 still refuses the publication
+        "operation.tenant_kpis.hook",
+        "model.tenant_kpis.b",
+    ]
+
+
+# ---------------------------------------------------------------- names
+
+
+def test_unit_test_names_fit_postgresql_identifiers() -> None:
+    """A dbt unit test builds a relation named after the test; PostgreSQL refuses a
+    name longer than 63 bytes, so the build would fail there and only there."""
+    manifest = json.loads(parsed_manifest().read_text())
+    too_long = sorted(
+        test["name"]
+        for test in manifest.get("unit_tests", {}).values()
+        if len(test["name"].encode()) > POSTGRES_IDENTIFIER_LIMIT
+    )
+    assert too_long == []
