@@ -17,7 +17,7 @@ EVENTS ?= 10000000
 MEMORY_LIMIT ?= 4GB
 
 .PHONY: help install demo data build publish brief docs test lint lint-sql lint-python \
-        dbt-test-build semantic-check governance pytest bench clean
+        dbt-test-build semantic-check governance pytest test-postgres bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -85,6 +85,11 @@ pytest: install
 	TEST_TENANTS=$(TEST_TENANTS) TEST_SEED=$(TEST_SEED) $(BIN)/pytest -n 2 --dist loadfile --durations=15
 
 test: lint dbt-test-build semantic-check governance pytest  ## everything CI runs
+
+# The same raw feed (RAW=DIR, or a generated one) on DuckDB and on a throwaway
+# PostgreSQL server, every public mart compared row by row (README "PostgreSQL").
+test-postgres: install  ## DuckDB and PostgreSQL build the same feed, marts compared (RAW=DIR)
+	$(BIN)/python -m tenant_kpis.engines.postgres_parity $(if $(RAW),--raw $(RAW)) $(PG_ARGS)
 
 bench: install  ## benchmark generation and builds (EVENTS=, MEMORY_LIMIT=)
 	$(BIN)/python -m tenant_kpis.bench --events $(EVENTS) --memory-limit $(MEMORY_LIMIT)

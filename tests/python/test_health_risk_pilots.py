@@ -24,8 +24,8 @@ from scipy import stats
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from tenant_kpis.generator.config import GeneratorConfig
-from tenant_kpis.python_steps import STEPS
 from tenant_kpis.generator.tenants import build_population
+from tenant_kpis.python_steps import STEPS
 from tenant_kpis.stats import (
     brier_score,
     calibration_by_decile,

@@ -149,7 +149,8 @@ class LocalPostgres:
             "starting PostgreSQL",
         )
         sql = (
-            f"create role {USER} login password '{PASSWORD}'; "
+            # createrole: the publication creates its read-only role
+            f"create role {USER} login createrole password '{PASSWORD}'; "
             f"create database {DATABASE} owner {USER} template template0 encoding 'UTF8' "
             "lc_collate 'C' lc_ctype 'C';"
         )

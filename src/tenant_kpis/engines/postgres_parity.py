@@ -229,10 +229,54 @@ def run(options: argparse.Namespace) -> int:
                 ]
             )
         report = _compare(duck, postgres)
+        checks_passed = _postgres_checks(postgres, with_semantic=options.semantic)
+    print(f"test-postgres took {time.monotonic() - started:.0f} s", flush=True)
     for line in report.lines():
         print(line, flush=True)
-    print(f"test-postgres took {time.monotonic() - started:.0f} s", flush=True)
-    return 0 if report.identical == len(report.marts) else 1
+    return 0 if report.identical == len(report.marts) and checks_passed else 1
+
+
+def _postgres_checks(postgres: Engine, with_semantic: bool) -> bool:
+    """On the PostgreSQL build: MetricFlow's validation against the warehouse, the
+    semantic-layer parity tests, and the publication for BI tools (pytest)."""
+    started = time.monotonic()
+    environment = {
+        **postgres.environment,
+        # test_semantic_parity reads an existing build through these two variables
+        "TENANT_KPIS_TEST_WAREHOUSE": "postgres",
+        "TENANT_KPIS_TEST_TARGET": str(postgres.target_dir),
+    }
+    modules = ["tests/python/test_postgres_publication.py"]
+    commands = []
+    if with_semantic:
+        commands.append([str(BIN / "tenant-kpis"), "mf", "validate-configs"])
+        modules.insert(0, "tests/python/test_semantic_parity.py")
+    commands.append([str(BIN / "pytest"), *modules, "-m", "slow", "-q", "-p", "no:cacheprovider"])
+    log = postgres.log("checks")
+    passed = True
+    for command in commands:
+        with log.open("a") as handle:
+            completed = subprocess.run(
+                command,
+                cwd=paths.PROJECT_DIR,
+                env=environment,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                check=False,
+            )
+        if completed.returncode != 0:
+            passed = False
+            print(f"postgres: {' '.join(command[1:3])} failed; last lines of {log}:", flush=True)
+            print(_tail(log), flush=True)
+    summary = [line for line in log.read_text().splitlines() if " passed" in line]
+    checked = "MetricFlow validation, semantic parity, " if with_semantic else ""
+    print(
+        f"postgres checks ({checked}publication): {'passed' if passed else 'FAILED'} "
+        f"in {time.monotonic() - started:.0f} s"
+        + (f" ({summary[-1].strip('= ')})" if summary else ""),
+        flush=True,
+    )
+    return passed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -255,6 +299,12 @@ def main(argv: list[str] | None = None) -> int:
         "--no-unit-tests",
         action="store_true",
         help="skip dbt unit tests (they do not depend on data)",
+    )
+    parser.add_argument(
+        "--no-semantic",
+        dest="semantic",
+        action="store_false",
+        help="skip the MetricFlow checks (for a feed shorter than 12 complete weeks)",
     )
     options = parser.parse_args(argv)
     try:
