@@ -54,8 +54,8 @@ docs: install  ## dbt docs generate (target/index.html)
 lint: lint-python lint-sql  ## ruff + sqlfluff
 
 lint-python: install
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests governance
+	$(BIN)/ruff format --check src tests governance
 
 lint-sql: install
 	$(BIN)/sqlfluff lint models --processes 2
@@ -78,7 +78,7 @@ dbt-test-build: install  ## dbt build (models, data and unit tests) on a small g
 semantic-check: dbt-test-build  ## MetricFlow validates the semantic layer
 	$(TEST_ENV) $(BIN)/tenant-kpis mf validate-configs
 
-governance: dbt-test-build  ## public marts keep contract, descriptions and pk tests
+governance: dbt-test-build  ## dbt-bouncer enforces the conventions of dbt-bouncer.yml on the manifest
 	$(TEST_ENV) $(BIN)/tenant-kpis check-governance
 
 pytest: install

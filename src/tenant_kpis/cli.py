@@ -232,17 +232,17 @@ def publish(
     default=None,
     help="dbt manifest.json (default: $DBT_TARGET_PATH/manifest.json or target/manifest.json).",
 )
-def check_governance(manifest_path: Path | None) -> None:
-    """Check contracts, descriptions, primary-key tests, groups and access in the manifest."""
-    from tenant_kpis.governance import check_manifest_file
+@click.option("--check", "checks", default=None, help="Only these checks (comma-separated).")
+def check_governance(manifest_path: Path | None, checks: str | None) -> None:
+    """Enforce the conventions of dbt-bouncer.yml (dbt-bouncer) on the manifest."""
+    from tenant_kpis.governance import run_governance
 
     try:
-        report = check_manifest_file(manifest_path)
+        code, _ = run_governance(manifest_path.parent if manifest_path else None, checks=checks)
     except UserError as error:
         _fail(error)
-    click.echo(report.summary())
-    if report.violations:
-        raise UserFacingError(f"{len(report.violations)} governance violations (listed above)")
+    if code:
+        raise UserFacingError("governance: dbt-bouncer found violations (listed above)")
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
