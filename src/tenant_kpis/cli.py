@@ -238,10 +238,13 @@ def check_governance(manifest_path: Path | None, checks: str | None) -> None:
     from tenant_kpis.governance import run_governance
 
     try:
-        code, _ = run_governance(manifest_path.parent if manifest_path else None, checks=checks)
+        run = run_governance(
+            manifest_path.parent if manifest_path else None, checks=checks, capture=True
+        )
     except UserError as error:
         _fail(error)
-    if code:
+    click.echo(run.summary())
+    if run.code:
         raise UserFacingError("governance: dbt-bouncer found violations (listed above)")
 
 

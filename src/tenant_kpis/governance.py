@@ -11,9 +11,11 @@ dbt-bouncer on it.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,33 @@ from tenant_kpis.errors import UserError
 from tenant_kpis.publish import target_dir
 
 CONFIG_FILE = paths.PROJECT_DIR / "dbt-bouncer.yml"
+#: A failure message is cut to this many characters in the summary: the
+#: project-wide column-description warning alone is thousands of characters.
+MESSAGE_CHARACTERS = 300
+
+
+@dataclass(frozen=True)
+class GovernanceRun:
+    code: int  # dbt-bouncer's exit code: 0 when every rule holds
+    failures: list[dict[str, Any]]  # errors and warnings, as in dbt-bouncer's JSON output
+    output: str  # what dbt-bouncer printed (captured runs only)
+
+    def summary(self) -> str:
+        """One line per failure, and dbt-bouncer's own output when it failed without any."""
+        done = re.findall(r"Done\. SUCCESS=\d+ WARN=\d+ ERROR=\d+", self.output)
+        lines = [f"governance (dbt-bouncer, dbt-bouncer.yml): {done[-1] if done else 'no result'}"]
+        for failure in self.failures:
+            message = " ".join(str(failure.get("failure_message", "")).split())
+            if len(message) > MESSAGE_CHARACTERS:
+                message = message[:MESSAGE_CHARACTERS] + "..."
+            where = f" {failure['file_path']}" if failure.get("file_path") else ""
+            lines.append(
+                f"  {failure.get('severity', '').upper()} {failure.get('check_run_id')}{where}: "
+                f"{message}"
+            )
+        if self.code and not self.failures:
+            lines.append(self.output)
+        return "\n".join(lines)
 
 
 def project_config(config_file: Path = CONFIG_FILE) -> dict[str, Any]:
@@ -46,13 +75,12 @@ def run_governance(
     config: dict[str, Any] | None = None,
     checks: str | None = None,
     capture: bool = False,
-) -> tuple[int, list[dict[str, Any]]]:
+) -> GovernanceRun:
     """Run dbt-bouncer on `artifacts_dir` (default: the dbt target directory).
 
     `config` defaults to the project's; `checks` limits the run to some check
-    names (comma-separated), as `dbt-bouncer run --check` does. Returns the
-    exit code (0 when every rule holds) and the failures (errors and
-    warnings) as dbt-bouncer reports them in JSON.
+    names (comma-separated), as `dbt-bouncer run --check` does. With
+    `capture`, dbt-bouncer's output is kept in the result instead of printed.
     """
     artifacts = (artifacts_dir or target_dir()).resolve()
     if not (artifacts / "manifest.json").is_file():
@@ -79,4 +107,5 @@ def run_governance(
             command, cwd=paths.PROJECT_DIR, capture_output=capture, text=True, check=False
         )
         failures = json.loads(results.read_text(encoding="utf-8")) if results.is_file() else []
-    return process.returncode, failures
+    output = (process.stdout or "") + (process.stderr or "")
+    return GovernanceRun(process.returncode, failures, output)

@@ -42,7 +42,8 @@ def bounce(
 ) -> tuple[int, list[dict[str, Any]]]:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "manifest.json").write_text(json.dumps(manifest))
-    return run_governance(directory, checks=checks, config=config, capture=True)
+    run = run_governance(directory, checks=checks, config=config, capture=True)
+    return run.code, run.failures
 
 
 def errors(failures: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -577,6 +578,10 @@ def test_cli_exit_codes(manifest: Manifest, tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["check-governance", "--manifest", str(path)])
     assert result.exit_code == 2
     assert "dbt-bouncer found violations" in result.output
+    # one line per failure, long messages cut: the log of `make test` stays readable
+    assert "ERROR check_model_contract_enforced_for_public_model" in result.output
+    assert "fct_kpi_weekly" in result.output
+    assert max(len(line) for line in result.output.splitlines()) < 600
 
     elsewhere = tmp_path / "elsewhere" / "manifest.json"
     missing = CliRunner().invoke(cli, ["check-governance", "--manifest", str(elsewhere)])
