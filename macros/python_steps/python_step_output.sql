@@ -22,9 +22,12 @@
             ) -%}
         {%- endif -%}
         {%- if expected != 'any' -%}
+            {#- the steps' bookkeeping table, beside their outputs (not a source: no model reads it) -#}
+            {%- set step_runs = api.Relation.create(
+                database=relation.database, schema=relation.schema, identifier='step_runs'
+            ) -%}
             {%- set runs = run_query(
-                "select run_id from " ~ source('python_steps', 'step_runs')
-                ~ " where step_name = '" ~ step_name ~ "'"
+                "select run_id from " ~ step_runs ~ " where step_name = '" ~ step_name ~ "'"
             ) -%}
             {%- set found = runs.columns[0].values() | list if runs else [] -%}
             {%- if found != [expected] -%}

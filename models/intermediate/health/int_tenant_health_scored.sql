@@ -219,14 +219,16 @@ components as (
             when seats_purchased > 0
                 then least(
                     1.0,
-                    cast(weekly_active_users as {{ dbt.type_float() }}) / seats_purchased / {{ kpi_parameter('target_wau_share') }}
+                    cast(weekly_active_users as {{ dbt.type_float() }}) / seats_purchased
+                    / {{ kpi_parameter('target_wau_share') }}
                 )
         end as usage_depth_component,
         case
             when active_users_28d > 0
                 then greatest(
                     0.0,
-                    1.0 - cast(tier1_tickets_28d as {{ dbt.type_float() }}) / active_users_28d / {{ kpi_parameter('ticket_ceiling') }}
+                    1.0 - cast(tier1_tickets_28d as {{ dbt.type_float() }}) / active_users_28d
+                    / {{ kpi_parameter('ticket_ceiling') }}
                 )
         end as support_load_component,
         case

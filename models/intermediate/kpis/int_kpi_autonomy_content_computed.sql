@@ -85,7 +85,9 @@ views_weighted as (
     select
         complete_weeks.week_start,
         'content_freshness_weighted' as kpi_name,
-        cast(sum(case when content_freshness.is_fresh then content_views.views else 0 end) as {{ dbt.type_float() }}) as numerator,
+        cast(
+            sum(case when content_freshness.is_fresh then content_views.views else 0 end) as {{ dbt.type_float() }}
+        ) as numerator,
         cast(sum(content_views.views) as {{ dbt.type_float() }}) as denominator
     from complete_weeks
     inner join content_views

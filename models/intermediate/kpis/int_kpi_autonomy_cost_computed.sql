@@ -174,7 +174,8 @@ cost_per_learner as (
             when total_learners > 0
                 then
                     cast(own_cost_usd as {{ dbt.type_float() }})
-                    + cast(platform_cost_usd as {{ dbt.type_float() }}) * (cast(learners as {{ dbt.type_float() }}) / total_learners)
+                    + cast(platform_cost_usd as {{ dbt.type_float() }})
+                    * (cast(learners as {{ dbt.type_float() }}) / total_learners)
         end as numerator,
         cast(learners as {{ dbt.type_float() }}) as denominator
     from segment_costs

@@ -110,7 +110,8 @@ unit_rows as (
         'streak_4w_share' as kpi_name,
         'ratio' as aggregation,
         cast(
-            case when usage_streak_weeks >= {{ kpi_parameter('streak_threshold_weeks') }} then 1 else 0 end as {{ dbt.type_float() }}
+            case when usage_streak_weeks >= {{ kpi_parameter('streak_threshold_weeks') }} then 1 else 0 end
+            as {{ dbt.type_float() }}
         ) as unit_numerator,
         cast(1 as {{ dbt.type_float() }}) as unit_denominator,
         cast(null as {{ dbt.type_float() }}) as unit_value
@@ -139,7 +140,9 @@ unit_rows as (
         user_id,
         'nps' as kpi_name,
         'points' as aggregation,
-        cast(case when nps_score >= 9 then 1 when nps_score <= 6 then -1 else 0 end as {{ dbt.type_float() }}) as unit_numerator,
+        cast(
+            case when nps_score >= 9 then 1 when nps_score <= 6 then -1 else 0 end as {{ dbt.type_float() }}
+        ) as unit_numerator,
         cast(1 as {{ dbt.type_float() }}) as unit_denominator,
         cast(null as {{ dbt.type_float() }}) as unit_value
     from nps_latest_in_window

@@ -26,15 +26,15 @@ predictions as (
 ),
 
 outcomes as (
-    select 'renewal' as outcome, 1 as outcome_order
+    select 'renewal' as outcome
     union all
-    select 'expansion' as outcome, 2 as outcome_order
+    select 'expansion' as outcome
 ),
 
 models as (
-    select 'onboarding_logistic' as model_name, 1 as model_order
+    select 'onboarding_logistic' as model_name
     union all
-    select 'baseline_tier_industry' as model_name, 2 as model_order
+    select 'baseline_tier_industry' as model_name
 ),
 
 settings as (
@@ -154,8 +154,6 @@ evaluated as (
     select
         outcomes.outcome,
         models.model_name,
-        outcomes.outcome_order,
-        models.model_order,
         settings.max_alert_fpr,
         coalesce(summary.backtest_tenants, 0) as backtest_tenants,
         coalesce(summary.alert_events, 0) as alert_events,
@@ -199,11 +197,14 @@ final as (
         ) as status,
         cast(backtest_tenants as bigint) as backtest_tenants,
         cast(alert_events as bigint) as alert_events,
-        cast(case
-            when not is_insufficient and outcome_events > 0 and outcome_events < backtest_tenants
-                then (outcome_rank_sum - outcome_events * (outcome_events + 1) / 2.0)
-                / (cast(outcome_events as {{ dbt.type_float() }}) * (backtest_tenants - outcome_events))
-        end as {{ dbt.type_float() }}) as roc_auc,
+        cast(
+            case
+                when not is_insufficient and outcome_events > 0 and outcome_events < backtest_tenants
+                    then
+                        (outcome_rank_sum - outcome_events * (outcome_events + 1) / 2.0)
+                        / (cast(outcome_events as {{ dbt.type_float() }}) * (backtest_tenants - outcome_events))
+            end as {{ dbt.type_float() }}
+        ) as roc_auc,
         cast(case when not is_insufficient then brier_score end as {{ dbt.type_float() }}) as brier_score,
         cast(max_alert_fpr as {{ dbt.type_float() }}) as max_alert_fpr,
         cast(case when not is_insufficient then alert_threshold end as {{ dbt.type_float() }})

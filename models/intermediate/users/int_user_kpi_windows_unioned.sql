@@ -85,10 +85,13 @@ windows as (
             'ratio' as aggregation,
             cast({{ dbt.dateadd('day', n, 'created_date') }} as date) as window_closed_date,
             cast(
-                case when is_activated_within_{{ n }}d then 1 when not is_activated_within_{{ n }}d then 0 end as {{ dbt.type_float() }}
+                case when is_activated_within_{{ n }}d then 1 when not is_activated_within_{{ n }}d then 0 end
+                as {{ dbt.type_float() }}
             )
                 as unit_numerator,
-            cast(case when is_activated_within_{{ n }}d is not null then 1 end as {{ dbt.type_float() }}) as unit_denominator,
+            cast(
+                case when is_activated_within_{{ n }}d is not null then 1 end as {{ dbt.type_float() }}
+            ) as unit_denominator,
             cast(null as {{ dbt.type_float() }}) as unit_value
         from users
 
@@ -104,7 +107,9 @@ windows as (
                     when is_first_value_within_{{ n }}d then 1 when not is_first_value_within_{{ n }}d then 0
                 end as {{ dbt.type_float() }}
             ) as unit_numerator,
-            cast(case when is_first_value_within_{{ n }}d is not null then 1 end as {{ dbt.type_float() }}) as unit_denominator,
+            cast(
+                case when is_first_value_within_{{ n }}d is not null then 1 end as {{ dbt.type_float() }}
+            ) as unit_denominator,
             cast(null as {{ dbt.type_float() }}) as unit_value
         from users
 
@@ -118,7 +123,10 @@ windows as (
         cast({{ dbt.dateadd('day', 'time_to_value_window_days', 'created_date') }} as date) as window_closed_date,
         cast(null as {{ dbt.type_float() }}) as unit_numerator,
         cast(null as {{ dbt.type_float() }}) as unit_denominator,
-        cast(case when time_to_activate_days <= time_to_value_window_days then time_to_activate_days end as {{ dbt.type_float() }})
+        cast(
+            case when time_to_activate_days <= time_to_value_window_days then time_to_activate_days end
+            as {{ dbt.type_float() }}
+        )
             as unit_value
     from users
 
@@ -132,7 +140,8 @@ windows as (
         cast(null as {{ dbt.type_float() }}) as unit_numerator,
         cast(null as {{ dbt.type_float() }}) as unit_denominator,
         cast(
-            case when time_to_first_value_days <= time_to_value_window_days then time_to_first_value_days end as {{ dbt.type_float() }}
+            case when time_to_first_value_days <= time_to_value_window_days then time_to_first_value_days end
+            as {{ dbt.type_float() }}
         ) as unit_value
     from users
 

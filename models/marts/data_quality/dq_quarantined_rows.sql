@@ -124,7 +124,9 @@ numbered as (
 
 final as (
     select
-        md5(raw_table || '|' || row_payload || '|' || cast(copy_number as {{ dbt.type_string() }})) as quarantined_row_id,
+        md5(
+            raw_table || '|' || row_payload || '|' || cast(copy_number as {{ dbt.type_string() }})
+        ) as quarantined_row_id,
         raw_table,
         row_key,
         quarantine_reason,

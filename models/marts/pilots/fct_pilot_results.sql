@@ -109,7 +109,8 @@ explained as (
             else
                 'At day ' || cast(checkpoint_days as {{ dbt.type_string() }}) || ', '
                 || cast({{ round_to('100 * outcome_rate_treatment', 0) }} as integer) || '% of treatment vs '
-                || cast({{ round_to('100 * outcome_rate_control', 0) }} as integer) || '% of control tenants activated ('
+                || cast({{ round_to('100 * outcome_rate_control', 0) }} as integer)
+                || '% of control tenants activated ('
                 || case when lift >= 0 then '+' else '' end || {{ number_to_text('100 * lift', 1) }}
                 || ' pts, 95% CI ' || {{ number_to_text('100 * lift_ci_lower', 1) }} || ' to '
                 || {{ number_to_text('100 * lift_ci_upper', 1) }} || ' pts'
