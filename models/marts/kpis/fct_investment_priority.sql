@@ -150,10 +150,11 @@ final as (
         cast(components_scored as integer) as components_scored,
         cast(priority_score as {{ dbt.type_float() }}) as priority_score,
         cast(
-            rank() over (
-                partition by week_start, segment_type
-                order by priority_score desc nulls last, segment_value asc
-            )
+            rank()
+                over (
+                    partition by week_start, segment_type
+                    order by priority_score desc nulls last, segment_value asc
+                )
             as integer
         ) as priority_rank
     from scored
