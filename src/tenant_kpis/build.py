@@ -9,7 +9,8 @@
 
 A phase that fails stops the build. Afterwards `run_results.json` holds the
 results of both dbt phases (the first phase's are also kept in
-`run_results_phase_1.json`), so `tenant-kpis publish` judges the whole build.
+`run_results_phase_1.json`), so `tenant-kpis publish` judges the whole build, and
+`manifest.json` holds the compiled SQL of both phases.
 Extra arguments go to both dbt phases (`--target`, `--full-refresh`,
 `--exclude-resource-type unit_test`, `--vars`, ...); node selection is the
 build's own.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -37,6 +39,8 @@ from tenant_kpis.python_steps.run import new_run_id, run_python_steps
 STEPS_SELECTOR = "source:python_steps+"
 SELECTION_FLAGS = ("-s", "--select", "--exclude", "--selector", "-m", "--models", "--resource-type")
 PHASE_1_RESULTS = "run_results_phase_1.json"
+PHASE_1_MANIFEST = "manifest_phase_1.json"
+COMPILED_KEYS = ("compiled", "compiled_code", "compiled_path", "extra_ctes", "extra_ctes_injected")
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,26 @@ def merge_run_results(first: Path, second: Path, steps_seconds: float = 0.0) -> 
     second.write_text(json.dumps(later), encoding="utf-8")
 
 
+def merge_compiled_nodes(first: Path, second: Path) -> None:
+    """Give the nodes the second phase did not compile their first-phase compilation.
+
+    Each dbt command writes manifest.json with the compiled SQL of the nodes it
+    ran only; after the build, the manifest holds both phases' compiled SQL
+    (the bench replays it, tests read compiled tests), with the second phase's
+    invocation id.
+    """
+    earlier = json.loads(first.read_text(encoding="utf-8"))
+    later = json.loads(second.read_text(encoding="utf-8"))
+    for unique_id, node in later.get("nodes", {}).items():
+        previous = earlier.get("nodes", {}).get(unique_id)
+        if node.get("compiled") or not previous or not previous.get("compiled"):
+            continue
+        for key in COMPILED_KEYS:
+            if key in previous:
+                node[key] = previous[key]
+    second.write_text(json.dumps(later), encoding="utf-8")
+
+
 def build(arguments: Sequence[str]) -> BuildResult:
     """Run the three phases; return dbt's exit code (0 when every phase succeeded)."""
     for item in arguments:
@@ -133,6 +157,9 @@ def build(arguments: Sequence[str]) -> BuildResult:
         return BuildResult(exit_code=code, run_id=None)
     if results.is_file():
         os.replace(results, results.with_name(PHASE_1_RESULTS))
+    manifest = target_dir() / "manifest.json"
+    if manifest.is_file():
+        shutil.copyfile(manifest, manifest.with_name(PHASE_1_MANIFEST))
     steps = run_python_steps(target, target_dir() / "manifest.json", new_run_id())
     print(steps.summary(), flush=True)
     phase_2_vars = {**variables, "python_steps_run": steps.run_id}
@@ -141,4 +168,6 @@ def build(arguments: Sequence[str]) -> BuildResult:
     )
     if results.is_file() and results.with_name(PHASE_1_RESULTS).is_file():
         merge_run_results(results.with_name(PHASE_1_RESULTS), results, steps.seconds)
+    if manifest.is_file() and manifest.with_name(PHASE_1_MANIFEST).is_file():
+        merge_compiled_nodes(manifest.with_name(PHASE_1_MANIFEST), manifest)
     return BuildResult(exit_code=code, run_id=steps.run_id)

@@ -3,3 +3,8 @@
 
 class UserError(Exception):
     """A problem the user can fix: a bad option, a missing file, an unknown week."""
+
+
+def one_line(error: BaseException) -> str:
+    """A driver's error message on one line (PostgreSQL's span several)."""
+    return " ".join(str(error).split())

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from tenant_kpis.engines.profile import Target
-from tenant_kpis.errors import UserError
+from tenant_kpis.errors import UserError, one_line
 from tenant_kpis.publish import (
     BUILD_INFO_TABLE,
     PublicModel,
@@ -98,7 +98,7 @@ def _ensure_reader_role(cursor: Any, role: str) -> None:
         cursor.execute("rollback to savepoint create_role")
         raise UserError(
             f"the read-only role {role} does not exist and this user cannot create it "
-            f"({str(error).strip().splitlines()[0]}): ask an administrator to run "
+            f"({one_line(error)}): ask an administrator to run "
             f"`create role {role} nologin;` once (README 'BI tools on PostgreSQL')"
         ) from error
 
@@ -196,7 +196,7 @@ def publish_postgres(target: Target, dbt_target: Path | None = None) -> Postgres
         connection = psycopg2.connect(**target.postgres_connection_args())
     except psycopg2.Error as error:
         raise UserError(
-            f"cannot connect to PostgreSQL target '{target.name}': {str(error).strip()}"
+            f"cannot connect to PostgreSQL target '{target.name}': {one_line(error)}"
         ) from error
     try:
         with connection, connection.cursor() as cursor:
@@ -227,7 +227,7 @@ def publish_postgres(target: Target, dbt_target: Path | None = None) -> Postgres
     except psycopg2.Error as error:
         raise UserError(
             f"publishing to PostgreSQL target '{target.name}' failed, the previous publication "
-            f"is kept: {str(error).strip().splitlines()[0]}"
+            f"is kept: {one_line(error)}"
         ) from error
     finally:
         connection.close()

@@ -23,11 +23,12 @@ import pytest
 from dbt_project import PROJECT_DIR
 from fixtures_semantic import parsed_manifest
 
-from tenant_kpis.build import _split_vars, build, merge_run_results
+from tenant_kpis.build import _split_vars, build, merge_compiled_nodes, merge_run_results
 from tenant_kpis.engines.parity import compare_rows, values_equal
 from tenant_kpis.engines.profile import resolve_target
 from tenant_kpis.engines.raw_load import RawColumn, RawTable, export_csv, find_raw_file
 from tenant_kpis.errors import UserError
+from tenant_kpis.python_steps import SCHEMA, STEPS
 
 POSTGRES_IDENTIFIER_LIMIT = 63
 
@@ -260,3 +261,56 @@ def test_unit_test_names_fit_postgresql_identifiers() -> None:
         if len(test["name"].encode()) > POSTGRES_IDENTIFIER_LIMIT
     )
     assert too_long == []
+
+
+def test_merged_manifest_keeps_the_first_phase_compilation(tmp_path: Path) -> None:
+    first, second = tmp_path / "manifest_phase_1.json", tmp_path / "manifest.json"
+    compiled = {"compiled": True, "compiled_code": "select 1", "compiled_path": "target/x.sql"}
+    first.write_text(
+        json.dumps(
+            {
+                "nodes": {
+                    "model.tenant_kpis.a": {"name": "a", **compiled},
+                    "model.tenant_kpis.b": {"name": "b", **compiled, "compiled_code": "old"},
+                }
+            }
+        )
+    )
+    second.write_text(
+        json.dumps(
+            {
+                "metadata": {"invocation_id": "phase-2"},
+                "nodes": {
+                    "model.tenant_kpis.a": {"name": "a", "compiled": False},
+                    "model.tenant_kpis.b": {"name": "b", "compiled": True, "compiled_code": "new"},
+                },
+            }
+        )
+    )
+    merge_compiled_nodes(first, second)
+    merged = json.loads(second.read_text())
+    assert merged["metadata"]["invocation_id"] == "phase-2"
+    assert merged["nodes"]["model.tenant_kpis.a"]["compiled_code"] == "select 1"
+    assert merged["nodes"]["model.tenant_kpis.b"]["compiled_code"] == "new"
+
+
+def test_models_reading_a_python_step_declare_exactly_its_inputs() -> None:
+    """The dbt model reading a step's table depends (`-- depends_on:`) on the very
+    relations the step reads, so dbt builds them first and shows the lineage."""
+    manifest = json.loads(parsed_manifest().read_text())
+    names = {
+        unique_id: node["name"]
+        for unique_id, node in {**manifest["nodes"], **manifest["sources"]}.items()
+    }
+    for step in STEPS:
+        source = f"source.tenant_kpis.{SCHEMA}.{step.output.name}"
+        readers = [
+            node
+            for node in manifest["nodes"].values()
+            if source in node.get("depends_on", {}).get("nodes", [])
+        ]
+        assert len(readers) == 1, (step.name, [node["name"] for node in readers])
+        declared = {
+            names[parent] for parent in readers[0]["depends_on"]["nodes"] if parent != source
+        }
+        assert declared == set(step.inputs), step.name

@@ -93,10 +93,10 @@ MART_BACKED = (
 
 # Literals of the semantic YAML and the seed parameter each one mirrors.
 SEMANTIC_LITERALS = {
-    "adoption_window_days": (90, "sem_tenants.yml", "interval 90 day"),
+    "adoption_window_days": (90, "sem_tenants.yml", "cast(onboarded_at as date) + 90)"),
     "time_to_value_window_days": (60, "sem_users.yml", "<= 60 then time_to_activate_days"),
     "feature_depth_window_days": (30, "sem_users.yml", "window_30d_closed_on"),
-    "login_consistency_weeks": (8, "sem_users.yml", "interval 55 day"),
+    "login_consistency_weeks": (8, "sem_users.yml", "signup_week_start + 55)"),
     "streak_threshold_weeks": (4, "sem_users.yml", "usage_streak_weeks >= 4"),
     "rolling_cohort_weeks": (13, "sem_tenants.yml", "window: 13 weeks"),
 }

@@ -4,7 +4,13 @@
     one row per experiment. The step runs between the two dbt phases of
     `tenant-kpis build`; this model reads its table after checking the run
     id (macro python_step_output).
+    The step reads the relations below: declared, so that dbt orders them
+    before this model and its lineage shows them (test_engines checks that
+    the list equals the step's inputs).
 #}
+-- depends_on: {{ ref('stg_app__experiment_assignments') }}
+-- depends_on: {{ ref('int_tenants_lifecycle') }}
+-- depends_on: {{ ref('kpi_parameters') }}
 
 with
 

@@ -6,7 +6,15 @@
     training set, and the top three drivers in words. The step runs between
     the two dbt phases of `tenant-kpis build`; this model reads its table
     after checking the run id (macro python_step_output).
+    The step reads the relations below: declared, so that dbt orders them
+    before this model and its lineage shows them (test_engines checks that
+    the list equals the step's inputs).
 #}
+-- depends_on: {{ ref('int_risk_scoring_population') }}
+-- depends_on: {{ ref('int_risk_training_examples') }}
+-- depends_on: {{ ref('int_tenant_onboarding_features') }}
+-- depends_on: {{ ref('risk_model_settings') }}
+-- depends_on: {{ ref('risk_model_features') }}
 
 with
 

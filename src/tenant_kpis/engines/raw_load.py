@@ -36,7 +36,7 @@ import duckdb
 
 from tenant_kpis import paths
 from tenant_kpis.engines.profile import Target
-from tenant_kpis.errors import UserError
+from tenant_kpis.errors import UserError, one_line
 
 RAW_SCHEMA = "raw"
 PARTITIONED_TABLES = ("events",)
@@ -229,7 +229,7 @@ def load_into_postgres(
         connection = psycopg2.connect(**target.postgres_connection_args())
     except psycopg2.Error as error:
         raise UserError(
-            f"cannot connect to PostgreSQL target '{target.name}': {str(error).strip()}"
+            f"cannot connect to PostgreSQL target '{target.name}': {one_line(error)}"
         ) from error
     rows: dict[str, int] = {}
     try:
@@ -250,7 +250,7 @@ def load_into_postgres(
     except psycopg2.Error as error:
         raise UserError(
             f"loading the raw tables into '{target.name}' failed, nothing was changed: "
-            f"{str(error).strip().splitlines()[0]}"
+            f"{one_line(error)}"
         ) from error
     finally:
         connection.close()

@@ -23,7 +23,7 @@ import pandas as pd
 
 from tenant_kpis import paths
 from tenant_kpis.engines.profile import Target
-from tenant_kpis.errors import UserError
+from tenant_kpis.errors import UserError, one_line
 
 #: Column types a step declares, spelled per engine.
 TYPE_NAMES = {
@@ -100,7 +100,7 @@ def connect(target: Target) -> Iterator[Connection]:
             connection = psycopg2.connect(**target.postgres_connection_args())
         except psycopg2.Error as error:
             raise UserError(
-                f"cannot connect to PostgreSQL target '{target.name}': {str(error).strip()}"
+                f"cannot connect to PostgreSQL target '{target.name}': {one_line(error)}"
             ) from error
     else:
         raise UserError(f"dbt target '{target.name}': {target.type} is not supported here")

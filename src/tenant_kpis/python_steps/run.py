@@ -11,7 +11,7 @@ import pandas as pd
 
 from tenant_kpis.engines import warehouse
 from tenant_kpis.engines.profile import Target
-from tenant_kpis.errors import UserError
+from tenant_kpis.errors import UserError, one_line
 from tenant_kpis.python_steps import RUNS_TABLE, SCHEMA, STEPS
 
 
@@ -46,7 +46,7 @@ def run_python_steps(target: Target, manifest_path: Path, run_id: str | None = N
                 frames = [warehouse.read_frame(connection, relations[name]) for name in step.inputs]
             except Exception as error:  # the driver's error names the missing relation
                 raise UserError(
-                    f"Python step {step.name} cannot read its inputs ({str(error).strip()}): "
+                    f"Python step {step.name} cannot read its inputs ({one_line(error)}): "
                     "build them first (tenant-kpis build runs dbt before the steps)"
                 ) from error
             try:
