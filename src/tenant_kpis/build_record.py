@@ -12,10 +12,12 @@ A warehouse is publishable when:
 1. its log holds a complete `dbt build` (every model, seed, snapshot and
    data test of the project selected) that finished with every selected node
    succeeded, no error and no failed test; and
-2. every command recorded after that build finished and succeeded, and every
-   one that can change relations was itself a `dbt build` (a partial
+2. every command recorded after that build that can change relations
+   finished, succeeded and was itself a `dbt build` (a partial
    `dbt build -s model` rebuilds and tests what it selects; a `dbt run` or
-   `dbt seed` changes relations without testing them).
+   `dbt seed` changes relations without testing them), and no `dbt test`
+   after it failed. `dbt docs generate` and `dbt source freshness` run the
+   hooks too, but neither change nor test the marts: they are ignored.
 
 This module only reads rows and decides: the SQL is the same on every engine
 (`INVOCATION_LOG_QUERY`), so each publication backend runs it and passes the
@@ -54,9 +56,15 @@ INVOCATION_LOG_COLUMNS = (
     "dbt_version",
     *COUNT_COLUMNS,
 )
-# Commands that read the warehouse but never change a relation the marts come
-# from. Any other recorded command (run, seed, snapshot, retry, ...) does.
-READ_ONLY_COMMANDS = frozenset({"test", "freshness", "source", "source-freshness", "show"})
+# Commands that neither change nor test the relations the marts come from:
+# their outcome says nothing about the build (`dbt docs generate` runs the
+# hooks and "succeeds" no node; a stale source fails `dbt source freshness`).
+IGNORED_COMMANDS = frozenset(
+    {"generate", "docs", "freshness", "source", "source-freshness", "show", "compile", "list"}
+)
+# `dbt test` changes nothing, but a failed test is a finding about the data.
+# Any other recorded command (run, seed, snapshot, retry, ...) changes relations.
+TEST_COMMAND = "test"
 KEPT = "The previous publication is kept."
 
 
@@ -111,8 +119,9 @@ class Invocation:
         )
 
     @property
-    def changes_relations(self) -> bool:
-        return self.dbt_command not in READ_ONLY_COMMANDS
+    def failed_checks(self) -> bool:
+        """Finished with an error or a failed test."""
+        return self.finished and bool(self.nodes_errored or self.tests_failed or self.tests_errored)
 
     @property
     def name(self) -> str:
@@ -121,17 +130,25 @@ class Invocation:
 
     def problem(self) -> str | None:
         """Why this command leaves the warehouse unpublishable, or None."""
+        if self.dbt_command in IGNORED_COMMANDS:
+            return None
+        if self.dbt_command == TEST_COMMAND:
+            # a killed `dbt test` changed nothing and found nothing
+            return self._failure() if self.failed_checks else None
         if not self.finished:
             return f"{self.name} did not finish (killed, or stopped by an error before its end)"
         if not self.succeeded:
-            return (
-                f"{self.name} failed: {self.nodes_succeeded or 0} of {self.nodes_selected or 0} "
-                f"selected nodes succeeded, {self.nodes_errored or 0} errors, "
-                f"{self.tests_failed or 0} failed tests"
-            )
-        if self.changes_relations and self.dbt_command != "build":
+            return self._failure()
+        if self.dbt_command != "build":
             return f"{self.name} changed the warehouse without testing it"
         return None
+
+    def _failure(self) -> str:
+        return (
+            f"{self.name} failed: {self.nodes_succeeded or 0} of {self.nodes_selected or 0} "
+            f"selected nodes succeeded, {self.nodes_errored or 0} errors, "
+            f"{self.tests_failed or 0} failed tests"
+        )
 
 
 @dataclass(frozen=True)

@@ -144,6 +144,30 @@ def test_a_passing_dbt_test_after_the_build_is_harmless_and_a_failing_one_refuse
         check_build_record(failing, "wh")
 
 
+def test_docs_generate_and_source_freshness_are_ignored() -> None:
+    """Both run the hooks: docs generate succeeds no node, a stale source errors."""
+    history = [
+        _finished("good"),
+        _finished("docs", "generate", minute=10, succeeded=0),
+        _finished("fresh", "freshness", minute=20, selected=0, succeeded=0, errored=5),
+        _killed("killed-docs", "generate", minute=30),
+    ]
+    assert check_build_record(history, "wh").latest_build.invocation_id == "good"
+
+
+def test_a_killed_dbt_test_changes_nothing() -> None:
+    history = [_finished("good"), _killed("test", "test", minute=10)]
+    assert check_build_record(history, "wh").latest_build.invocation_id == "good"
+
+
+def test_any_other_command_counts_as_a_change() -> None:
+    """`dbt retry` or a snapshot writes relations that no build has tested."""
+    for command in ("retry", "snapshot"):
+        history = [_finished("good"), _finished("other", command, minute=10, selected=2)]
+        with pytest.raises(PublishRefused, match=f"dbt {command}.*without testing"):
+            check_build_record(history, "wh")
+
+
 def test_a_complete_build_after_a_killed_one_is_published() -> None:
     history = [_killed("killed", minute=0), _finished("seed", "seed", 5, selected=1)]
     history.append(_finished("rebuilt", minute=10))
