@@ -20,12 +20,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tenant_kpis.errors import PublishRefused
+
 ALL_TABLES = "all"
 QUARANTINE_SHARE_MAX = "quarantine_share_max"
 QUARANTINE_SHARE_INCREASE_MAX = "quarantine_share_increase_max"
 STAGED_ROWS_DECREASE_MAX = "staged_rows_decrease_max"
 STAGED_ROWS_INCREASE_MAX = "staged_rows_increase_max"
 RELATIVE_GUARDS_MIN_ROWS = "relative_guards_min_rows"
+THRESHOLDS_SEED = "publication_thresholds"
 THRESHOLD_NAMES = (
     QUARANTINE_SHARE_MAX,
     QUARANTINE_SHARE_INCREASE_MAX,
@@ -206,4 +209,31 @@ def find_anomalies(
                 for item in relative
                 if not (absolute and item.guard == QUARANTINE_SHARE_INCREASE_MAX)
             )
+    return anomalies
+
+
+def check_anomalies(
+    current: Mapping[str, TableVolume],
+    previous: Mapping[str, TableVolume] | None,
+    thresholds: Thresholds,
+    *,
+    previous_invocation: str | None,
+    accept_anomalies: bool,
+) -> list[Anomaly]:
+    """The anomalies to record as overridden, or PublishRefused naming each one."""
+    anomalies = find_anomalies(current, previous, thresholds)
+    if anomalies and not accept_anomalies:
+        against = (
+            f"the previous publication (invocation {previous_invocation})"
+            if previous is not None
+            else "a first publication"
+        )
+        raise PublishRefused(
+            f"the build's row accounting breaks the publication thresholds (seed "
+            f"{THRESHOLDS_SEED}; compared with {against}): "
+            + "; ".join(str(anomaly) for anomaly in anomalies)
+            + ". The previous publication is kept. Check the raw files and "
+            "dq_quarantine_summary, or publish anyway with "
+            "`tenant-kpis publish --accept-anomalies`."
+        )
     return anomalies

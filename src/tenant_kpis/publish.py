@@ -54,7 +54,7 @@ __all__ = ["BUILD_INFO_TABLE", "PublishFailed", "PublishRefused", "publish"]
 
 BUILD_INFO_TABLE = "build_info"
 ROW_ACCOUNTING_MODEL = "dq_row_accounting"
-THRESHOLDS_SEED = "publication_thresholds"
+THRESHOLDS_SEED = publication_guards.THRESHOLDS_SEED
 KEEP_PARQUET_VERSIONS = 3
 KEPT = "The previous publication is kept."
 _RAW_FILE_IN_VIEW = re.compile(r"read_(?:parquet|csv\w*)\(\s*\[?\s*'([^']+)'", re.IGNORECASE)
@@ -362,20 +362,13 @@ def _check_anomalies(
         ) from error
     thresholds = publication_guards.thresholds_from_rows(threshold_rows)
     previous, previous_invocation = _previous_publication(connection, destination)
-    anomalies = publication_guards.find_anomalies(current, previous, thresholds)
-    if anomalies and not accept_anomalies:
-        against = (
-            f"the previous publication (invocation {previous_invocation})"
-            if previous is not None
-            else "a first publication"
-        )
-        raise PublishRefused(
-            f"the build's row accounting breaks the publication thresholds (seed "
-            f"{THRESHOLDS_SEED}; compared with {against}): "
-            + "; ".join(str(anomaly) for anomaly in anomalies)
-            + f". {KEPT} Check the raw files and dq_quarantine_summary, or publish anyway "
-            "with `tenant-kpis publish --accept-anomalies`."
-        )
+    anomalies = publication_guards.check_anomalies(
+        current,
+        previous,
+        thresholds,
+        previous_invocation=previous_invocation,
+        accept_anomalies=accept_anomalies,
+    )
     return anomalies, previous_invocation if previous is not None else None
 
 
