@@ -298,12 +298,8 @@ def test_killed_build_then_seed_is_refused_end_to_end(tmp_path: Path, shared_bui
     assert first.returncode == 0, first.stderr
     complete_build = _published_invocation(published)
 
-    # `dbt run` rebuilds a model without its tests: refused
-    run_dbt(workspace, "run", "--select", "dim_kpis")
-    refused = _publish_cli(workspace, published)
-    assert refused.returncode == 2, refused.stdout + refused.stderr
-    assert "`dbt run`" in refused.stderr and "without testing it" in refused.stderr
-    # `dbt build` of the same model tests it: published, on top of the complete build
+    # a partial `dbt build` rebuilds and tests what it selects: published, on
+    # top of the complete build
     run_dbt(workspace, "build", "--select", "dim_kpis")
     partial = _publish_cli(workspace, published)
     assert partial.returncode == 0, partial.stderr
@@ -314,6 +310,9 @@ def test_killed_build_then_seed_is_refused_end_to_end(tmp_path: Path, shared_bui
         ).fetchone()
     assert info[0] != complete_build and info[1] == complete_build
     assert 0 < info[2] < info[3]
+    # a passing `dbt test` changes nothing
+    run_dbt(workspace, "test", "--select", "dim_kpis")
+    assert _publish_cli(workspace, published).returncode == 0
     partial_build = info[0]
     before = published.read_bytes()
 
@@ -321,10 +320,14 @@ def test_killed_build_then_seed_is_refused_end_to_end(tmp_path: Path, shared_bui
     # describes the seed alone, but the record in the warehouse keeps the killed build
     _kill_build_once_a_model_runs(workspace)
     run_dbt(workspace, "seed", "--select", "kpi_catalog")
+    # oldest first, each invocation's started row before its finished row
     log = _log(workspace.warehouse)
-    killed = log[-2]
-    assert killed[1:3] == ("build", "started")
-    assert log[-1][1:3] == ("seed", "finished")
+    assert [row[1:3] for row in log[-3:]] == [
+        ("build", "started"),
+        ("seed", "started"),
+        ("seed", "finished"),
+    ]
+    killed = log[-3]
     assert not [row for row in log if row[0] == killed[0] and row[2] == "finished"]
 
     refused = _publish_cli(workspace, published)
