@@ -125,15 +125,19 @@
     ) %}
     {% if rejected | length > 0 %}
         {% set line_number, column_name, error_type, errors = rejected[0] %}
-        {% set where = 'line ' ~ line_number %}
-        {% if column_name and error_type != 'TOO MANY COLUMNS' %}
-            {% set where = where ~ ", column '" ~ header_names.get(column_name, column_name) ~ "'" %}
+        {% set column_label = "'" ~ header_names.get(column_name, column_name) ~ "'" if column_name else none %}
+        {% if error_type == 'MISSING COLUMNS' and column_label %}
+            {% set problem = 'line ' ~ line_number ~ ' ' ~ csv_error_wording(error_type)
+                ~ ': no value for column ' ~ column_label ~ ' onwards' %}
+        {% elif column_label and error_type != 'TOO MANY COLUMNS' %}
+            {% set problem = 'line ' ~ line_number ~ ', column ' ~ column_label ~ ', ' ~ csv_error_wording(error_type) %}
+        {% else %}
+            {% set problem = 'line ' ~ line_number ~ ' ' ~ csv_error_wording(error_type) %}
         {% endif %}
         {% do raise_raw_error(
             table_name,
             'cannot be read as CSV (RFC 4180: comma-separated, double quotes, UTF-8, a header row): '
-            ~ where ~ ' ' ~ csv_error_wording(error_type)
-            ~ ('' if errors == 1 else ' (' ~ errors ~ ' errors in the file, this is the first)'),
+            ~ problem ~ ('' if errors == 1 else ' (' ~ errors ~ ' problems in the file, this is the first)'),
             path
         ) %}
     {% endif %}
@@ -145,7 +149,7 @@
     {% set wording = {
         'MISSING COLUMNS': 'has fewer fields than the header',
         'TOO MANY COLUMNS': 'has more fields than the header (an unquoted comma?)',
-        'UNQUOTED VALUE': 'has a stray double quote: a quoted field must be closed and followed by a comma or the line end',
+        'UNQUOTED VALUE': 'has a stray double quote (a quoted field must be closed and followed by a comma or the line end)',
         'INVALID ENCODING': 'has bytes that are not valid UTF-8',
         'INVALID UNICODE': 'has bytes that are not valid UTF-8',
         'LINE SIZE OVER MAXIMUM': 'is longer than the largest line DuckDB reads (an unclosed quote?)',
