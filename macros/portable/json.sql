@@ -1,6 +1,6 @@
 {#
-    JSON in text columns (event properties) and JSON of a whole row (the
-    payload of a quarantined row).
+    JSON in text columns (event properties). (JSON of a whole row, the
+    payload of a quarantined row: row_payload, macros/staging/.)
 
     PostgreSQL 15 has no non-raising JSON check (`IS JSON` arrived in 16), so
     on PostgreSQL the on-run-start hook `create_engine_functions()` creates
@@ -45,24 +45,4 @@
         {{ text_value }},
         array[{% for key in keys %}'{{ key }}'{{ ', ' if not loop.last }}{% endfor %}]
     )
-{%- endmacro %}
-
-
-{#- The JSON text of a whole row: `relation_alias` is a CTE or table alias
-    (DuckDB: a struct; PostgreSQL: a row value). Keys in column order,
-    values as JSON strings (raw columns are text on every engine). -#}
-{% macro row_to_json_text(relation_alias) -%}
-    {{ return(adapter.dispatch('row_to_json_text', 'tenant_kpis')(relation_alias)) }}
-{%- endmacro %}
-
-{% macro duckdb__row_to_json_text(relation_alias) -%}
-    cast(to_json({{ relation_alias }}) as varchar)
-{%- endmacro %}
-
-{% macro postgres__row_to_json_text(relation_alias) -%}
-    cast(to_json({{ relation_alias }}) as text)
-{%- endmacro %}
-
-{% macro spark__row_to_json_text(relation_alias) -%}
-    to_json(struct({{ relation_alias }}.*))
 {%- endmacro %}

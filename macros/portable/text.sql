@@ -20,24 +20,6 @@
 {%- endmacro %}
 
 
-{#- sha256 of a text value as lowercase hex. -#}
-{% macro sha256_hex(text_value) -%}
-    {{ return(adapter.dispatch('sha256_hex', 'tenant_kpis')(text_value)) }}
-{%- endmacro %}
-
-{% macro duckdb__sha256_hex(text_value) -%}
-    sha256({{ text_value }})
-{%- endmacro %}
-
-{% macro postgres__sha256_hex(text_value) -%}
-    encode(sha256(convert_to({{ text_value }}, 'UTF8')), 'hex')
-{%- endmacro %}
-
-{% macro spark__sha256_hex(text_value) -%}
-    sha2({{ text_value }}, 256)
-{%- endmacro %}
-
-
 {#- FROM-clause fragment: one row per element of a delimited text column,
     e.g. `from kpi_catalog {{ split_to_rows('kpi_catalog.segment_types', '|',
     'segment_types', 'segment_type') }}`. -#}

@@ -57,28 +57,99 @@
 {%- endmacro %}
 
 
-{# A whole number, or null when the value is not one ('12.5' is not 12). #}
+{# A whole number as bigint, or null when the value is not one ('12.5' is
+   not 12) or does not fit in 64 bits ('1e30'): never an error. Narrow it
+   with to_plausible_integer, after its plausibility check. #}
 {% macro to_integer(column) -%}
+    {{ return(adapter.dispatch('to_integer', 'tenant_kpis')(column)) }}
+{%- endmacro %}
+
+{% macro default__to_integer(column) -%}
+    cast({{ clean_string(column) }} as bigint)
+{%- endmacro %}
+
+{% macro duckdb__to_integer(column) -%}
+    try_cast(case
+        when try_cast({{ clean_string(column) }} as double) % 1 = 0
+            then try_cast({{ clean_string(column) }} as double)
+    end as bigint)
+{%- endmacro %}
+
+{% macro postgres__to_integer(column) -%}
+    {#- A cast to bigint raises out of its range: checked first, on the
+        same double DuckDB's try_cast rounds to. -#}
+    {%- set number = tenant_kpis.to_double(column) -%}
     cast(case
-        when {{ float_is_whole(safe_cast_float(clean_string(column))) }}
-            then {{ safe_cast_float(clean_string(column)) }}
+        when {{ tenant_kpis.float_is_whole(number) }}
+            and {{ number }} >= cast('-9223372036854775808' as double precision)
+            and {{ number }} < cast('9223372036854775808' as double precision)
+            then {{ number }}
     end as bigint)
 {%- endmacro %}
 
 
-{# A decimal number as a double, or null when the value is not a number. #}
+{# A decimal number as double, or null when the value is not a number.
+   Accepted, as DuckDB's try_cast: optional sign, digits with `_`
+   separators, optional fraction and exponent, `inf`/`infinity`/`nan` in
+   any case; out of range becomes +/-infinity. #}
 {% macro to_double(column) -%}
-    {{ safe_cast_float(clean_string(column)) }}
+    {{ return(adapter.dispatch('to_double', 'tenant_kpis')(column)) }}
+{%- endmacro %}
+
+{% macro default__to_double(column) -%}
+    cast({{ clean_string(column) }} as double precision)
+{%- endmacro %}
+
+{% macro duckdb__to_double(column) -%}
+    try_cast({{ clean_string(column) }} as double)
+{%- endmacro %}
+
+{% macro postgres__to_double(column) -%}
+    {#- PostgreSQL raises on a bad cast: the text is checked against the
+        grammar DuckDB accepts first. -#}
+    {%- set text_value = clean_string(column) -%}
+    {%- set digits = 'replace(' ~ text_value ~ ', \'_\', \'\')' -%}
+    (case
+        when {{ text_value }} ~* '^[+-]?(inf|infinity|nan)$'
+            then cast({{ text_value }} as double precision)
+        when {{ text_value }} ~ '^[+-]?([0-9]+(_[0-9]+)*(\.([0-9]+(_[0-9]+)*)?)?|\.[0-9]+(_[0-9]+)*)([eE][+-]?[0-9]+)?$'
+            then case
+                {#- numeric parses any magnitude; float8 would raise out of its range #}
+                when abs(cast({{ digits }} as numeric)) >= 1.7976931348623157e308
+                    then sign(cast({{ digits }} as numeric)) * cast('infinity' as double precision)
+                when abs(cast({{ digits }} as numeric)) < 2.2250738585072014e-308
+                    then cast(0 as double precision)
+                else cast({{ digits }} as double precision)
+            end
+    end)
+{%- endmacro %}
+
+{% macro spark__to_double(column) -%}
+    try_cast(replace({{ clean_string(column) }}, '_', '') as double)
 {%- endmacro %}
 
 
-{# sha256 of the normalised e-mail address: the only form that leaves staging. #}
-{% macro hash_email(column) -%}
-    {{ sha256_hex('lower(' ~ clean_string(column) ~ ')') }}
-{%- endmacro %}
-
-
-{# JSON text of the whole raw row (a CTE alias: the source row). #}
+{# JSON text of the whole raw row (a relation alias or struct column
+   holding the row). The payload is kept for quarantined rows only. Keys in
+   column order, values as JSON strings (raw columns are text on every
+   engine, so the payload is the same text everywhere). #}
 {% macro row_payload(struct_column) -%}
-    {{ row_to_json_text(struct_column) }}
+    {{ return(adapter.dispatch('row_payload', 'tenant_kpis')(struct_column)) }}
+{%- endmacro %}
+
+{% macro default__row_payload(struct_column) -%}
+    {{ exceptions.raise_not_implemented('row_payload is not implemented for adapter ' ~ adapter.type()) }}
+{%- endmacro %}
+
+{% macro duckdb__row_payload(struct_column) -%}
+    cast(to_json({{ struct_column }}) as varchar)
+{%- endmacro %}
+
+{% macro postgres__row_payload(struct_column) -%}
+    {#- a FROM alias is a whole-row value on PostgreSQL -#}
+    cast(to_json({{ struct_column }}) as text)
+{%- endmacro %}
+
+{% macro spark__row_payload(struct_column) -%}
+    to_json(struct({{ struct_column }}.*))
 {%- endmacro %}

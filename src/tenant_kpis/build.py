@@ -7,7 +7,9 @@
 3. `dbt build --select source:python_steps+ --vars {python_steps_run: id}`:
    the models (and their tests) downstream of the steps.
 
-A phase that fails stops the build. Afterwards `run_results.json` holds the
+A phase that fails stops the build. Both dbt phases record the same build
+id (the Python steps' run id) in the build record, so publication judges
+them as one build (build_record.py). Afterwards `run_results.json` holds the
 results of both dbt phases (the first phase's are also kept in
 `run_results_phase_1.json`), so `tenant-kpis publish` judges the whole build, and
 `manifest.json` holds the compiled SQL of both phases.
@@ -40,6 +42,7 @@ STEPS_SELECTOR = "source:python_steps+"
 SELECTION_FLAGS = ("-s", "--select", "--exclude", "--selector", "-m", "--models", "--resource-type")
 PHASE_1_RESULTS = "run_results_phase_1.json"
 PHASE_1_MANIFEST = "manifest_phase_1.json"
+BUILD_ID_VARIABLE = "TENANT_KPIS_BUILD_ID"
 COMPILED_KEYS = ("compiled", "compiled_code", "compiled_path", "extra_ctes", "extra_ctes_injected")
 
 
@@ -88,9 +91,11 @@ def _target_name(arguments: Sequence[str]) -> str | None:
     return None
 
 
-def _run_dbt(arguments: list[str]) -> int:
+def _run_dbt(arguments: list[str], build_id: str) -> int:
+    # the build record's hooks log both phases under one build id
+    environment = {**os.environ, BUILD_ID_VARIABLE: build_id}
     return subprocess.run(
-        [_dbt_executable(), *arguments], cwd=paths.PROJECT_DIR, check=False
+        [_dbt_executable(), *arguments], cwd=paths.PROJECT_DIR, env=environment, check=False
     ).returncode
 
 
@@ -152,7 +157,8 @@ def build(arguments: Sequence[str]) -> BuildResult:
     target = resolve_target(_target_name(rest))
     results = target_dir() / "run_results.json"
     phase_1 = [*rest] + (["--vars", json.dumps(variables)] if variables else [])
-    code = _run_dbt(["build", *phase_1, "--exclude", STEPS_SELECTOR])
+    run_id = new_run_id()
+    code = _run_dbt(["build", *phase_1, "--exclude", STEPS_SELECTOR], run_id)
     if code != 0:
         return BuildResult(exit_code=code, run_id=None)
     if results.is_file():
@@ -160,11 +166,11 @@ def build(arguments: Sequence[str]) -> BuildResult:
     manifest = target_dir() / "manifest.json"
     if manifest.is_file():
         shutil.copyfile(manifest, manifest.with_name(PHASE_1_MANIFEST))
-    steps = run_python_steps(target, target_dir() / "manifest.json", new_run_id())
+    steps = run_python_steps(target, target_dir() / "manifest.json", run_id)
     print(steps.summary(), flush=True)
     phase_2_vars = {**variables, "python_steps_run": steps.run_id}
     code = _run_dbt(
-        ["build", *rest, "--vars", json.dumps(phase_2_vars), "--select", STEPS_SELECTOR]
+        ["build", *rest, "--vars", json.dumps(phase_2_vars), "--select", STEPS_SELECTOR], run_id
     )
     if results.is_file() and results.with_name(PHASE_1_RESULTS).is_file():
         merge_run_results(results.with_name(PHASE_1_RESULTS), results, steps.seconds)

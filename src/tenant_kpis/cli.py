@@ -248,8 +248,7 @@ def brief(
     "target_path",
     type=click.Path(path_type=Path),
     default=None,
-    help="dbt target directory with manifest.json and run_results.json "
-    "(default: $DBT_TARGET_PATH or target/).",
+    help="dbt target directory with manifest.json (default: $DBT_TARGET_PATH or target/).",
 )
 @click.option(
     "--parquet-dir",
@@ -257,15 +256,26 @@ def brief(
     default=None,
     help="Also write one Parquet file per mart under DIR/versions/ and swap DIR/current to it.",
 )
+@click.option(
+    "--accept-anomalies",
+    is_flag=True,
+    help="Publish even when quarantine shares or staged volumes break the thresholds of "
+    "seed publication_thresholds; build_info records what was overridden.",
+)
 def publish(
     warehouse: Path | None,
     out_path: Path | None,
     target_path: Path | None,
     parquet_dir: Path | None,
+    accept_anomalies: bool,
 ) -> None:
-    """Publish the public marts of a successful build for BI tools (atomic swap)."""
+    """Publish the public marts of a finished, tested build for BI tools (atomic swap).
+
+    Refused (exit 2, the previous publication stays) when the warehouse's last
+    build did not finish or failed, or when its row accounting breaks the
+    anomaly thresholds.
+    """
     from tenant_kpis.engines.profile import resolve_target
-    from tenant_kpis.publish import PublishRefused
     from tenant_kpis.publish import publish as publish_marts
 
     try:
@@ -277,7 +287,11 @@ def publish(
         from tenant_kpis.publish_postgres import publish_postgres
 
         try:
-            click.echo(publish_postgres(target, dbt_target=target_path).summary())
+            click.echo(
+                publish_postgres(
+                    target, dbt_target=target_path, accept_anomalies=accept_anomalies
+                ).summary()
+            )
         except UserError as error:
             _fail(error)
         return
@@ -287,9 +301,8 @@ def publish(
             destination=out_path,
             dbt_target=target_path,
             parquet_dir=parquet_dir,
+            accept_anomalies=accept_anomalies,
         )
-    except PublishRefused as error:
-        raise UserFacingError(str(error)) from error
     except UserError as error:
         _fail(error)
     click.echo(result.summary())

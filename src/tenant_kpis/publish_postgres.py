@@ -1,9 +1,12 @@
 """Publish the public marts of a PostgreSQL build for BI tools.
 
-The same guards as the DuckDB publication (publish.py): a build whose
-run_results.json holds an error or a failed test, or whose manifest comes
-from a later dbt command, is refused and the previous publication stays.
-Then, in ONE transaction:
+The same guards as the DuckDB publication (publish.py), reading the same
+rows from the server: the build record (`audit.dbt_invocation_log`, written
+by the project's dbt hooks on every engine; build_record.py) must hold a
+finished, fully tested build, and the row accounting must stay within the
+anomaly thresholds (publication_guards.py), absolutely and against the
+publication being replaced, unless `accept_anomalies`. A refusal keeps the
+previous publication. Then, in ONE transaction:
 
 1. a fresh schema `<published>__next` receives a copy of every public mart
    (with its descriptions as comments) and a one-row `build_info` table;
@@ -28,17 +31,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tenant_kpis import build_record, publication_guards
 from tenant_kpis.engines.profile import Target
-from tenant_kpis.errors import UserError, one_line
+from tenant_kpis.errors import PublishRefused, UserError, one_line
 from tenant_kpis.publish import (
+    BUILD_INFO_COLUMNS,
     BUILD_INFO_TABLE,
+    KEPT,
+    ROW_ACCOUNTING_MODEL,
+    THRESHOLDS_SEED,
+    BuildInfo,
     PublicModel,
-    PublishRefused,
+    _build_info,
     _read_json,
-    check_run_results,
-    check_same_invocation,
-    git_commit,
     public_models,
+    seed_relation,
     target_dir,
 )
 
@@ -53,14 +60,18 @@ class PostgresPublishResult:
     reader_role: str
     tables: dict[str, int]
     invocation_id: str
+    overridden_anomalies: str | None = None
 
     def summary(self) -> str:
         rows = sum(self.tables.values())
-        return (
+        text = (
             f"Published {len(self.tables)} public marts ({rows} rows) to schema {self.schema} "
             f"of PostgreSQL target '{self.target}' (dbt invocation {self.invocation_id}); "
             f"read-only role {self.reader_role}"
         )
+        if self.overridden_anomalies:
+            text += f"; anomalies accepted: {self.overridden_anomalies}"
+        return text
 
 
 def published_schema() -> str:
@@ -134,64 +145,122 @@ def _copy_marts(
     return tables
 
 
-def _write_build_info(cursor: Any, schema: str, row: dict[str, Any]) -> None:
-    target = f"{_identifier(schema)}.{BUILD_INFO_TABLE}"
+def _records(cursor: Any, sql: str) -> list[dict[str, Any]]:
+    cursor.execute(sql)
+    names = [column[0] for column in cursor.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _table_exists(cursor: Any, schema: str, table: str) -> bool:
     cursor.execute(
-        f"""
-        create table {target} (
-            published_at timestamp,
-            invocation_id text,
-            dbt_version text,
-            git_commit text,
-            dbt_command text,
-            models_built integer,
-            tests_passed integer,
-            tests_failed integer,
-            tests_warned integer,
-            tests_errored integer,
-            raw_dir text
-        )
-        """
+        "select 1 from information_schema.tables where table_schema = %s and table_name = %s",
+        [schema, table],
     )
+    return cursor.fetchone() is not None
+
+
+def _check_build_record(cursor: Any, target: Target) -> build_record.BuildRecord:
+    schema, table = build_record.INVOCATION_LOG_SCHEMA, build_record.INVOCATION_LOG_TABLE
+    source = f"PostgreSQL target '{target.name}' ({schema}.{table})"
+    if not _table_exists(cursor, schema, table):
+        return build_record.check_build_record([], source)
+    rows = _records(
+        cursor,
+        build_record.invocation_log_query(f"{_identifier(schema)}.{_identifier(table)}"),
+    )
+    return build_record.check_build_record(build_record.invocations_from_rows(rows), source)
+
+
+def _previous_publication(
+    cursor: Any, schema: str
+) -> tuple[dict[str, publication_guards.TableVolume] | None, str | None]:
+    """The row accounting and invocation of the publication about to be replaced."""
+    volumes = None
+    if _table_exists(cursor, schema, ROW_ACCOUNTING_MODEL):
+        volumes = publication_guards.volumes_from_rows(
+            _records(
+                cursor,
+                publication_guards.row_accounting_query(
+                    f"{_identifier(schema)}.{_identifier(ROW_ACCOUNTING_MODEL)}"
+                ),
+            )
+        )
+    invocation = None
+    if _table_exists(cursor, schema, BUILD_INFO_TABLE):
+        cursor.execute(f"select invocation_id from {_identifier(schema)}.{BUILD_INFO_TABLE}")
+        found = cursor.fetchone()
+        invocation = str(found[0]) if found else None
+    return volumes, invocation
+
+
+def _check_anomalies(
+    cursor: Any,
+    accounting: PublicModel,
+    thresholds_relation: str,
+    schema: str,
+    accept_anomalies: bool,
+) -> tuple[list[publication_guards.Anomaly], str | None]:
+    """The anomalies found (refused unless accepted) and the publication compared with."""
+    current = publication_guards.volumes_from_rows(
+        _records(cursor, publication_guards.row_accounting_query(accounting.relation))
+    )
+    thresholds = publication_guards.thresholds_from_rows(
+        _records(cursor, publication_guards.thresholds_query(thresholds_relation))
+    )
+    previous, previous_invocation = _previous_publication(cursor, schema)
+    anomalies = publication_guards.check_anomalies(
+        current,
+        previous,
+        thresholds,
+        previous_invocation=previous_invocation,
+        accept_anomalies=accept_anomalies,
+    )
+    return anomalies, previous_invocation if previous is not None else None
+
+
+def _write_build_info(cursor: Any, schema: str, info: BuildInfo) -> None:
+    target = f"{_identifier(schema)}.{BUILD_INFO_TABLE}"
+    columns = ", ".join(f"{name} {kind}" for name, (kind, _) in BUILD_INFO_COLUMNS.items())
+    cursor.execute(f"create table {target} ({columns})")
+    row = info.as_row()
     cursor.execute(
-        f"insert into {target} values ({', '.join(['%s'] * len(row))})", list(row.values())
+        f"insert into {target} ({', '.join(row)}) values ({', '.join(['%s'] * len(row))})",
+        list(row.values()),
     )
     cursor.execute(
         f"comment on table {target} is "
         "'One row: when these marts were published and from which dbt build.'"
     )
+    for name, (_, description) in BUILD_INFO_COLUMNS.items():
+        cursor.execute(f"comment on column {target}.{name} is {_literal(description)}")
 
 
-def publish_postgres(target: Target, dbt_target: Path | None = None) -> PostgresPublishResult:
-    """Copy the public marts of the last successful build into the published schema."""
+def publish_postgres(
+    target: Target, dbt_target: Path | None = None, accept_anomalies: bool = False
+) -> PostgresPublishResult:
+    """Copy the public marts of the last finished, tested build into the published schema."""
     import psycopg2
 
     dbt_target = dbt_target or target_dir()
-    manifest = _read_json(dbt_target / "manifest.json", "dbt manifest")
-    run_results_path = dbt_target / "run_results.json"
-    run_results = _read_json(run_results_path, "dbt run results")
-    check_same_invocation(manifest, run_results, dbt_target)
-    counts = check_run_results(run_results, run_results_path)
+    manifest_path = dbt_target / "manifest.json"
+    manifest = _read_json(manifest_path, "dbt manifest")
     models = public_models(manifest)
     if not models:
-        raise UserError(f"no model with access: public in {dbt_target / 'manifest.json'}")
+        raise UserError(f"no model with access: public in {manifest_path}")
+    accounting = next((model for model in models if model.name == ROW_ACCOUNTING_MODEL), None)
+    if accounting is None:
+        raise UserError(
+            f"public model {ROW_ACCOUNTING_MODEL} is not in {manifest_path}: the anomaly "
+            "guards need it"
+        )
+    thresholds_relation = seed_relation(manifest, THRESHOLDS_SEED, manifest_path)
     schema, role = published_schema(), reader_role()
     if schema in {model.schema for model in models}:
         raise PublishRefused(
             f"the published schema {schema} is where dbt builds the marts: choose another "
-            "TENANT_KPIS_PG_PUBLISHED_SCHEMA"
+            f"TENANT_KPIS_PG_PUBLISHED_SCHEMA. {KEPT}"
         )
     building, previous = f"{schema}__next", f"{schema}__previous"
-    metadata = run_results.get("metadata", {})
-    info = {
-        "published_at": datetime.now(UTC).replace(tzinfo=None),
-        "invocation_id": str(metadata.get("invocation_id", "unknown")),
-        "dbt_version": str(metadata.get("dbt_version", "unknown")),
-        "git_commit": git_commit(),
-        "dbt_command": str(run_results.get("args", {}).get("which", "unknown")),
-        **counts,
-        "raw_dir": f"raw schema of PostgreSQL target '{target.name}'",
-    }
     try:
         connection = psycopg2.connect(**target.postgres_connection_args())
     except psycopg2.Error as error:
@@ -200,6 +269,18 @@ def publish_postgres(target: Target, dbt_target: Path | None = None) -> Postgres
         ) from error
     try:
         with connection, connection.cursor() as cursor:
+            record = _check_build_record(cursor, target)
+            anomalies, compared_with = _check_anomalies(
+                cursor, accounting, thresholds_relation, schema, accept_anomalies
+            )
+            info = _build_info(
+                record,
+                now=datetime.now(UTC).replace(tzinfo=None),
+                raw_dir=f"raw schema of PostgreSQL target '{target.name}'",
+                compared_with=compared_with,
+                accept_anomalies=accept_anomalies,
+                anomalies=anomalies,
+            )
             _ensure_reader_role(cursor, role)
             cursor.execute(f"drop schema if exists {_identifier(building)} cascade")
             cursor.execute(f"create schema {_identifier(building)}")
@@ -236,5 +317,6 @@ def publish_postgres(target: Target, dbt_target: Path | None = None) -> Postgres
         schema=schema,
         reader_role=role,
         tables=tables,
-        invocation_id=info["invocation_id"],
+        invocation_id=info.invocation_id,
+        overridden_anomalies=info.overridden_anomalies,
     )

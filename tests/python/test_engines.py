@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import shutil
 from datetime import date, datetime
 from pathlib import Path
 
@@ -26,24 +27,11 @@ from fixtures_semantic import parsed_manifest
 from tenant_kpis.build import _split_vars, build, merge_compiled_nodes, merge_run_results
 from tenant_kpis.engines.parity import compare_rows, values_equal
 from tenant_kpis.engines.profile import resolve_target
-from tenant_kpis.engines.raw_load import RawColumn, RawTable, export_csv, find_raw_file
+from tenant_kpis.engines.raw_load import export_raw_files
 from tenant_kpis.errors import UserError
 from tenant_kpis.python_steps import SCHEMA, STEPS
 
 POSTGRES_IDENTIFIER_LIMIT = 63
-
-USERS = RawTable(
-    name="users",
-    columns=(
-        RawColumn("user_id", True),
-        RawColumn("tenant_id", True),
-        RawColumn("persona", True),
-        RawColumn("created_at", True),
-        RawColumn("deactivated_at", False),
-        RawColumn("email", False),
-    ),
-)
-
 
 # ---------------------------------------------------------------- profile
 
@@ -79,71 +67,57 @@ def test_default_target_is_duckdb_unless_the_environment_names_another(monkeypat
 # ---------------------------------------------------------------- tenant-kpis load
 
 
-def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
+@pytest.fixture(scope="module")
+def tiny_feed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A complete raw feed (the hook checks all nine tables), users as CSV."""
+    from dbt_project import generate
+
+    return generate(tmp_path_factory.mktemp("tiny_feed") / "raw", 2, 5, "--format", "csv")
 
 
-def test_missing_file_and_double_delivery_are_one_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(UserError, match=r"raw table 'users' not found: expected users\.parquet"):
-        find_raw_file(tmp_path, "users")
-    _write_csv(tmp_path / "users.csv", ["user_id"], [["1"]])
-    (tmp_path / "users.parquet").write_bytes(b"")
-    with pytest.raises(UserError, match=r"delivered twice: .*users.parquet and .*users.csv"):
-        find_raw_file(tmp_path, "users")
+def _feed_copy(feed: Path, destination: Path) -> Path:
+    shutil.copytree(feed, destination)
+    return destination
 
 
-def test_partitioned_events_directory_is_found_and_an_empty_one_refused(tmp_path: Path) -> None:
-    (tmp_path / "events").mkdir()
-    with pytest.raises(UserError, match="holds no load_date=YYYY-MM-DD"):
-        find_raw_file(tmp_path, "events")
-    with duckdb.connect() as connection:
-        for day in ("2026-01-01", "2026-01-02"):
-            partition = tmp_path / "events" / f"load_date={day}"
-            partition.mkdir()
-            connection.execute(
-                f"copy (select 'e-{day}' as event_id) to '{partition / 'part-0.parquet'}'"
-            )
-    found = find_raw_file(tmp_path, "events")
-    assert found.path == tmp_path / "events"
-    assert "load_date=*" in found.reader
-
-
-def test_missing_required_column_names_table_column_and_file(tmp_path: Path) -> None:
-    _write_csv(
-        tmp_path / "raw" / "users.csv", ["user_id", "tenant_id", "created_at"], [["1", "t", "x"]]
-    )
+def test_a_missing_required_column_is_the_builds_own_one_line_error(
+    tiny_feed: Path, tmp_path: Path
+) -> None:
+    """`load` checks the files with the DuckDB hook itself: the same one line as a
+    DuckDB build, naming table, column and file, and no stack trace."""
+    raw = _feed_copy(tiny_feed, tmp_path / "raw")
+    users = raw / "users.csv"
+    with users.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    persona = rows[0].index("persona")
+    with users.open("w", newline="") as handle:
+        csv.writer(handle).writerows([row[:persona] + row[persona + 1 :] for row in rows])
+    out = tmp_path / "out"
+    out.mkdir()
     with pytest.raises(UserError) as raised:
-        export_csv(tmp_path / "raw", [USERS], tmp_path / "out")
+        export_raw_files(raw, out)
     message = str(raised.value)
-    assert "raw table 'users'" in message
-    assert "required column 'persona'" in message
-    assert "users.csv" in message
+    assert message.startswith("raw table 'users' is missing required column 'persona'")
+    assert str(users) in message and "\n" not in message and "Traceback" not in message
 
 
-def test_a_partition_missing_a_required_column_is_named(tmp_path: Path) -> None:
-    events = RawTable("events", (RawColumn("event_id", True), RawColumn("user_id", True)))
-    with duckdb.connect() as connection:
-        for day, select in (
-            ("2026-01-01", "select 'e1' as event_id, 'u1' as user_id"),
-            ("2026-01-02", "select 'e2' as event_id"),
-        ):
-            partition = tmp_path / "events" / f"load_date={day}"
-            partition.mkdir(parents=True)
-            connection.execute(f"copy ({select}) to '{partition / 'part-0.parquet'}'")
-    with pytest.raises(UserError, match=r"'user_id' \(file .*load_date=2026-01-02"):
-        export_csv(tmp_path, [events], tmp_path / "out")
+def test_a_line_that_is_not_rfc_4180_stops_the_load(tiny_feed: Path, tmp_path: Path) -> None:
+    raw = _feed_copy(tiny_feed, tmp_path / "raw")
+    with (raw / "users.csv").open("a") as handle:
+        handle.write('u-bad,"t-1,admin,2025-01-01\n')
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(UserError, match=r"^raw table 'users' .*line"):
+        export_raw_files(raw, out)
+    assert not (out / "users.csv").exists()
 
 
-def test_values_are_loaded_as_the_text_duckdb_renders(tmp_path: Path) -> None:
+def test_values_are_loaded_as_the_text_duckdb_renders(tiny_feed: Path, tmp_path: Path) -> None:
     """Typed Parquet values become the text the DuckDB raw views show; an empty string
     stays an empty string and a null stays null; extra columns are dropped; a missing
     optional column is null."""
-    raw = tmp_path / "raw"
-    raw.mkdir()
+    raw = _feed_copy(tiny_feed, tmp_path / "raw")
+    (raw / "users.csv").unlink()
     with duckdb.connect() as connection:
         connection.execute(
             f"""
@@ -157,10 +131,16 @@ def test_values_are_loaded_as_the_text_duckdb_renders(tmp_path: Path) -> None:
         )
     out = tmp_path / "out"
     out.mkdir()
-    exported = export_csv(raw, [USERS], out)
-    with exported["users"].open(newline="") as handle:
-        text = handle.read()
-    assert text.splitlines() == [
+    tables = export_raw_files(raw, out)
+    assert [column.name for column in next(t for t in tables if t.name == "users").columns] == [
+        "user_id",
+        "tenant_id",
+        "persona",
+        "created_at",
+        "deactivated_at",
+        "email",
+    ]
+    assert (out / "users.csv").read_text().splitlines() == [
         '"0001","T-1","admin","2025-03-03 09:00:00.5","",',
         '"0002","T-1","operator","2025-03-04 10:00:00",,',
     ]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import threading
 from pathlib import Path
@@ -165,17 +164,36 @@ def test_republishing_swaps_while_dashboards_read(
     assert previous == first_invocation
 
 
-def test_a_failed_build_is_not_published(published: dict[str, str], tmp_path: Path) -> None:
-    source = Path(os.environ["DBT_TARGET_PATH"])
-    failed = tmp_path / "target"
-    failed.mkdir()
-    shutil.copy(source / "manifest.json", failed / "manifest.json")
-    results = json.loads((source / "run_results.json").read_text(encoding="utf-8"))
-    test_result = next(r for r in results["results"] if r["unique_id"].startswith("test."))
-    test_result["status"] = "fail"
-    (failed / "run_results.json").write_text(json.dumps(results), encoding="utf-8")
+def test_a_killed_build_is_not_published(published: dict[str, str]) -> None:
+    """The build record lives in the server: a build killed after the last good
+    one (its `started` row and no `finished` row, as the hooks leave it) is
+    refused, and the previous publication stays."""
     before = _rows("select published_at from published.build_info")[0][0]
-    completed = _publish(failed)
-    assert completed.returncode == 2
-    assert "previous publication is kept" in completed.stderr
+    killed = "killed-by-test-postgres-publication"
+    _rows(
+        "insert into audit.dbt_invocation_log (invocation_id, dbt_command, log_event, "
+        "started_at, recorded_at, dbt_version) "
+        f"select '{killed}', 'build', 'started', max(recorded_at) + interval '1 minute', "
+        "max(recorded_at) + interval '1 minute', '1.11' from audit.dbt_invocation_log "
+        "returning invocation_id"
+    )
+    try:
+        completed = _publish()
+    finally:
+        _rows(
+            f"delete from audit.dbt_invocation_log where invocation_id = '{killed}' "
+            "returning invocation_id"
+        )
+    assert completed.returncode == 2, completed.stdout + completed.stderr
+    message = completed.stderr.strip()
+    assert f"invocation {killed}" in message and "did not finish" in message
+    assert "previous publication is kept" in message and len(message.splitlines()) == 1
     assert _rows("select published_at from published.build_info")[0][0] == before
+
+
+def test_build_info_records_the_two_phase_build(published: dict[str, str]) -> None:
+    """Both dbt phases of `tenant-kpis build` together are the complete build."""
+    selected, in_project, command = _rows(
+        "select nodes_selected, nodes_in_project, dbt_command from published.build_info"
+    )[0]
+    assert selected == in_project > 0 and command == "build"

@@ -4,18 +4,19 @@ On DuckDB the build reads the raw files in place (macro
 register_raw_sources). A database server cannot see the files, so they are
 loaded, as delivered:
 
-- the table list, the columns and which are required come from the raw
-  contract the build itself applies (macro `raw_contract`, printed by
-  `dbt run-operation print_raw_contract`), never from a copy;
-- every column is text, exactly as DuckDB renders the file's value as
-  text (the same rendering the DuckDB raw views use), so staging applies
-  the same parsing, UTC conversion and quarantine rules on every engine;
-  extra columns are dropped and a missing optional column is null;
-- a missing file, two files for one table or a missing required column is
-  one line naming the table, the column and the file, and nothing is loaded;
-- DuckDB reads each file (Parquet, CSV as text with a header, or the
-  partitioned `events/load_date=YYYY-MM-DD/*.parquet` directory) and writes
-  CSV, which PostgreSQL ingests with COPY, never row by row;
+- the files are checked and read by that same DuckDB hook, run on an
+  in-memory database (`dbt run-operation export_raw_as_text --target
+  lint`): the contract (table list, columns, which are required), the checks
+  (a missing or duplicated delivery, a 0-byte file, a CSV line that is not
+  RFC 4180, a Parquet column of the wrong type, a missing required column,
+  a file outside the events partition layout) and their one-line errors are
+  the build's own, never a copy;
+- every column is text, exactly the text the DuckDB raw views give staging,
+  so staging applies the same parsing, UTC conversion and quarantine rules on
+  every engine; extra columns are dropped and a missing optional column is
+  null;
+- DuckDB writes each table as CSV, which PostgreSQL ingests with COPY, never
+  row by row;
 - all nine tables are replaced in ONE transaction: a build running at the
   same time sees the previous delivery or the new one, never a mix.
 """
@@ -23,6 +24,7 @@ loaded, as delivered:
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -32,14 +34,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from tenant_kpis import paths
 from tenant_kpis.engines.profile import Target
 from tenant_kpis.errors import UserError, one_line
 
 RAW_SCHEMA = "raw"
-PARTITIONED_TABLES = ("events",)
 
 
 @dataclass(frozen=True)
@@ -52,18 +51,6 @@ class RawColumn:
 class RawTable:
     name: str
     columns: tuple[RawColumn, ...]
-
-
-@dataclass(frozen=True)
-class RawFile:
-    """Where one raw table is delivered: a file, or a partitioned directory."""
-
-    table: str
-    path: Path
-    reader: str  # a DuckDB table expression reading it
-
-    def describe(self) -> str:
-        return str(self.path)
 
 
 @dataclass(frozen=True)
@@ -81,40 +68,58 @@ class LoadResult:
         )
 
 
-def _sql_string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def read_raw_contract() -> list[RawTable]:
-    """The raw contract of macros/raw/raw_contract.sql, as dbt renders it."""
+def _dbt_error(output: str) -> str:
+    """The one line of a failed dbt run-operation that says what is wrong."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith("raw table '") or line.startswith('raw table "'):
+            return line
+    for index, line in enumerate(lines):
+        if line.endswith("Error") and index + 1 < len(lines):
+            return lines[index + 1]
+    return lines[-1] if lines else "no output"
+
+
+def export_raw_files(raw_dir: Path, work_dir: Path) -> list[RawTable]:
+    """Check the raw files with the build's own DuckDB hook and write each raw
+    table as a text-only CSV in work_dir; return the contract."""
     dbt = Path(sys.executable).parent / "dbt"
+    environment = {
+        **os.environ,
+        "TENANT_KPIS_RAW_DIR": str(raw_dir),
+        # the project's own target directory keeps the user's build artefacts
+        "DBT_TARGET_PATH": str(work_dir / "dbt_target"),
+        "DBT_LOG_PATH": str(work_dir / "dbt_logs"),
+    }
     completed = subprocess.run(
         [
             str(dbt) if dbt.exists() else "dbt",
             "--quiet",
             "run-operation",
-            "print_raw_contract",
-            # in-memory DuckDB: reading the contract touches no warehouse
+            "export_raw_as_text",
+            "--args",
+            json.dumps({"export_dir": str(work_dir)}),
+            # in-memory DuckDB: touches no warehouse
             "--target",
             "lint",
         ],
         cwd=paths.PROJECT_DIR,
+        env=environment,
         capture_output=True,
         text=True,
         check=False,
     )
+    output = completed.stdout + completed.stderr
+    if completed.returncode != 0:
+        raise UserError(_dbt_error(output))
     lines = [line for line in completed.stdout.splitlines() if line.startswith("{")]
-    if completed.returncode != 0 or not lines:
-        detail = (completed.stdout + completed.stderr).strip().splitlines()
-        raise UserError(
-            "cannot read the raw contract (dbt run-operation print_raw_contract): "
-            + (detail[-1] if detail else f"exit code {completed.returncode}")
-        )
-    contract: dict[str, Any] = json.loads(lines[-1])
+    if not lines:
+        raise UserError(f"cannot read the raw contract from dbt: {_dbt_error(output)}")
+    contract: dict[str, Any] = json.loads(lines[0])
     return [
         RawTable(
             name=name,
@@ -125,98 +130,6 @@ def read_raw_contract() -> list[RawTable]:
         )
         for name, spec in contract.items()
     ]
-
-
-def find_raw_file(raw_dir: Path, table: str) -> RawFile:
-    """`<table>.parquet`, `<table>.csv` or (events) a partitioned directory; exactly one."""
-    candidates = [raw_dir / f"{table}.parquet", raw_dir / f"{table}.csv"]
-    found = [path for path in candidates if path.is_file()]
-    partition_dir = raw_dir / table
-    partitions: list[Path] = []
-    if table in PARTITIONED_TABLES and partition_dir.is_dir():
-        partitions = sorted(partition_dir.glob("load_date=*/*.parquet"))
-        if not partitions:
-            raise UserError(
-                f"raw table '{table}': directory {partition_dir} holds no "
-                "load_date=YYYY-MM-DD/*.parquet partition"
-            )
-        found.append(partition_dir)
-    if len(found) > 1:
-        raise UserError(
-            f"raw table '{table}' is delivered twice: {' and '.join(str(p) for p in found)} "
-            "(keep exactly one)"
-        )
-    if not found:
-        raise UserError(
-            f"raw table '{table}' not found: expected {table}.parquet or {table}.csv in "
-            f"directory {raw_dir}"
-        )
-    path = found[0]
-    if path.is_dir():
-        pattern = str(path / "load_date=*" / "*.parquet")
-        reader = f"read_parquet({_sql_string(pattern)}, union_by_name = true)"
-    elif path.suffix == ".parquet":
-        reader = f"read_parquet({_sql_string(str(path))})"
-    else:
-        reader = f"read_csv({_sql_string(str(path))}, header = true, all_varchar = true)"
-    return RawFile(table=table, path=path, reader=reader)
-
-
-def _columns_by_file(connection: duckdb.DuckDBPyConnection, raw: RawFile) -> dict[str, set[str]]:
-    """Lower-cased column names of each file (every partition is checked on its own)."""
-    if raw.path.is_dir():
-        pattern = _sql_string(str(raw.path / "load_date=*" / "*.parquet"))
-        rows = connection.execute(
-            f"select file_name, name from parquet_schema({pattern}) where name != 'schema'"
-        ).fetchall()
-        columns: dict[str, set[str]] = {}
-        for file_name, name in rows:
-            columns.setdefault(str(file_name), set()).add(str(name).strip().lower())
-        return columns
-    described = connection.execute(f"describe select * from {raw.reader}").fetchall()
-    return {str(raw.path): {str(row[0]).strip().lower() for row in described}}
-
-
-def _select_list(connection: duckdb.DuckDBPyConnection, raw: RawFile, table: RawTable) -> list[str]:
-    """The contract's columns as text, in contract order; an error for a missing required one."""
-    for file_name, present in _columns_by_file(connection, raw).items():
-        for column in table.columns:
-            if column.required and column.name not in present:
-                raise UserError(
-                    f"raw table '{table.name}' is missing required column '{column.name}' "
-                    f"(file {file_name})"
-                )
-    actual = {
-        str(row[0]).strip().lower(): str(row[0])
-        for row in connection.execute(f"describe select * from {raw.reader}").fetchall()
-    }
-    select = []
-    for column in table.columns:
-        if column.name in actual:
-            select.append(f"cast({_quote(actual[column.name])} as varchar) as {column.name}")
-        else:
-            select.append(f"cast(null as varchar) as {column.name}")
-    return select
-
-
-def export_csv(raw_dir: Path, tables: list[RawTable], work_dir: Path) -> dict[str, Path]:
-    """Check every raw file against the contract, then write each as a text-only CSV."""
-    with duckdb.connect() as connection:
-        connection.execute("set TimeZone = 'UTC'")
-        files = {table.name: find_raw_file(raw_dir, table.name) for table in tables}
-        selects = {
-            table.name: _select_list(connection, files[table.name], table) for table in tables
-        }
-        exported = {}
-        for table in tables:
-            target = work_dir / f"{table.name}.csv"
-            # force_quote: a quoted "" is an empty string, an unquoted empty field is null
-            connection.execute(
-                f"copy (select {', '.join(selects[table.name])} from {files[table.name].reader}) "
-                f"to {_sql_string(str(target))} (format csv, header false, force_quote *)"
-            )
-            exported[table.name] = target
-    return exported
 
 
 def load_into_postgres(
@@ -275,8 +188,8 @@ def load_raw(raw_dir: Path, target: Target) -> LoadResult:
     if not raw_dir.is_dir():
         raise UserError(f"raw directory not found: {raw_dir}")
     started = time.monotonic()
-    tables = read_raw_contract()
     with tempfile.TemporaryDirectory(prefix="tenant_kpis_load_") as work:
-        exported = export_csv(raw_dir.resolve(), tables, Path(work))
+        tables = export_raw_files(raw_dir.resolve(), Path(work))
+        exported = {table.name: Path(work) / f"{table.name}.csv" for table in tables}
         rows = loader(target, tables, exported)
     return LoadResult(target=target.name, rows=rows, seconds=time.monotonic() - started)
