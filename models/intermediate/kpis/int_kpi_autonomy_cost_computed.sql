@@ -73,7 +73,7 @@ tenant_month_costs as (
         tenant_id,
         cost_month,
         -- decimal sums are exact, so the result does not depend on the order threads add rows in
-        sum(cast(amount_usd as decimal(38, 10))) as own_cost_usd
+        sum({{ exact_decimal('amount_usd', 38, 10) }}) as own_cost_usd
     from costs
     where tenant_id is not null
     group by 1, 2
@@ -88,7 +88,7 @@ cost_months as (
 platform_costs as (
     select
         cost_month,
-        sum(cast(amount_usd as decimal(38, 10))) as platform_cost_usd
+        sum({{ exact_decimal('amount_usd', 38, 10) }}) as platform_cost_usd
     from costs
     where tenant_id is null
     group by 1

@@ -23,7 +23,7 @@ health_score_mean as (
         -- a decimal sum is exact, so the mean does not depend on the order threads add rows
         -- in; 18 decimals keep a double score to its last bit or so (a score is not rounded:
         -- rounding is for presentation)
-        cast(sum(cast(health_score as decimal(38, 18))) as {{ dbt.type_float() }}) as numerator,
+        cast(sum({{ exact_decimal('health_score', 38, 18) }}) as {{ dbt.type_float() }}) as numerator,
         cast(count(*) as {{ dbt.type_float() }}) as denominator
     from health
     {{ kpi_grouping_sets(segments) }}  -- noqa: PRS

@@ -85,11 +85,11 @@ summary as (
         sum(case when is_outcome then 1 else 0 end) as outcome_events,
         sum(case when is_outcome then probability_rank else 0 end) as outcome_rank_sum,
         -- exact decimals: a sum of doubles depends on the order rows arrive in
-        cast(avg(cast(
-            (probability - case when is_outcome then 1.0 else 0.0 end)
-            * (probability - case when is_outcome then 1.0 else 0.0 end)
-            as decimal(38, 18)
-        )) as {{ dbt.type_float() }}) as brier_score,
+        cast(avg({{ exact_decimal(
+            '(probability - case when is_outcome then 1.0 else 0.0 end)'
+            ~ ' * (probability - case when is_outcome then 1.0 else 0.0 end)',
+            38, 18
+        ) }}) as {{ dbt.type_float() }}) as brier_score,
         min(training_tenants) as training_tenants_min,
         {{ median('training_tenants') }} as training_tenants_median,
         max(training_tenants) as training_tenants_max,

@@ -63,7 +63,7 @@ component_values as (
         week_start,
         segment_type,
         {%- for component in components %}
-            cast({{ component }} as decimal(38, 10)) as {{ component }}_exact,
+            {{ exact_decimal(component, 38, 10) }} as {{ component }}_exact,
         {%- endfor %}
         segment_value
     from components

@@ -112,8 +112,8 @@ blended_bands as (
         tenant_segments.segment_type,
         tenant_segments.segment_value,
         -- averaged as exact decimals so that the order threads add rows in cannot change the last bits
-        cast(avg(cast(industry_bands.band_low as decimal(38, 10))) as {{ dbt.type_float() }}) as band_low,
-        cast(avg(cast(industry_bands.band_high as decimal(38, 10))) as {{ dbt.type_float() }}) as band_high
+        cast(avg({{ exact_decimal('industry_bands.band_low', 38, 10) }}) as {{ dbt.type_float() }}) as band_low,
+        cast(avg({{ exact_decimal('industry_bands.band_high', 38, 10) }}) as {{ dbt.type_float() }}) as band_high
     from weeks
     inner join tenant_segments
         on tenant_segments.onboarded_date <= weeks.week_last_date
