@@ -74,9 +74,23 @@ TEST_COMMAND = "test"
 KEPT = "The previous publication is kept."
 
 
-def invocation_log_query(relation: str) -> str:
-    """The portable query a backend runs to read the log (relation already quoted)."""
-    return f"select {', '.join(INVOCATION_LOG_COLUMNS)} from {relation}"
+# added after the first logs were written: an older log lacks it until the next
+# dbt command's hook adds it
+LATER_COLUMNS = ("build_id",)
+
+
+def invocation_log_query(relation: str, present_columns: Iterable[str] | None = None) -> str:
+    """The portable query a backend runs to read the log (relation already quoted).
+    `present_columns`: the log's columns, when the backend knows them; a later
+    column an older log lacks is read as null."""
+    present = None if present_columns is None else {column.lower() for column in present_columns}
+    select = [
+        f"null as {column}"
+        if present is not None and column in LATER_COLUMNS and column not in present
+        else column
+        for column in INVOCATION_LOG_COLUMNS
+    ]
+    return f"select {', '.join(select)} from {relation}"
 
 
 @dataclass(frozen=True)

@@ -303,7 +303,17 @@ def _check_build_record(
     source = f"{warehouse} ({schema}.{table})"
     if not _table_exists(connection, "wh", schema, table):
         return build_record.check_build_record([], source)
-    rows = _records(connection, build_record.invocation_log_query(f'wh."{schema}"."{table}"'))
+    columns = [
+        row[0]
+        for row in connection.execute(
+            "select column_name from duckdb_columns() where database_name = 'wh' "
+            "and schema_name = ? and table_name = ?",
+            [schema, table],
+        ).fetchall()
+    ]
+    rows = _records(
+        connection, build_record.invocation_log_query(f'wh."{schema}"."{table}"', columns)
+    )
     return build_record.check_build_record(build_record.invocations_from_rows(rows), source)
 
 

@@ -164,9 +164,15 @@ def _check_build_record(cursor: Any, target: Target) -> build_record.BuildRecord
     source = f"PostgreSQL target '{target.name}' ({schema}.{table})"
     if not _table_exists(cursor, schema, table):
         return build_record.check_build_record([], source)
+    cursor.execute(
+        "select column_name from information_schema.columns "
+        "where table_schema = %s and table_name = %s",
+        [schema, table],
+    )
+    columns = [row[0] for row in cursor.fetchall()]
     rows = _records(
         cursor,
-        build_record.invocation_log_query(f"{_identifier(schema)}.{_identifier(table)}"),
+        build_record.invocation_log_query(f"{_identifier(schema)}.{_identifier(table)}", columns),
     )
     return build_record.check_build_record(build_record.invocations_from_rows(rows), source)
 

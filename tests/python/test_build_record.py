@@ -303,6 +303,31 @@ def test_a_failed_test_in_the_second_phase_is_refused() -> None:
         check_build_record(invocations_from_rows(rows), "wh")
 
 
+def test_a_log_written_before_build_ids_is_still_read() -> None:
+    """A warehouse whose log predates the build_id column (the next dbt command's
+    hook adds it) is judged as before: every invocation on its own."""
+    from tenant_kpis.build_record import COUNT_COLUMNS, invocation_log_query
+
+    with duckdb.connect() as connection:
+        counts = ", ".join(f"{column} integer" for column in COUNT_COLUMNS)
+        connection.execute(
+            "create table log (invocation_id varchar, dbt_command varchar, log_event varchar, "
+            f"started_at timestamp, recorded_at timestamp, dbt_version varchar, {counts})"
+        )
+        connection.execute(
+            "insert into log (invocation_id, dbt_command, log_event, started_at, recorded_at, "
+            "dbt_version, nodes_in_project, nodes_selected, nodes_succeeded) values "
+            f"('a', 'build', 'started', '{T0}', '{T0}', '1.11', null, null, null), "
+            f"('a', 'build', 'finished', '{T0}', '{T0}', '1.11', 5, 5, 5)"
+        )
+        columns = [row[0] for row in connection.execute("describe log").fetchall()]
+        cursor = connection.execute(invocation_log_query("log", columns))
+        names = [column[0] for column in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    (invocation,) = invocations_from_rows(rows)
+    assert invocation.build_id is None and invocation.complete and invocation.succeeded
+
+
 # --- slow: the real hooks -----------------------------------------------------
 
 
