@@ -715,12 +715,15 @@ class Expected:
     health: dict[tuple[str, datetime.date], dict[str, object]]
     retention: dict[tuple, dict[str, object]]
     pilots: dict[tuple, dict]
+    weekly_rates: dict[tuple, dict[str, float | None]]
 
 
 def expected(staged: Staged) -> Expected:
+    from contract.kpis import weekly_rates  # kpis builds on this module
+
     cal = calendar(staged)
     if cal is None:
-        return Expected(staged, None, {}, {}, {}, {}, {})
+        return Expected(staged, None, {}, {}, {}, {}, {}, {})
     observed = Observed(staged, cal)
     users = user_facts(observed)
     tenants = tenant_facts(observed)
@@ -732,4 +735,5 @@ def expected(staged: Staged) -> Expected:
         health=health_rows(observed, users),
         retention=retention_rows(observed),
         pilots=pilot_rows(observed, tenants),
+        weekly_rates=weekly_rates(observed, tenants, users),
     )

@@ -10,7 +10,8 @@ Each check returns `Violation`s (empty when it holds):
   fct_kpi_weekly;
 - per-unit facts (fct_tenant_onboarding, fct_user_onboarding,
   fct_tenant_health_weekly, fct_retention_cohorts, fct_pilot_results) equal
-  the independent computation of `definitions`.
+  the independent computation of `definitions`, and so do the rolling-cohort
+  and weekly rates of `kpis` in fct_kpi_weekly.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import pandas as pd
 from contract.build import BuildResult
 from contract.definitions import Expected
 from contract.feed import RAW_TABLES
+from contract.kpis import WEEKLY_RATE_KPIS
 
 FLOAT_TOLERANCE = 1e-9
 KPI_FAMILY_MODELS = (
@@ -90,9 +92,7 @@ def compare_rows(
     """Row sets keyed alike; every expected column of every row must be the same."""
     violations = []
     for key in sorted(set(observed_rows) | set(expected_rows), key=repr):
-        unit = " ".join(
-            str(normalise(part)) for part in (key if isinstance(key, tuple) else (key,))
-        )
+        unit = " ".join(str(part) for part in (key if isinstance(key, tuple) else (key,)))
         if key not in observed_rows:
             violations.append(Violation(invariant, unit, "<row>", None, "present"))
             continue
@@ -333,6 +333,31 @@ def pilot_results(result: BuildResult, expected: Expected) -> list[Violation]:
     return compare_rows("fct_pilot_results", observed, expected.pilots)
 
 
+def cohort_and_weekly_rates(result: BuildResult, expected: Expected) -> list[Violation]:
+    """The ratio KPIs of contract.kpis: every computed row equal, every other row null."""
+    names = ", ".join(f"'{name}'" for name in WEEKLY_RATE_KPIS)
+    frame = result.query(
+        "select week_start, kpi_name, segment_type, segment_value, value, numerator, denominator "
+        f"from main.fct_kpi_weekly where kpi_name in ({names})"
+    )
+    observed = {
+        (_date_key(r["week_start"]), r["kpi_name"], r["segment_type"], r["segment_value"]): r
+        for r in frame.to_dict("records")
+    }
+    violations = compare_rows(
+        "fct_kpi_weekly",
+        {key: row for key, row in observed.items() if key in expected.weekly_rates},
+        expected.weekly_rates,
+    )
+    for key, row in observed.items():
+        if key not in expected.weekly_rates and normalise(row["value"]) is not None:
+            unit = " ".join(str(part) for part in key)
+            violations.append(
+                Violation("fct_kpi_weekly", unit, "value", normalise(row["value"]), None)
+            )
+    return violations
+
+
 MART_CHECKS = (
     ("main", "dq_row_accounting", row_accounting),
     ("intermediate", "int_as_of_date", as_of_date),
@@ -341,6 +366,7 @@ MART_CHECKS = (
     ("main", "fct_tenant_health_weekly", health_history),
     ("main", "fct_retention_cohorts", retention_matrix),
     ("main", "fct_pilot_results", pilot_results),
+    ("main", "fct_kpi_weekly", cohort_and_weekly_rates),
 )
 
 

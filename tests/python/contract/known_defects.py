@@ -78,6 +78,11 @@ def _cohort_row_before_cohort(violation: Violation, feed: Feed) -> bool:
 
 
 def _certified_before_onboarding(violation: Violation, feed: Feed) -> bool:
+    if violation.invariant == "fct_kpi_weekly":
+        # the within-target rate pools the same flags
+        return " certification_within_target_rate " in f" {violation.unit} " and any(
+            _certified_before_onboarding_tenant(feed, t.tenant_id) for t in feed.tenants
+        )
     return (
         violation.invariant == "fct_tenant_onboarding"
         and violation.column == "is_certified_within_target"

@@ -99,6 +99,11 @@ EVENT_NAMES = (
     "nps_submitted",
 )
 UNKNOWN_EVENT_NAMES = ("page_viewed", "Feature_Used")
+PERSONA_BURSTS = {  # enough for the persona KPIs: five setup steps, tasks, features
+    "admin": ("setup_step_completed",) * 6 + ("data_import_completed", "governance_action"),
+    "operator": ("task_completed",) * 4 + ("task_failed", "workflow_shared", "comment_added"),
+    "end_user": ("feature_used",) * 5 + ("workflow_completed", "nps_submitted"),
+}
 SETUP_STEPS = ("profile", "sso", "roles", "import", "branding", "billing")
 FEATURES = ("dashboards", "workflow_builder", "automations", "reports", "search", "legacy_export")
 TEXTS = (
@@ -235,9 +240,10 @@ def user_events(
     low = user.created_at - DAY
     high = at(timeline.last_event_date, datetime.time(23, 59, 59))
     events: list[Event] = []
-    count = draw(st.integers(0, 7))
-    for number in range(count):
-        name = draw(st.sampled_from(EVENT_NAMES))
+    names = [draw(st.sampled_from(EVENT_NAMES)) for _ in range(draw(st.integers(0, 7)))]
+    if draw(st.integers(0, 4)) == 0:  # a burst of the persona's own work
+        names += list(PERSONA_BURSTS[user.persona])
+    for number, name in enumerate(names):
         if draw(st.integers(0, 19)) == 0:
             name = draw(st.sampled_from(UNKNOWN_EVENT_NAMES))  # kept and flagged, not lost
         near_start = draw(st.booleans())
