@@ -209,38 +209,40 @@ def rates_bounded(result: BuildResult) -> list[Violation]:
             wanted = numerator / denominator if denominator else None
             if not same(value, wanted):
                 violations.append(Violation("rates_bounded", unit, "value", value, wanted))
-    retention = result.query(
-        "select * from main.fct_retention_cohorts "
-        "where retained_users > cohort_users or retention_rate not between 0 and 1"
-    )
-    violations += [
-        Violation(
-            "rates_bounded",
-            f"retention {r['cohort_week_start']} +{r['weeks_since_signup']}",
-            "retention_rate",
-            r["retention_rate"],
-            "in [0, 1]",
+    if result.has_relation("main", "fct_retention_cohorts"):
+        retention = result.query(
+            "select * from main.fct_retention_cohorts "
+            "where retained_users > cohort_users or retention_rate not between 0 and 1"
         )
-        for r in retention.to_dict("records")
-    ]
-    health = result.query(
-        "select tenant_id, week_start from main.fct_tenant_health_weekly where "
-        "health_score not between 0 and 100 "
-        "or activation_progress_component not between 0 and 1 "
-        "or usage_depth_component not between 0 and 1 "
-        "or support_load_component not between 0 and 1 "
-        "or sentiment_component not between 0 and 1"
-    )
-    violations += [
-        Violation(
-            "rates_bounded",
-            f"health {r['tenant_id']} {r['week_start']}",
-            "component",
-            None,
-            "in [0, 1]",
+        violations += [
+            Violation(
+                "rates_bounded",
+                f"retention {r['cohort_week_start']} +{r['weeks_since_signup']}",
+                "retention_rate",
+                r["retention_rate"],
+                "in [0, 1]",
+            )
+            for r in retention.to_dict("records")
+        ]
+    if result.has_relation("main", "fct_tenant_health_weekly"):
+        health = result.query(
+            "select tenant_id, week_start from main.fct_tenant_health_weekly where "
+            "health_score not between 0 and 100 "
+            "or activation_progress_component not between 0 and 1 "
+            "or usage_depth_component not between 0 and 1 "
+            "or support_load_component not between 0 and 1 "
+            "or sentiment_component not between 0 and 1"
         )
-        for r in health.to_dict("records")
-    ]
+        violations += [
+            Violation(
+                "rates_bounded",
+                f"health {r['tenant_id']} {r['week_start']}",
+                "component",
+                None,
+                "in [0, 1]",
+            )
+            for r in health.to_dict("records")
+        ]
     return violations
 
 
@@ -256,6 +258,8 @@ def observed_windows_only(result: BuildResult, expected: Expected) -> list[Viola
         ("fct_tenant_activity_weekly", "week_start"),
         ("fct_retention_cohorts", "activity_week_start"),
     ):
+        if not result.has_relation("main", model):
+            continue
         frame = result.query(f"select max({column}) as last_week from main.{model}")
         observed = _date_key(frame["last_week"].iloc[0])
         if observed is not None and observed > last_week:

@@ -75,10 +75,15 @@ def with_heartbeat(*tenants: Tenant, users: tuple[User, ...] = (), **tables: tup
 
 
 def cost_before_onboarding() -> Feed:
-    """A licence paid at signing: a cost line two months before the onboarding month."""
+    """A licence paid at signing: a cost line two months before the onboarding month.
+
+    An older tenant starts the calendar in January, so the weeks of February
+    and March (which report February's cost, the last complete month) exist.
+    """
+    older = tenant("t-early", "2025-01-06T09:00:00")
     acme = tenant("t0", "2025-04-15T09:00:00")
     cost = LearningCost("c0", "t0", datetime.date(2025, 2, 1), "licenses", 1000.0)
-    return with_heartbeat(acme, learning_costs=(cost,))
+    return with_heartbeat(older, acme, learning_costs=(cost,))
 
 
 def certification_before_onboarding() -> Feed:
