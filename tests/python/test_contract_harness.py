@@ -46,14 +46,15 @@ def ts(text: str) -> datetime.datetime:
 
 
 @pytest.mark.parametrize(
-    "style", ["z", "naive", "utc0", "fraction", "+02:00", "-05:00", "+05:30", "-03:30"]
+    "style", ["z", "naive", "utc0", "fraction", "space", "date", "+02:00", "-05:00", "+05:30"]
 )
 def test_every_timestamp_style_names_the_same_utc_instant(style: str) -> None:
-    instant = ts("2025-03-02T23:59:59")  # a Sunday's last second: offsets cross midnight
-    text = format_timestamp(instant, style)
-    parsed = datetime.datetime.fromisoformat(text)
-    as_utc = parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
-    assert as_utc == instant, text
+    # a Sunday's last second (offsets cross midnight) and a Monday's first
+    for instant in (ts("2025-03-02T23:59:59"), ts("2025-03-03T00:00:00")):
+        text = format_timestamp(instant, style)
+        parsed = datetime.datetime.fromisoformat(text)
+        as_utc = parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
+        assert as_utc == instant, text
 
 
 def test_writer_round_trips_parquet_and_csv(tmp_path: Path) -> None:

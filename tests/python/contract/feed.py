@@ -242,8 +242,9 @@ class TableDelivery:
     `timestamp_unit` ms, us or ns; `numbers_as_strings` writes integer and
     decimal columns as text. Strings (CSV, or Parquet `string`) cycle through
     `string_styles` row by row: `z` (`...Z`), `naive` (no offset), `utc0`
-    (`+00:00`), `fraction` (`.250Z`) or an offset such as `+05:30`, so one
-    column mixes styles. CSV: `line_terminator` and `quote_all`.
+    (`+00:00`), `fraction` (`.000Z`) or an offset such as `+05:30`, so one
+    column mixes styles; `space` separates date and time with a blank and
+    `date` writes a midnight as the date alone. CSV: `line_terminator` and `quote_all`.
     `extra_columns` adds unknown columns; `drop_optional` leaves out the
     optional columns; `shuffle_columns` reverses the column order.
     """

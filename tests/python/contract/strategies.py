@@ -116,7 +116,18 @@ TEXTS = (
     "",
 )
 ZONES = ("utc", "naive", "Asia/Kolkata", "America/Sao_Paulo", "string")
-STRING_STYLES = ("z", "naive", "utc0", "fraction", "+02:00", "-05:00", "+05:30", "-03:30")
+STRING_STYLES = (
+    "z",
+    "naive",
+    "utc0",
+    "fraction",
+    "space",
+    "date",
+    "+02:00",
+    "-05:00",
+    "+05:30",
+    "-03:30",
+)
 
 
 @dataclass(frozen=True)

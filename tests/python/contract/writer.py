@@ -38,6 +38,10 @@ def format_timestamp(value: datetime.datetime, style: str) -> str:
         return base.isoformat() + "+00:00"
     if style == "fraction":
         return f"{base.isoformat()}.{value.microsecond // 1000:03d}Z"
+    if style == "space":
+        return base.isoformat(sep=" ")
+    if style == "date":  # a date alone means its midnight; other instants keep their time
+        return base.date().isoformat() if base.time() == datetime.time() else base.isoformat()
     sign = 1 if style[0] == "+" else -1
     hours, minutes = (int(part) for part in style[1:].split(":"))
     local = base + sign * datetime.timedelta(hours=hours, minutes=minutes)
