@@ -237,8 +237,10 @@ def every_listed_case() -> Feed:
                 timestamp_type="naive", timestamp_unit="ns", drop_optional=True
             ),
             "learning_costs": TableDelivery(file_format="csv", line_terminator="\n"),
-            "support_tickets": TableDelivery(numbers_as_strings=True, timestamp_type="utc"),
-            "subscription_events": TableDelivery(file_format="csv", string_styles=("utc0",)),
+            "support_tickets": TableDelivery(number_type="string", timestamp_type="utc"),
+            "subscription_events": TableDelivery(
+                number_type="narrow", timestamp_type="string", string_styles=("utc0", "space")
+            ),
             "experiment_assignments": TableDelivery(timestamp_type="America/Sao_Paulo"),
         }
     )

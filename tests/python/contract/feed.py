@@ -239,8 +239,9 @@ class TableDelivery:
     `file_format`: parquet or csv. Parquet: `timestamp_type` is `naive` (a
     timestamp without time zone, read as UTC), `utc`, a zone name such as
     `Asia/Kolkata` (a timestamp with time zone: an instant) or `string`;
-    `timestamp_unit` ms, us or ns; `numbers_as_strings` writes integer and
-    decimal columns as text. Strings (CSV, or Parquet `string`) cycle through
+    `timestamp_unit` ms, us or ns; `number_type` writes integer and decimal
+    columns as int64 / double (`native`), int32 / decimal(18, 2) (`narrow`)
+    or text (`string`). Strings (CSV, or Parquet `string`) cycle through
     `string_styles` row by row: `z` (`...Z`), `naive` (no offset), `utc0`
     (`+00:00`), `fraction` (`.000Z`) or an offset such as `+05:30`, so one
     column mixes styles; `space` separates date and time with a blank and
@@ -252,7 +253,7 @@ class TableDelivery:
     file_format: str = "parquet"
     timestamp_type: str = "naive"
     timestamp_unit: str = "us"
-    numbers_as_strings: bool = False
+    number_type: str = "native"
     string_styles: tuple[str, ...] = ("z",)
     line_terminator: str = "\r\n"
     quote_all: bool = False

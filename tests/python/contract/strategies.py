@@ -518,7 +518,7 @@ def table_deliveries() -> st.SearchStrategy[TableDelivery]:
         file_format=st.sampled_from(("parquet", "csv")),
         timestamp_type=st.sampled_from(ZONES),
         timestamp_unit=st.sampled_from(("us", "ms", "ns")),
-        numbers_as_strings=st.booleans(),
+        number_type=st.sampled_from(("native", "narrow", "string")),
         string_styles=st.lists(st.sampled_from(STRING_STYLES), min_size=1, max_size=3).map(tuple),
         line_terminator=st.sampled_from(("\r\n", "\n")),
         quote_all=st.booleans(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import decimal
 import shutil
 from collections import defaultdict
 from pathlib import Path
@@ -94,9 +95,14 @@ def _arrow_array(column: str, values: list[object], delivery: TableDelivery) -> 
         return pa.array(instants, type=pa.timestamp(delivery.timestamp_unit, tz=zone))
     if column == "month" and delivery.timestamp_type != "string":
         return pa.array(values, type=pa.date32())
-    if column in INTEGER_COLUMNS and not delivery.numbers_as_strings:
-        return pa.array(values, type=pa.int64())
-    if column in DECIMAL_COLUMNS and not delivery.numbers_as_strings:
+    if column in INTEGER_COLUMNS and delivery.number_type != "string":
+        fits_int32 = all(value is None or abs(int(value)) < 2**31 for value in values)
+        narrow = delivery.number_type == "narrow" and fits_int32
+        return pa.array(values, type=pa.int32() if narrow else pa.int64())
+    if column in DECIMAL_COLUMNS and delivery.number_type == "narrow":
+        cents = [None if value is None else decimal.Decimal(repr(value)) for value in values]
+        return pa.array(cents, type=pa.decimal128(18, 2))
+    if column in DECIMAL_COLUMNS and delivery.number_type == "native":
         return pa.array(values, type=pa.float64())
     texts = [_text(column, value, number, delivery) for number, value in enumerate(values)]
     return pa.array(texts, type=pa.string())
