@@ -20,11 +20,17 @@ from contract.build import Workspace
 from contract.check import Outcome, evaluate
 from contract.examples import every_listed_case
 from contract.known_defects import allows
-from contract.profiles import CONTRACT_LANES, CONTRACT_SETTINGS
+from contract.profiles import CONTRACT_LANES, CONTRACT_SETTINGS, without_mutation_rounds
 from contract.strategies import feeds
 from hypothesis import event, given, note
+from hypothesis.internal.conjecture.engine import ConjectureRunner
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def _fresh_examples_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ConjectureRunner, "generate_mutations_from", without_mutation_rounds)
 
 
 def _report_excused(outcome: Outcome) -> None:

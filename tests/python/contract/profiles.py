@@ -22,6 +22,7 @@ from dbt_project import PROJECT_DIR
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 from hypothesis.internal.conjecture import engine
+from hypothesis.internal.conjecture.engine import ConjectureRunner
 
 CONTRACT_CI_EXAMPLES = 3
 CONTRACT_FUZZ_EXAMPLES = 40  # per lane
@@ -70,3 +71,14 @@ if PROFILE == "contract-fuzz":
 
 CONTRACT_SETTINGS = settings.get_profile(PROFILE)
 CONTRACT_LANES = FUZZ_LANES if PROFILE == "contract-fuzz" else 1
+
+
+def without_mutation_rounds(runner: ConjectureRunner, data: object) -> None:
+    """Replaces ConjectureRunner.generate_mutations_from for the contract tests.
+
+    After each random example Hypothesis runs up to five mutated copies of it
+    (parts of the example copied onto others). With one dbt build per
+    example, five of every six builds of a budget would go to near-copies of
+    one feed; the strategies draw shared values (same instants, same ids)
+    themselves instead.
+    """
