@@ -19,6 +19,7 @@ import pytest
 from contract.build import Workspace
 from contract.check import Outcome, evaluate
 from contract.examples import every_listed_case
+from contract.feed import Feed
 from contract.known_defects import allows
 from contract.profiles import CONTRACT_LANES, CONTRACT_SETTINGS, without_mutation_rounds
 from contract.strategies import feeds
@@ -55,7 +56,7 @@ def test_every_listed_case_meets_the_contract(contract_workspace: Workspace) -> 
     )
 )
 def test_any_contract_feed_builds_and_matches_the_definitions(
-    lane: int, feed, contract_workspace: Workspace
+    lane: int, feed: Feed, contract_workspace: Workspace
 ) -> None:
     outcome = evaluate(feed, contract_workspace, publish=True)
     _report_excused(outcome)
