@@ -86,7 +86,7 @@ pytest: install
 
 test: lint dbt-test-build semantic-check governance pytest  ## everything CI runs
 
-# Not in CI: the contract property tests with a random budget 25x CI's (about
+# Not in CI: the contract property tests with a random budget 33x CI's (about
 # an hour on an idle machine), two lanes on two workers; a failure is shrunk
 # to a minimal feed and saved in .hypothesis/contract (DEVELOPERS.md).
 fuzz: install  ## contract property tests, long random budget (about an hour; not in CI)
