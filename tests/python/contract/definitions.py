@@ -727,13 +727,14 @@ def expected(staged: Staged) -> Expected:
     observed = Observed(staged, cal)
     users = user_facts(observed)
     tenants = tenant_facts(observed)
+    health = health_rows(observed, users)
     return Expected(
         staged=staged,
         calendar=cal,
         tenants=tenants,
         users=users,
-        health=health_rows(observed, users),
+        health=health,
         retention=retention_rows(observed),
         pilots=pilot_rows(observed, tenants),
-        weekly_rates=weekly_rates(observed, tenants, users),
+        weekly_rates=weekly_rates(observed, tenants, users, health),
     )

@@ -7,7 +7,8 @@ date(start) + N); the weekly adoption rate is "live tenants with at least one
 autonomy or learning event in the week / live tenants". Segments: all,
 industry, plan_tier, persona (user-level KPIs) and onboarding cohort (month
 of onboarded_at / created_at). Content freshness as `_content_freshness`
-says. The medians are left out: which units enter them is issue 10.5, still
+says; the at-risk share over the live tenants scored in the week. The
+medians are left out: which units enter them is issue 10.5, still
 open.
 """
 
@@ -70,6 +71,7 @@ def weekly_rates(
     observed: Observed,
     tenants: dict[str, dict[str, object]],
     users: dict[str, dict[str, object]],
+    health: dict[tuple[str, datetime.date], dict[str, object]],
 ) -> dict[KpiKey, dict[str, float]]:
     """fct_kpi_weekly rows (numerator, denominator, value) of the ratio KPIs computed here."""
     weeks = observed.cal.complete_weeks()
@@ -109,6 +111,14 @@ def weekly_rates(
         _pool(weeks, [(closes, active, segments)], "retention_week_4", rows)
     _weekly_adoption(observed, tenants, weeks, rows)
     _content_freshness(observed, weeks, rows)
+    for (tenant_id, week), row in health.items():  # live tenants scored that week
+        onboarded = observed.staged.tenants[tenant_id].onboarded_at.date()
+        for segment_type, segment_value in _segments(
+            tenants[tenant_id], None, month_label(onboarded)
+        ):
+            counts = rows[(week, "at_risk_tenant_share", segment_type, segment_value)]
+            counts[0] += row["health_band"] == "at_risk"
+            counts[1] += 1
     return {
         key: {"numerator": float(n), "denominator": float(d), "value": n / d if d else None}
         for key, (n, d) in rows.items()
@@ -176,6 +186,7 @@ def _content_freshness(
 
 
 WEEKLY_RATE_KPIS = (
+    "at_risk_tenant_share",
     "content_freshness_rate",
     "content_freshness_weighted",
     "adoption_rate_90d",
