@@ -218,7 +218,10 @@ def every_listed_case() -> Feed:
         ExperimentAssignment("pending", "t-empty", "control", ts("2025-09-02T00:00:00")),
     )
     csv_crlf = TableDelivery(
-        file_format="csv", string_styles=("z", "+02:00", "naive"), quote_all=True
+        file_format="csv",
+        string_styles=("z", "+02:00", "naive"),
+        quote_all=True,
+        byte_order_mark=True,
     )
     delivery = Delivery(
         tables={

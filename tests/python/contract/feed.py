@@ -245,7 +245,8 @@ class TableDelivery:
     `string_styles` row by row: `z` (`...Z`), `naive` (no offset), `utc0`
     (`+00:00`), `fraction` (`.000Z`) or an offset such as `+05:30`, so one
     column mixes styles; `space` separates date and time with a blank and
-    `date` writes a midnight as the date alone. CSV: `line_terminator` and `quote_all`.
+    `date` writes a midnight as the date alone. CSV: `line_terminator`,
+    `quote_all` and `byte_order_mark` (UTF-8 with a BOM, as spreadsheets save it).
     `extra_columns` adds unknown columns; `drop_optional` leaves out the
     optional columns; `shuffle_columns` reverses the column order.
     """
@@ -257,6 +258,7 @@ class TableDelivery:
     string_styles: tuple[str, ...] = ("z",)
     line_terminator: str = "\r\n"
     quote_all: bool = False
+    byte_order_mark: bool = False
     extra_columns: bool = False
     drop_optional: bool = False
     shuffle_columns: bool = False

@@ -522,6 +522,7 @@ def table_deliveries() -> st.SearchStrategy[TableDelivery]:
         string_styles=st.lists(st.sampled_from(STRING_STYLES), min_size=1, max_size=3).map(tuple),
         line_terminator=st.sampled_from(("\r\n", "\n")),
         quote_all=st.booleans(),
+        byte_order_mark=st.booleans(),
         extra_columns=st.booleans(),
         drop_optional=st.booleans(),
         shuffle_columns=st.booleans(),

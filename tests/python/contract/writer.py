@@ -130,7 +130,8 @@ def write_parquet(
 def write_csv(path: Path, table: str, records: list[dict[str, object]], delivery: TableDelivery):
     columns = _columns(table, records, delivery)
     quoting = csv.QUOTE_ALL if delivery.quote_all else csv.QUOTE_MINIMAL
-    with path.open("w", encoding="utf-8", newline="") as handle:
+    encoding = "utf-8-sig" if delivery.byte_order_mark else "utf-8"
+    with path.open("w", encoding=encoding, newline="") as handle:
         writer = csv.writer(handle, lineterminator=delivery.line_terminator, quoting=quoting)
         writer.writerow(columns)
         for number, record in enumerate(records):
