@@ -563,6 +563,72 @@ def health_rows(
     return rows
 
 
+def activity_rows(observed: Observed) -> dict[tuple[str, datetime.date], dict[str, object]]:
+    """fct_tenant_activity_weekly: every complete week from the onboarding week on."""
+    rows: dict[tuple[str, datetime.date], dict[str, object]] = {}
+    for tenant in observed.staged.tenants.values():
+        events = [e for e in observed.events if e.tenant_id == tenant.tenant_id]
+        tickets = [t for t in observed.staged.support_tickets if t.tenant_id == tenant.tenant_id]
+        for week in observed.cal.complete_weeks():
+            if week < week_start_of(tenant.onboarded_at.date()):
+                continue
+            week_end = week + WEEK
+            in_week = [e for e in events if week <= e.occurred_at.date() < week_end]
+            adopting = {
+                e.user_id
+                for e in in_week
+                if CATEGORIES.get(e.event_name) in ("autonomy", "learning")
+            }
+            week_tickets = [t for t in tickets if week <= t.created_at.date() < week_end]
+            rows[tenant.tenant_id, week] = {
+                "is_live": is_live(observed, tenant.tenant_id, week),
+                "weekly_active_users": len({e.user_id for e in in_week}),
+                "autonomy_or_learning_users": len(adopting),
+                "has_autonomy_or_learning_event": bool(adopting),
+                "events": len(in_week),
+                "tickets": len(week_tickets),
+                "tier1_tickets": sum(t.tier == 1 for t in week_tickets),
+            }
+    return rows
+
+
+def dimension_rows(
+    observed: Observed, tenants: dict[str, dict[str, object]]
+) -> tuple[dict[str, dict[str, object]], dict[str, dict[str, object]]]:
+    """dim_tenants and dim_users: attributes and the lifecycle dates of the facts."""
+    staged = observed.staged
+    dim_tenants = {
+        tenant_id: {
+            "industry": facts["industry"],
+            "plan_tier": facts["plan_tier"],
+            "seats_purchased": facts["seats_purchased"],
+            "users": len(observed.users_by_tenant[tenant_id]),
+            "onboarding_cohort": facts["onboarding_cohort"],
+            "signed_at": staged.tenants[tenant_id].signed_at,
+            "onboarded_at": facts["onboarded_at"],
+            "activated_at": facts["activated_at"],
+            "certified_at": facts["certified_at"],
+            "churned_at": facts["churned_at"],
+            "is_churned": facts["is_churned"],
+        }
+        for tenant_id, facts in tenants.items()
+    }
+    dim_users = {
+        user.user_id: {
+            "tenant_id": user.tenant_id,
+            "persona": user.persona,
+            "created_at": user.created_at,
+            "deactivated_at": user.deactivated_at,
+            "signup_week_start": week_start_of(user.created_at.date()),
+            "onboarding_cohort": month_label(user.created_at.date()),
+            "industry": staged.tenants[user.tenant_id].industry,
+            "plan_tier": staged.tenants[user.tenant_id].plan_tier,
+        }
+        for user in staged.users.values()
+    }
+    return dim_tenants, dim_users
+
+
 # ---------------------------------------------------------------- retention
 
 
@@ -716,6 +782,9 @@ class Expected:
     retention: dict[tuple, dict[str, object]]
     pilots: dict[tuple, dict]
     weekly_rates: dict[tuple, dict[str, float | None]]
+    activity: dict[tuple[str, datetime.date], dict[str, object]]
+    dim_tenants: dict[str, dict[str, object]]
+    dim_users: dict[str, dict[str, object]]
 
 
 def expected(staged: Staged) -> Expected:
@@ -723,11 +792,12 @@ def expected(staged: Staged) -> Expected:
 
     cal = calendar(staged)
     if cal is None:
-        return Expected(staged, None, {}, {}, {}, {}, {}, {})
+        return Expected(staged, None, {}, {}, {}, {}, {}, {}, {}, {}, {})
     observed = Observed(staged, cal)
     users = user_facts(observed)
     tenants = tenant_facts(observed)
     health = health_rows(observed, users)
+    dim_tenants, dim_users = dimension_rows(observed, tenants)
     return Expected(
         staged=staged,
         calendar=cal,
@@ -737,4 +807,7 @@ def expected(staged: Staged) -> Expected:
         retention=retention_rows(observed),
         pilots=pilot_rows(observed, tenants),
         weekly_rates=weekly_rates(observed, tenants, users, health),
+        activity=activity_rows(observed),
+        dim_tenants=dim_tenants,
+        dim_users=dim_users,
     )

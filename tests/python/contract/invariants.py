@@ -317,6 +317,21 @@ def health_history(result: BuildResult, expected: Expected) -> list[Violation]:
     return compare_rows("fct_tenant_health_weekly", observed, expected.health)
 
 
+def tenant_weeks(result: BuildResult, expected: Expected) -> list[Violation]:
+    frame = result.query("select * from main.fct_tenant_activity_weekly")
+    observed = {(r["tenant_id"], _date_key(r["week_start"])): r for r in frame.to_dict("records")}
+    return compare_rows("fct_tenant_activity_weekly", observed, expected.activity)
+
+
+def dimensions(result: BuildResult, expected: Expected) -> list[Violation]:
+    tenants = _records(result.query("select * from main.dim_tenants"), ["tenant_id"])
+    violations = compare_rows("dim_tenants", tenants, expected.dim_tenants)
+    if result.has_relation("main", "dim_users"):
+        users = _records(result.query("select * from main.dim_users"), ["user_id"])
+        violations += compare_rows("dim_users", users, expected.dim_users)
+    return violations
+
+
 def retention_matrix(result: BuildResult, expected: Expected) -> list[Violation]:
     frame = result.query("select * from main.fct_retention_cohorts")
     observed = {
@@ -368,6 +383,8 @@ MART_CHECKS = (
     ("main", "fct_tenant_onboarding", tenant_facts),
     ("main", "fct_user_onboarding", user_facts),
     ("main", "fct_tenant_health_weekly", health_history),
+    ("main", "fct_tenant_activity_weekly", tenant_weeks),
+    ("main", "dim_tenants", dimensions),
     ("main", "fct_retention_cohorts", retention_matrix),
     ("main", "fct_pilot_results", pilot_results),
     ("main", "fct_kpi_weekly", cohort_and_weekly_rates),
