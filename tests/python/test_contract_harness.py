@@ -27,7 +27,7 @@ from contract.feed import (
     Tenant,
     User,
 )
-from contract.invariants import Violation, compare_rows, same
+from contract.invariants import compare_rows, same
 from contract.known_defects import OPEN, allows
 from contract.regressions import REGRESSIONS
 from contract.strategies import feeds
@@ -303,18 +303,11 @@ def test_comparison_sees_every_kind_of_difference() -> None:
     assert [(v.unit, v.column) for v in violations] == [("a", "v"), ("b", "<row>"), ("c", "<row>")]
 
 
-def test_known_defects_excuse_only_their_own_violation() -> None:
-    rounding = OPEN.get("marts_rounded")
-    if rounding is None:
-        pytest.skip("marts_rounded is fixed")
-    feed = Feed()
-    close = Violation(
-        "fct_tenant_health_weekly", "t 2025-01-06", "health_score", 56.666667, 56.666666666666664
-    )
-    far = Violation(
-        "fct_tenant_health_weekly", "t 2025-01-06", "health_score", 56.7, 56.666666666666664
-    )
-    assert rounding.excuses(close, feed) and not rounding.excuses(far, feed)
+def test_an_open_defect_blocks_its_strategy_option() -> None:
+    for defect in OPEN.values():
+        if defect.blocks:
+            assert not allows(defect.blocks)
+    assert allows("an option no defect blocks")
 
 
 def test_every_regression_names_a_known_defect_or_none() -> None:

@@ -53,6 +53,7 @@ def test_every_listed_case_meets_the_contract(contract_workspace: Workspace) -> 
         with_bad_rows=True,
         with_implausible_rows=allows("implausible_rows"),
         allow_partitioned_events=allows("partitioned_events"),
+        allow_bare_lf_in_crlf_csv=allows("bare_lf_in_crlf_csv"),
     )
 )
 def test_any_contract_feed_builds_and_matches_the_definitions(

@@ -84,7 +84,7 @@ def every_listed_case() -> Feed:
             2,
             ts("2024-11-01T00:00:00"),
             ts("2024-12-02T00:00:00"),
-            "line\nbreak, Inc.",
+            "line\r\nbreak, Inc.",  # a line break inside a quoted CSV field
             None,
         ),
     )

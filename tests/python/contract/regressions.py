@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from contract.feed import (
     Certification,
@@ -23,6 +23,7 @@ from contract.feed import (
     LearningCost,
     SubscriptionEvent,
     SupportTicket,
+    TableDelivery,
     Tenant,
     User,
 )
@@ -141,6 +142,13 @@ def thirds() -> Feed:
     )
 
 
+def crlf_csv_with_a_line_break_in_a_field() -> Feed:
+    """tenants.csv with CRLF line ends and a quoted tenant name holding a bare LF."""
+    acme = replace(tenant("t0", "2025-09-01T09:00:00"), tenant_name="Acme\nHealth")
+    csv = TableDelivery(file_format="csv", line_terminator="\r\n")
+    return replace(with_heartbeat(acme), delivery=Delivery(tables={"tenants": csv}))
+
+
 def events_partitioned_by_load_date() -> Feed:
     """events/load_date=YYYY-MM-DD/*.parquet instead of events.parquet (raw contract, Delivery)."""
     feed = with_heartbeat(tenant("t0", "2025-09-01T09:00:00"))
@@ -194,8 +202,12 @@ def oversized_numbers() -> Feed:
 
 @dataclass(frozen=True)
 class Regression:
+    """A fixture: its feed, the defect it showed, its open known-defect key (None once
+    fixed) and the part of the DAG its test builds."""
+
     name: str
     build: Callable[[], Feed]
+    shows: str
     defect: str | None
     select: tuple[str, ...] = ()
 
@@ -204,37 +216,71 @@ REGRESSIONS = (
     Regression(
         "cost_before_onboarding",
         cost_before_onboarding,
-        "cohort_rows_before_cohort_start",
+        "issue 10.1: cost_per_learner_usd cohort rows before the cohort's first week",
+        None,
         ("+fct_kpi_weekly",),
     ),
     Regression(
         "certification_before_onboarding",
         certification_before_onboarding,
-        "certification_before_onboarding_flag",
+        "issue 10.2: days_to_certification -5 with is_certified_within_target false",
+        None,
         ("+fct_tenant_onboarding",),
     ),
     Regression(
         "certification_before_onboarding_month",
         certification_before_onboarding_month,
-        "cohort_rows_before_cohort_start",
+        "time_to_certification_median_days cohort rows before the cohort's first week",
+        None,
         ("+fct_kpi_weekly",),
     ),
     Regression(
         "expansion_before_window_closes",
         expansion_before_window_closes,
-        "expansion_censoring",
+        "issue 10.3: is_expanded / expanded_at set before the 180-day window closed",
+        None,
         ("+fct_tenant_onboarding",),
     ),
     Regression(
-        "thirds", thirds, "marts_rounded", ("+fct_tenant_health_weekly", "+fct_pilot_results")
+        "thirds",
+        thirds,
+        "issue 10.4: health_score and pilot statistics rounded to 6 decimals",
+        None,
+        ("+fct_tenant_health_weekly", "+fct_pilot_results"),
+    ),
+    Regression(
+        "crlf_csv_with_a_line_break_in_a_field",
+        crlf_csv_with_a_line_break_in_a_field,
+        "a legal CSV stops the build with DuckDB's multi-line parser error",
+        "bare_lf_in_crlf_csv",
+        STAGING,
     ),
     Regression(
         "events_partitioned_by_load_date",
         events_partitioned_by_load_date,
-        "partitioned_events_unsupported",
+        "raw contract: events/load_date=.../*.parquet not read",
+        None,
         STAGING,
     ),
-    Regression("sentinel_onboarding_1900", sentinel_onboarding_1900, "implausible_values", STAGING),
-    Regression("future_event", future_event, "implausible_values", STAGING),
-    Regression("oversized_numbers", oversized_numbers, "implausible_values", STAGING),
+    Regression(
+        "sentinel_onboarding_1900",
+        sentinel_onboarding_1900,
+        "issue 10.6: a 1900 onboarding staged (the calendar starts in 1900)",
+        None,
+        STAGING,
+    ),
+    Regression(
+        "future_event",
+        future_event,
+        "issue 10.7: an event in 2029 staged, the as-of date moved to 2029",
+        None,
+        STAGING,
+    ),
+    Regression(
+        "oversized_numbers",
+        oversized_numbers,
+        "issue 10.8: 3e9 seats crash base_app__tenants (INT32 cast)",
+        None,
+        STAGING,
+    ),
 )

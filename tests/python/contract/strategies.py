@@ -43,6 +43,7 @@ from contract.feed import (
     TableDelivery,
     Tenant,
     User,
+    row_values,
 )
 from contract.validate import COST_CATEGORIES, INDUSTRIES, PERSONAS, PLAN_TIERS
 
@@ -112,6 +113,7 @@ TEXTS = (
     "Zürich Gesundheit AG",
     "東京 ソフト",
     "line\nbreak",
+    "line\r\nbreak",
     "comma,and;semicolon",
     "",
 )
@@ -687,6 +689,7 @@ def feeds(
     with_bad_rows: bool = True,
     with_implausible_rows: bool = False,
     allow_partitioned_events: bool = False,
+    allow_bare_lf_in_crlf_csv: bool = True,
 ) -> Feed:
     """A whole feed: several independent tenant scenarios packed into one delivery."""
     timeline = draw(timelines())
@@ -707,4 +710,25 @@ def feeds(
         feed = feed.merged(draw(bad_rows(feed, timeline)))
     if with_implausible_rows and draw(st.integers(0, 4)) == 0:
         feed = feed.merged(draw(implausible_rows(feed, timeline)))
-    return replace(feed, delivery=draw(deliveries(allow_partitioned_events)))
+    feed = replace(feed, delivery=draw(deliveries(allow_partitioned_events)))
+    return feed if allow_bare_lf_in_crlf_csv else without_bare_lf_in_crlf_csv(feed)
+
+
+def without_bare_lf_in_crlf_csv(feed: Feed) -> Feed:
+    """CRLF in place of a bare LF inside the text fields of CRLF-terminated CSV tables."""
+    tables = {}
+    for table in ("tenants", "content"):
+        delivery = feed.delivery.of(table)
+        if delivery.file_format == "csv" and delivery.line_terminator == "\r\n":
+            tables[table] = tuple(
+                replace(
+                    row,
+                    **{
+                        name: value.replace("\r\n", "\n").replace("\n", "\r\n")
+                        for name, value in row_values(row).items()
+                        if isinstance(value, str) and "\n" in value
+                    },
+                )
+                for row in feed.rows(table)
+            )
+    return replace(feed, **tables)
