@@ -13,7 +13,8 @@ is `xfail(strict=True)` while its key is in `OPEN`. When a fix is merged,
 delete its entry here and set its fixture's `defect` to None: the regression
 test must then pass, and the property tests explore that part of the
 contract again. Fixed so far (their fixtures now pass): issue 10 items 1-4
-and 6-8 and partitioned events/ deliveries (see contract/regressions.py).
+and 6-8, partitioned events/ deliveries and a bare LF inside a quoted field
+of a CRLF-terminated CSV (see contract/regressions.py). None is open now.
 """
 
 from __future__ import annotations
@@ -37,18 +38,7 @@ class KnownDefect:
     blocks: str | None = None
 
 
-DEFECTS = (
-    KnownDefect(
-        key="bare_lf_in_crlf_csv",
-        summary=(
-            "raw CSV: a CRLF-terminated file whose quoted field holds a bare LF (RFC 4180 "
-            "allows line breaks in quoted fields; spreadsheets write them so) stops the build "
-            "with DuckDB's multi-line 'CSV Parser state machine reached an invalid state' "
-            "(macro csv_header reads lines unquoted)"
-        ),
-        blocks="bare_lf_in_crlf_csv",
-    ),
-)
+DEFECTS: tuple[KnownDefect, ...] = ()
 
 OPEN: dict[str, KnownDefect] = {defect.key: defect for defect in DEFECTS}
 
