@@ -17,7 +17,7 @@ EVENTS ?= 10000000
 MEMORY_LIMIT ?= 4GB
 
 .PHONY: help install demo data build publish brief docs test lint lint-sql lint-python \
-        dbt-test-build semantic-check governance kpi-reference pytest bench clean
+        dbt-test-build semantic-check governance kpi-reference pytest fuzz bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -89,6 +89,13 @@ pytest: install
 	TEST_TENANTS=$(TEST_TENANTS) TEST_SEED=$(TEST_SEED) $(BIN)/pytest -n 2 --dist loadfile --durations=15
 
 test: lint dbt-test-build semantic-check governance kpi-reference pytest  ## everything CI runs
+
+# Not in CI: the contract property tests with a random budget 33x CI's (about
+# an hour on an idle machine), two lanes on two workers; a failure is shrunk
+# to a minimal feed and saved in .hypothesis/contract (DEVELOPERS.md).
+fuzz: install  ## contract property tests, long random budget (about an hour; not in CI)
+	TENANT_KPIS_CONTRACT_PROFILE=contract-fuzz $(BIN)/pytest -n 2 --dist load \
+	  tests/python/test_contract_properties.py --hypothesis-show-statistics
 
 bench: install  ## benchmark generation and builds (EVENTS=, MEMORY_LIMIT=)
 	$(BIN)/python -m tenant_kpis.bench --events $(EVENTS) --memory-limit $(MEMORY_LIMIT)
