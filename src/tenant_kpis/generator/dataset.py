@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from tenant_kpis.errors import UserError
 from tenant_kpis.generator import billing, dirty, learning, support, truth
@@ -105,6 +106,8 @@ def generate_dataset(config: GeneratorConfig, out_dir: Path, progress: bool = Tr
         sink.abort()
         raise
     say(f"wrote events: {written + held_back:,} rows ({held_back:,} held back)")
+    # Arrow keeps freed buffers in its pool; the small tables need none of them.
+    pa.default_memory_pool().release_unused()
 
     feats = stream.features()
     outcomes = stream.outcomes()
