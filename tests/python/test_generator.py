@@ -301,6 +301,16 @@ def test_partitioned_holdback_is_delivered_as_new_partitions(tmp_path: Path) -> 
         append_holdback(held)
 
 
+def test_bench_counts_events_in_either_layout(tmp_path: Path) -> None:
+    from tenant_kpis.bench import count_events
+
+    for layout in ("file", "partitioned"):
+        raw = _generate(tmp_path / layout, tenants=4, seed=2, events_layout=layout, holdback_days=7)
+        held = count_events(raw / "_holdback")
+        assert held == _truth(raw)["holdback"]["events_held_back"] > 0
+        assert count_events(raw) + held == _truth(raw)["row_counts"]["events"]
+
+
 def test_a_partition_is_delivered_once(tmp_path: Path) -> None:
     held = _generate(
         tmp_path / "held", tenants=4, seed=6, events_layout="partitioned", holdback_days=3
