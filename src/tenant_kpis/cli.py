@@ -60,7 +60,7 @@ def main() -> None:
     default=None,
     help="Deliver only the events received in the last N years (default: all of --years). "
     "Same --tenants, --seed and --years with a smaller N give the same tenants, tables "
-    "and weekly volume with a shorter event history (make bench-history).",
+    "and weekly volume with a shorter event history (to compare history lengths).",
 )
 @click.option(
     "--dirty",
@@ -102,8 +102,8 @@ def main() -> None:
     type=click.Choice(["file", "partitioned"]),
     default="file",
     show_default=True,
-    help="file: one events.<format>; partitioned: events/load_date=YYYY-MM-DD/"
-    "part-00000.parquet by the UTC date of received_at (Parquet only).",
+    help="file: one events.<format>; partitioned: one Parquet file per load date (the UTC "
+    "date of received_at) under events/load_date=<date>/.",
 )
 @click.option(
     "--chunk-events",
