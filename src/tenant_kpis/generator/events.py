@@ -236,7 +236,17 @@ class EventSimulator:
             else max(config.events_per_user_day - 1.0, 0.01) / (DEFAULT_EVENTS_PER_ACTIVE_DAY - 1.0)
         )
         self.first_hday = config.start_epoch_day - 400
-        self.holiday = _holiday_mask(self.first_hday, config.end_epoch_day - self.first_hday + 1)
+        n_days = config.end_epoch_day - self.first_hday + 1
+        # Factors looked up by day or by days elapsed (users are created after the
+        # history starts, so no age or tenure exceeds the table).
+        days = np.arange(self.first_hday, self.first_hday + n_days)
+        holiday = _holiday_mask(self.first_hday, n_days)
+        self.day_factor = WEEKDAY_FACTOR[(days + 3) % 7] * np.where(holiday, 0.3, 1.0)
+        elapsed = np.arange(n_days)
+        self.tenure_factor = 0.3 + 0.7 * np.exp(-elapsed / 240.0)
+        self.learning_decay = 0.25 + 0.75 * np.exp(-elapsed / 150.0)
+        self.sqrt_engagement = np.sqrt(self.users.engagement)
+        self.base_activity = ACTIVE_P[self.users.persona] * self.sqrt_engagement
         self.content_pub = content["published_day"].to_numpy()
         self.content_ret = content["retired_day"].to_numpy()
         self.content_course = content["course_idx"].to_numpy()
@@ -260,7 +270,7 @@ class EventSimulator:
         created_sec = u.created_sec[lo:hi]
         first_al_day = u.first_al_day[lo:hi]
         cert_day = u.cert_day[lo:hi]
-        eng = u.engagement[lo:hi]
+        sqrt_eng = self.sqrt_engagement[lo:hi]
         milestone = u.milestone[lo:hi]
 
         # User-day grid.
@@ -269,25 +279,25 @@ class EventSimulator:
         starts = np.repeat(np.cumsum(n_days) - n_days, n_days)
         day = created_day[rep] + (np.arange(len(rep)) - starts)
         age = day - created_day[rep]
-        dow = (day + 3) % 7  # 1970-01-01 was a Thursday
-        p = ACTIVE_P[persona[rep]] * np.sqrt(eng[rep]) * (0.3 + 0.7 * np.exp(-age / 240.0))
-        p *= WEEKDAY_FACTOR[dow] * np.where(self.holiday[day - self.first_hday], 0.3, 1.0)
+        p = self.base_activity[lo:hi][rep] * self.tenure_factor[age]
+        p *= self.day_factor[day - self.first_hday]
         p = np.where(day >= u.dropout_day[lo:hi][rep], p * 0.05, p)
         forced = (age == 0) | (day == first_al_day[rep])
         active = forced | (rng.random(len(rep)) < np.minimum(p, 0.95))
         rep, day, age = rep[active], day[active], age[active]
-        del p, dow, starts, forced, active
+        del p, starts, forced, active
 
         # Event counts per active user-day.
         pers = persona[rep]
         means = BASE_MEANS[pers] * scale
-        means[:, 1:] *= np.sqrt(eng[rep])[:, None]
+        means[:, 1:] *= sqrt_eng[rep][:, None]
         is_admin = pers == 0
         means[:, 7] = np.where(is_admin & (age < 30), SETUP_EARLY_MEAN * scale, means[:, 7])
         means[:, 9] = np.where(is_admin & (age < 60), INTEGRATION_EARLY_MEAN * scale, means[:, 9])
         al_ok = day >= first_al_day[rep]
-        learn_factor = np.where(u.learner[lo:hi][rep], 1.0, 0.15) * (
-            0.25 + 0.75 * np.exp(-np.maximum(day - first_al_day[rep], 0) / 150.0)
+        learn_factor = (
+            np.where(u.learner[lo:hi][rep], 1.0, 0.15)
+            * (self.learning_decay[np.maximum(day - first_al_day[rep], 0)])
         )
         means[:, 7:12] *= al_ok[:, None]
         means[:, 12:15] *= (al_ok * learn_factor)[:, None]
