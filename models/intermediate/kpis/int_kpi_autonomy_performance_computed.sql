@@ -231,6 +231,9 @@ final as (
         cast(numerator as double) as numerator,
         cast(denominator as double) as denominator
     from unioned
+    -- a certification issued before the tenant's onboarding counts in the
+    -- weeks after it, which can precede the cohort's first month
+    where {{ kpi_segment_has_started() }}
 )
 
 select * from final

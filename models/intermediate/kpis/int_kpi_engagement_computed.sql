@@ -177,6 +177,9 @@ final as (
         numerator,
         denominator
     from aggregated
+    -- a user's activity up to a day before created_at (allowed by the raw
+    -- contract) can fall in the week before its cohort's first month
+    where {{ kpi_segment_has_started() }}
 )
 
 select * from final
