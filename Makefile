@@ -17,7 +17,7 @@ EVENTS ?= 10000000
 MEMORY_LIMIT ?= 4GB
 
 .PHONY: help install demo data build publish brief docs test lint lint-sql lint-python \
-        dbt-test-build semantic-check governance kpi-reference pytest test-postgres bench clean
+        dbt-test-build semantic-check governance kpi-reference pytest test-postgres fuzz bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -94,6 +94,13 @@ test: lint dbt-test-build semantic-check governance kpi-reference pytest  ## eve
 # PostgreSQL server, every public mart compared row by row (README "PostgreSQL").
 test-postgres: install  ## DuckDB and PostgreSQL build the same feed, marts compared (RAW=DIR)
 	$(BIN)/python -m tenant_kpis.engines.postgres_parity $(if $(RAW),--raw $(RAW)) $(PG_ARGS)
+
+# Not in CI: the contract property tests with a random budget 33x CI's (about
+# an hour on an idle machine), two lanes on two workers; a failure is shrunk
+# to a minimal feed and saved in .hypothesis/contract (DEVELOPERS.md).
+fuzz: install  ## contract property tests, long random budget (about an hour; not in CI)
+	TENANT_KPIS_CONTRACT_PROFILE=contract-fuzz $(BIN)/pytest -n 2 --dist load \
+	  tests/python/test_contract_properties.py --hypothesis-show-statistics
 
 bench: install  ## benchmark generation and builds (EVENTS=, MEMORY_LIMIT=)
 	$(BIN)/python -m tenant_kpis.bench --events $(EVENTS) --memory-limit $(MEMORY_LIMIT)

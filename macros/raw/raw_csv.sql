@@ -46,6 +46,17 @@
         {% do header_names.update({reader_name: name}) %}
     {% endfor %}
 
+    {#- a header without a required column may be line 2, line 1 not being UTF-8 -#}
+    {% set missing = [] %}
+    {% for column in spec['columns'] %}
+        {% if column['required'] and column['name'] not in present %}
+            {% do missing.append(column['name']) %}
+        {% endif %}
+    {% endfor %}
+    {% if missing | length > 0 %}
+        {% do check_csv_header_readable(table_name, path) %}
+    {% endif %}
+
     {% set column_types = [] %}
     {% for reader_name in reader_columns %}
         {% do column_types.append(raw_sql_string(reader_name) ~ ": 'VARCHAR'") %}
@@ -68,17 +79,54 @@
     the header parses even when a later line does not. `parallel = false`:
     with several threads and preserve_insertion_order off (profiles.yml),
     `limit 1` returns an arbitrary line of a large file, not the first.
+    `strict_mode = false`: without a quote character, a line break inside a
+    later line's quoted field (a bare LF in a CRLF file, which RFC 4180
+    allows and spreadsheets write) is a line end that strict mode rejects
+    with a parser error for the whole file; the dialect check of every line
+    (check_csv_lines) stays strict. A line that is not UTF-8 is skipped, not
+    returned: see check_csv_header_readable.
 #}
 {% macro csv_header(table_name, path) %}
-    {% do run_query('drop table if exists raw_csv_header_rejects') %}
-    {% do run_query('drop table if exists raw_csv_header_scans') %}
     {% set first_line = run_query(
-        'select line from read_csv(' ~ raw_sql_string(path) ~ ", auto_detect = false, header = false,"
-        ~ " columns = {'line': 'VARCHAR'}, delim = '\\x1f', quote = '', escape = '', encoding = 'utf-8',"
-        ~ " parallel = false,"
-        ~ " store_rejects = true, rejects_table = 'raw_csv_header_rejects',"
-        ~ " rejects_scan = 'raw_csv_header_scans') limit 1"
+        'select line from ' ~ csv_whole_lines_reader(path, 'raw_csv_header_rejects') ~ ' limit 1'
     ) %}
+    {% if first_line | length == 0 or (first_line[0][0] or '') | trim == '' %}
+        {% do check_csv_header_readable(table_name, path) %}
+        {% do raise_raw_error(table_name, 'has no header row: expected the column names on line 1', path) %}
+    {% endif %}
+
+    {% set names = [] %}
+    {% for field in first_line[0][0].split(',') %}
+        {% do names.append(field | trim | replace('"', '') | trim | lower) %}
+    {% endfor %}
+    {% do return(names) %}
+{% endmacro %}
+
+
+{# read_csv of a file's lines whole, bad lines recorded in rejects_table instead of failing. #}
+{% macro csv_whole_lines_reader(path, rejects_table) %}
+    {% do run_query('drop table if exists ' ~ rejects_table) %}
+    {% do run_query('drop table if exists ' ~ rejects_table ~ '_scans') %}
+    {% do return(
+        'read_csv(' ~ raw_sql_string(path) ~ ", auto_detect = false, header = false,"
+        ~ " columns = {'line': 'VARCHAR'}, delim = '\\x1f', quote = '', escape = '', encoding = 'utf-8',"
+        ~ " parallel = false, strict_mode = false,"
+        ~ " store_rejects = true, rejects_table = '" ~ rejects_table ~ "',"
+        ~ " rejects_scan = '" ~ rejects_table ~ "_scans')"
+    ) %}
+{% endmacro %}
+
+
+{#
+    Stops the build if line 1 (the header row) cannot be read. csv_header's
+    `limit 1` skips such a line silently and returns line 2, whose values
+    then look like a header without the contract's columns; DuckDB records
+    the rejected line only once the whole file is scanned, so this runs only
+    where a header looks wrong (no header, a required column missing), to
+    say what is actually wrong.
+#}
+{% macro check_csv_header_readable(table_name, path) %}
+    {% do run_query('select count(*) from ' ~ csv_whole_lines_reader(path, 'raw_csv_header_rejects')) %}
     {% set header_rejected = run_query(
         'select error_type from raw_csv_header_rejects where line = 1 limit 1'
     ) %}
@@ -89,15 +137,6 @@
             path
         ) %}
     {% endif %}
-    {% if first_line | length == 0 or (first_line[0][0] or '') | trim == '' %}
-        {% do raise_raw_error(table_name, 'has no header row: expected the column names on line 1', path) %}
-    {% endif %}
-
-    {% set names = [] %}
-    {% for field in first_line[0][0].split(',') %}
-        {% do names.append(field | trim | replace('"', '') | trim | lower) %}
-    {% endfor %}
-    {% do return(names) %}
 {% endmacro %}
 
 

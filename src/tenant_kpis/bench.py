@@ -116,6 +116,20 @@ def count_rows(path: Path) -> int:
         return int(connection.execute(f"select count(*) from {reader}('{path}')").fetchone()[0])
 
 
+def count_events(directory: Path) -> int:
+    """Events in `directory`: `events.<format>` or the `events/` load-date partitions
+    (their Parquet metadata). 0 when there are none."""
+    import pyarrow.parquet as pq
+
+    partitions = directory / "events"
+    if partitions.is_dir():
+        return sum(
+            pq.ParquetFile(path).metadata.num_rows for path in partitions.glob("*/*.parquet")
+        )
+    events_file = next(directory.glob("events.*"), None)
+    return count_rows(events_file) if events_file else 0
+
+
 def slowest_nodes(run_results: dict, count: int = 15) -> list[dict[str, object]]:
     """The dbt nodes with the longest execution time (the hot spots of a build)."""
     timed = sorted(run_results["results"], key=lambda r: r["execution_time"], reverse=True)
@@ -128,7 +142,7 @@ FLOOR_TENANTS = 5
 
 
 def measure_floor(
-    out: Path, base_env: dict[str, str], unit_tests: list[str], seed: int
+    out: Path, base_env: dict[str, str], unit_tests: list[str], seed: int, layout: str
 ) -> list[StepResult]:
     """dbt's fixed cost: the same commands on a dataset of a few tenants.
 
@@ -154,13 +168,15 @@ def measure_floor(
             str(FLOOR_TENANTS),
             "--seed",
             str(seed),
+            "--events-layout",
+            layout,
             "--quiet",
         ],
         env=floor_env,
         cwd=PROJECT_DIR,
         check=True,
     )
-    events = count_rows(next((floor_dir / "raw").glob("events.*")))
+    events = count_events(floor_dir / "raw")
     # parsed untimed, as for the full build
     subprocess.run(
         [str(BIN / "dbt"), "parse", "--quiet"], env=floor_env, cwd=PROJECT_DIR, check=True
@@ -232,6 +248,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--memory-limit", default="4GB")
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument(
+        "--events-layout",
+        choices=["file", "partitioned"],
+        default="file",
+        help="events as one file or as load-date partitions (generate --events-layout)",
+    )
     parser.add_argument("--out", type=Path, default=PROJECT_DIR / "bench" / "out")
     parser.add_argument("--skip-reference", action="store_true")
     parser.add_argument("--skip-incremental", action="store_true")
@@ -305,14 +327,14 @@ def main(argv: list[str] | None = None) -> None:
                 str(tenants),
                 "--seed",
                 str(args.seed),
+                "--events-layout",
+                args.events_layout,
                 *holdback,
             ],
             base_env,
             logs / "generate.log",
         )
-    events_file = next(raw_dir.glob("events.*"))
-    held_back = next((raw_dir / "_holdback").glob("events.*"), None) if holdback else None
-    events = count_rows(events_file) + (count_rows(held_back) if held_back else 0)
+    events = count_events(raw_dir) + count_events(raw_dir / "_holdback")
     if args.raw_from:
         print(f"[bench] raw data copied from {args.raw_from}: {events:,} events", flush=True)
     else:
@@ -417,7 +439,7 @@ def main(argv: list[str] | None = None) -> None:
         results.append(incremental)
 
     if not args.skip_floor:
-        results.extend(measure_floor(out, base_env, unit_tests, args.seed))
+        results.extend(measure_floor(out, base_env, unit_tests, args.seed, args.events_layout))
 
     ratios: dict[str, float] = {}
     full_build = full

@@ -51,7 +51,16 @@ def main() -> None:
     type=click.FloatRange(min=0.25),
     default=2.5,
     show_default=True,
-    help="Years of history ending at the as-of date.",
+    help="Years of history ending at the as-of date; the tenants onboard over all of it, "
+    "so the same tenants over more years give fewer events per week.",
+)
+@click.option(
+    "--event-years",
+    type=click.FloatRange(min=0.0, min_open=True),
+    default=None,
+    help="Deliver only the events received in the last N years (default: all of --years). "
+    "Same --tenants, --seed and --years with a smaller N give the same tenants, tables "
+    "and weekly volume with a shorter event history (to compare history lengths).",
 )
 @click.option(
     "--dirty",
@@ -88,6 +97,22 @@ def main() -> None:
     show_default=True,
     help="Write events received in the last N days to _holdback/ instead (see append-holdback).",
 )
+@click.option(
+    "--events-layout",
+    type=click.Choice(["file", "partitioned"]),
+    default="file",
+    show_default=True,
+    help="file: one events.<format>; partitioned: one Parquet file per load date (the UTC "
+    "date of received_at) under events/load_date=<date>/.",
+)
+@click.option(
+    "--chunk-events",
+    type=click.IntRange(min=1),
+    default=1_000_000,
+    show_default=True,
+    help="Events generated and written per step: memory, not output (the bytes are the same "
+    "at any value).",
+)
 @click.option("--quiet", is_flag=True, help="No progress output.")
 def generate(
     out_dir: Path,
@@ -99,6 +124,9 @@ def generate(
     events_per_user_day: float | None,
     end_date: datetime | None,
     holdback_days: int,
+    event_years: float | None,
+    events_layout: str,
+    chunk_events: int,
     quiet: bool,
 ) -> None:
     """Write a synthetic raw dataset that follows the raw data contract."""
@@ -115,6 +143,9 @@ def generate(
             events_per_user_day=events_per_user_day,
             end_date=end_date.date() if end_date else DEFAULT_END_DATE,
             holdback_days=holdback_days,
+            event_years=event_years,
+            events_layout=events_layout,
+            chunk_events=chunk_events,
         )
         summary = generate_dataset(config, out_dir, progress=not quiet)
     except UserError as error:
@@ -125,7 +156,8 @@ def generate(
 @main.command("append-holdback")
 @click.argument("raw_dir", type=click.Path(path_type=Path))
 def append_holdback_command(raw_dir: Path) -> None:
-    """Append the held-back events of RAW_DIR (from generate --holdback-days) to its events."""
+    """Deliver the held-back events of RAW_DIR (from generate --holdback-days): append them
+    to events.<format>, or move their load-date partitions into events/."""
     from tenant_kpis.generator import append_holdback
 
     try:

@@ -66,3 +66,15 @@ def shared_build() -> Iterator[BuiltProject]:
             built.publish()
         fcntl.flock(lock, fcntl.LOCK_UN)
     yield built
+
+
+@pytest.fixture(scope="session")
+def contract_workspace(tmp_path_factory: pytest.TempPathFactory):
+    """One raw directory, warehouse and target per worker for the contract tests.
+
+    Fixed paths across examples let dbt parse the project once and reuse its
+    partial parse; each build starts from an empty warehouse.
+    """
+    from contract.build import Workspace
+
+    return Workspace(tmp_path_factory.mktemp("contract"))

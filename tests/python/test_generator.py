@@ -7,6 +7,7 @@ it with `_truth.json` or with the planted value.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from pathlib import Path
@@ -135,9 +136,34 @@ def _con(raw: Path, ext: str = "parquet") -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     for table in TABLES:
         path = raw / f"{table}.{ext}"
-        reader = f"'{path}'" if ext == "parquet" else f"read_csv('{path}', all_varchar=true)"
+        if table == "events" and (raw / "events").is_dir():
+            # the partitioned layout: the contract's columns, not the hive key
+            reader = f"read_parquet('{raw}/events/*/*.parquet', hive_partitioning = false)"
+        elif ext == "parquet":
+            reader = f"'{path}'"
+        else:
+            reader = f"read_csv('{path}', all_varchar=true)"
         con.execute(f"create view {table} as select * from {reader}")
     return con
+
+
+def _file_digests(raw: Path) -> dict[str, str]:
+    """sha256 of every file under `raw`, by relative path."""
+    return {
+        str(path.relative_to(raw)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(raw.rglob("*"))
+        if path.is_file()
+    }
+
+
+def _rows_differing(con: duckdb.DuckDBPyConnection, left: str, right: str) -> int:
+    """Rows in one relation and not the other, counting repeats (0 = same multiset)."""
+    return con.execute(f"""
+        select count(*) from (
+            (select * from {left} except all select * from {right})
+            union all
+            (select * from {right} except all select * from {left}))
+    """).fetchone()[0]
 
 
 def _truth(raw: Path) -> dict:
@@ -173,6 +199,165 @@ def test_same_seed_same_bytes_and_other_seed_differs(small: Path, tmp_path: Path
         assert (small / name).read_bytes() == (again / name).read_bytes(), name
     assert (small / "events.parquet").read_bytes() != (other / "events.parquet").read_bytes()
     assert (small / "tenants.parquet").read_bytes() != (other / "tenants.parquet").read_bytes()
+
+
+@pytest.mark.parametrize("layout", ["file", "partitioned"])
+@pytest.mark.parametrize("dirty_rate", [0.0, 0.03])
+def test_same_bytes_at_any_chunk_size(layout: str, dirty_rate: float, tmp_path: Path) -> None:
+    """Every file (all tables, truth, held-back events) is byte-identical whether the
+    events are converted and written one tenant at a time, in chunks of ~20k events or
+    all at once, and the row groups of the events file never follow the chunks."""
+    digests = []
+    for chunk in (1, 20_000, 10_000_000):
+        raw = _generate(
+            tmp_path / f"chunk_{chunk}",
+            tenants=8,
+            seed=11,
+            dirty_rate=dirty_rate,
+            holdback_days=7,
+            events_layout=layout,
+            chunk_events=chunk,
+        )
+        digests.append(_file_digests(raw))
+    assert digests[0] == digests[1] == digests[2]
+    assert any(name.startswith("_holdback/") for name in digests[0])
+    assert not any(".partial" in name or name.endswith(".tmp") for name in digests[0])
+
+
+def test_row_groups_are_fixed_whatever_the_chunks(tmp_path: Path, monkeypatch) -> None:
+    """With small row groups, the events file's row groups are all full but the last,
+    also when chunks (one tenant each) end in the middle of a row group."""
+    import pyarrow.parquet as pq
+
+    from tenant_kpis.generator import event_files
+
+    monkeypatch.setattr(event_files, "ROW_GROUP_ROWS", 7_000)
+    raw = _generate(tmp_path / "raw", tenants=6, seed=3, chunk_events=1)
+    metadata = pq.ParquetFile(raw / "events.parquet").metadata
+    sizes = [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)]
+    assert len(sizes) > 3
+    assert set(sizes[:-1]) == {7_000} and 0 < sizes[-1] <= 7_000
+
+
+def test_partitioned_layout_holds_the_same_rows_by_load_date(tmp_path: Path) -> None:
+    single = _generate(tmp_path / "single", tenants=10, seed=8, dirty_rate=0.03)
+    split = _generate(
+        tmp_path / "split", tenants=10, seed=8, dirty_rate=0.03, events_layout="partitioned"
+    )
+    assert not (split / "events.parquet").exists() and (split / "events").is_dir()
+    partitions = sorted((split / "events").iterdir())
+    assert len(partitions) > 300
+    for partition in partitions:
+        assert partition.name.startswith("load_date=")
+        assert [f.name for f in partition.iterdir()] == ["part-00000.parquet"]
+    con = duckdb.connect()
+    con.execute("set TimeZone = 'UTC'")
+    con.execute(f"create view single as select * from '{single}/events.parquet'")
+    con.execute(
+        f"create view split as select * exclude (load_date) from read_parquet("
+        f"'{split}/events/*/*.parquet', hive_partitioning = true)"
+    )
+    assert _rows_differing(con, "single", "split") == 0
+    # Every row sits in the partition of the UTC date its received_at names (the bad
+    # rows' offset strings included); unparseable ones in their original's date.
+    misplaced, unparseable = con.execute(f"""
+        select
+            count(*) filter (where received_date is not null and received_date <> load_date),
+            count(*) filter (where received_date is null)
+        from (
+            select
+                load_date::date as load_date,
+                try_cast(received_at as timestamptz)::date as received_date
+            from read_parquet('{split}/events/*/*.parquet', hive_partitioning = true)
+        )
+    """).fetchone()
+    assert misplaced == 0
+    assert unparseable == _truth(split)["quarantine"]["events"]["unparseable_timestamp"] > 0
+    truth = _truth(split)
+    assert truth["row_counts"]["events"] == con.execute("select count(*) from split").fetchone()[0]
+    assert truth["parameters"]["events_layout"] == "partitioned"
+    for name in ("users", "tenants", "support_tickets", "_truth_tenants"):
+        assert (single / f"{name}.parquet").read_bytes() == (split / f"{name}.parquet").read_bytes()
+
+
+def test_partitioned_holdback_is_delivered_as_new_partitions(tmp_path: Path) -> None:
+    full = _generate(tmp_path / "full", tenants=10, seed=6, events_layout="partitioned")
+    held = _generate(
+        tmp_path / "held", tenants=10, seed=6, events_layout="partitioned", holdback_days=7
+    )
+    truth = _truth(held)["holdback"]
+    assert truth["path"] == "_holdback/events/" and truth["events_held_back"] > 0
+    held_dates = sorted(p.name for p in (held / "_holdback" / "events").iterdir())
+    assert held_dates == [f"load_date=2026-11-{day:02d}" for day in range(9, 16)]
+    assert max(p.name for p in (held / "events").iterdir()) < "load_date=2026-11-09"
+    before = _file_digests(held / "events")
+    assert append_holdback(held) == truth["events_held_back"]
+    assert not (held / "_holdback").exists()
+    after = _file_digests(held / "events")
+    # Appending adds partitions and never rewrites one.
+    assert {k: v for k, v in after.items() if k in before} == before
+    assert _file_digests(held / "events") == _file_digests(full / "events")
+    with pytest.raises(UserError, match="no held-back events"):
+        append_holdback(held)
+
+
+def test_bench_counts_events_in_either_layout(tmp_path: Path) -> None:
+    from tenant_kpis.bench import count_events
+
+    for layout in ("file", "partitioned"):
+        raw = _generate(tmp_path / layout, tenants=4, seed=2, events_layout=layout, holdback_days=7)
+        held = count_events(raw / "_holdback")
+        assert held == _truth(raw)["holdback"]["events_held_back"] > 0
+        assert count_events(raw) + held == _truth(raw)["row_counts"]["events"]
+
+
+def test_a_partition_is_delivered_once(tmp_path: Path) -> None:
+    held = _generate(
+        tmp_path / "held", tenants=4, seed=6, events_layout="partitioned", holdback_days=3
+    )
+    first_held = sorted((held / "_holdback" / "events").iterdir())[0]
+    (held / "events" / first_held.name).mkdir()
+    before = _file_digests(held)
+    with pytest.raises(UserError, match="delivered once"):
+        append_holdback(held)
+    assert _file_digests(held) == before
+
+
+def test_a_new_layout_replaces_the_old_one(tmp_path: Path) -> None:
+    raw = _generate(tmp_path / "raw", tenants=4, seed=6, holdback_days=3)
+    _generate(raw, tenants=4, seed=6, events_layout="partitioned", holdback_days=3)
+    assert not (raw / "events.parquet").exists()
+    assert not (raw / "_holdback" / "events.parquet").exists()
+    _generate(raw, tenants=4, seed=6)
+    assert not (raw / "events").exists() and not (raw / "_holdback").exists()
+    assert (raw / "events.parquet").exists()
+
+
+def test_shorter_event_history_same_tenants_same_recent_events(tmp_path: Path) -> None:
+    """--event-years cuts the event history and nothing else: every other table is the
+    same, and the short history's events are exactly the long one's received since
+    its start (same event_ids), so the weekly volume is the same."""
+    long = _generate(tmp_path / "long", tenants=12, seed=4, years=4.0)
+    short = _generate(tmp_path / "short", tenants=12, seed=4, years=4.0, event_years=1.0)
+    for table in TABLES:
+        if table != "events":
+            assert (long / f"{table}.parquet").read_bytes() == (
+                short / f"{table}.parquet"
+            ).read_bytes(), table
+    start = _truth(short)["events_start"]
+    assert start == "2025-11-16" and _truth(long)["events_start"] == _truth(long)["history_start"]
+    con = duckdb.connect()
+    con.execute(
+        f"create view recent as select * from '{long}/events.parquet' "
+        f"where received_at >= timestamp '{start}'"
+    )
+    con.execute(f"create view short as select * from '{short}/events.parquet'")
+    assert _rows_differing(con, "recent", "short") == 0
+    short_count, long_count = (
+        con.execute(f"select count(*) from '{raw}/events.parquet'").fetchone()[0]
+        for raw in (short, long)
+    )
+    assert 0 < short_count < long_count
 
 
 def test_nine_tables_with_contract_columns_and_string_keys(small: Path) -> None:
@@ -675,6 +860,10 @@ def test_cli_generates_and_rejects_bad_input(tmp_path: Path) -> None:
         (["--format", "xlsx"], "--format"),
         (["--events-per-user-day", "0.5"], "events-per-user-day"),
         (["--end-date", "2026-02-30"], "--end-date"),
+        (["--events-layout", "partitioned", "--format", "csv"], "--format parquet"),
+        (["--events-layout", "daily"], "--events-layout"),
+        (["--years", "2", "--event-years", "3"], "--event-years"),
+        (["--chunk-events", "0"], "--chunk-events"),
     ):
         result = runner.invoke(main, ["generate", "--out", str(tmp_path / "bad"), *args])
         assert result.exit_code != 0, args
@@ -697,6 +886,11 @@ def test_config_rejects_bad_values() -> None:
         {"file_format": "xlsx"},
         {"holdback_days": -1},
         {"seed": -3},
+        {"event_years": 0.001},
+        {"years": 1.0, "event_years": 1.5},
+        {"events_layout": "daily"},
+        {"events_layout": "partitioned", "file_format": "csv"},
+        {"chunk_events": 0},
     ):
         with pytest.raises(UserError):
             GeneratorConfig(**kwargs)  # type: ignore[arg-type]

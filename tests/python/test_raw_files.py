@@ -145,6 +145,37 @@ def test_encoding_error_names_line_and_column_without_the_data(work, raw):
     assert "'persona'" in message and "UTF-8" in message
 
 
+def test_crlf_csv_with_line_breaks_inside_quoted_fields_builds(work, raw):
+    # RFC 4180 allows line breaks inside quoted fields, and a spreadsheet
+    # writes a bare LF there in a CRLF file. The header check read such a
+    # file without quotes and stopped the build with DuckDB's parser error.
+    lines = (raw / "tenants.csv").read_text().splitlines()
+    lines[1] = lines[1].replace("Zero Padded Health", '"Zero\nPadded\r\nHealth"')
+    (raw / "tenants.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    build_staging(raw, raw.parent)
+    names = query(raw.parent, "select tenant_id, tenant_name from staging.stg_app__tenants")
+    assert ("00123", "Zero\nPadded\r\nHealth") in names
+    assert row_accounting(raw.parent)["tenants"] == (4, 3, 1, 0)
+
+
+def test_encoding_error_in_the_header_row_says_so(work, raw):
+    replace_line(raw / "users.csv", 1, (raw / "users.csv").read_text().split("\n")[0] + ",r\xf4le")
+    message = fatal_error(work, raw)
+    assert "raw table 'users'" in message and "line 1" in message and "UTF-8" in message
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open: DuckDB stops on mixed line ends with its multi-line 'CSV Parser state "
+    "machine reached an invalid state' error before the reject table can name the line",
+)
+def test_mixed_line_ends_are_a_one_line_error(work, raw):
+    # LF-terminated file with one CRLF line: not RFC 4180 as written.
+    replace_line(raw / "users.csv", 3, (raw / "users.csv").read_text().split("\n")[2] + "\r")
+    message = fatal_error(work, raw)
+    assert "raw table 'users'" in message and "line" in message
+
+
 def test_zero_byte_csv_is_an_error_not_a_missing_column(work, raw):
     (raw / "tenants.csv").write_bytes(b"")
     message = fatal_error(work, raw)

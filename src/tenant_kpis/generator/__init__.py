@@ -1,17 +1,24 @@
 """Synthetic raw data that follows the raw data contract, with planted effects.
 
-`tenant-kpis generate --out DIR --tenants N --seed S [--years Y] [--dirty RATE]
-[--format parquet|csv] [--holdback-days N] [--end-date YYYY-MM-DD]` writes the nine
-raw tables plus `_truth.json` and `_truth_tenants.parquet`. Same seed, same bytes:
-the history ends at a fixed date (default exclusive end 2026-11-16 00:00 UTC, so
-the as-of date is Sunday 2026-11-15), and every table family draws from its own
-`numpy.random.Generator` keyed by name (`config.child_rng`).
+`tenant-kpis generate --out DIR --tenants N --seed S [--years Y] [--event-years Y]
+[--dirty RATE] [--format parquet|csv] [--events-layout file|partitioned]
+[--holdback-days N] [--end-date YYYY-MM-DD] [--chunk-events N]` writes the nine raw
+tables plus `_truth.json` and `_truth_tenants.parquet`. Same seed, same bytes, at
+any `--chunk-events`: the history ends at a fixed date (default exclusive end
+2026-11-16 00:00 UTC, so the as-of date is Sunday 2026-11-15), every table family
+draws from its own `numpy.random.Generator` keyed by name (`config.child_rng`), and
+the events of each tenant from their own (`config.unit_rng`).
+
+The events are streamed: one tenant is simulated, its outcomes decided and its
+rows handed to a sink at a time, so memory does not grow with the number of events.
 
 Modules: `config` (options, calendar, catalogs), `tenants` (tenants, users and the
 per-tenant plans: activation day, certification days, pilots), `events` (vectorised
-user-day simulation), `learning` (content, certifications, costs), `support`
-(tickets), `billing` (renewal / expansion model, subscription events), `features`
-(the spec's activation and first-30-day usage, computed from the events), `truth`,
+user-day simulation of one tenant), `stream` (the tenant-by-tenant pass: churn,
+delivered window, truth counts), `event_files` (events to one file or load-date
+partitions, fixed row groups), `learning` (content, certifications, costs),
+`support` (tickets), `billing` (renewal / expansion model, subscription events),
+`features` (the spec's activation and first-30-day usage of a tenant), `truth`,
 `dirty` (bad rows as extra rows, each with exactly one defect), `writer`, `sizing`
 (`tenants_for_events`), `progress`, `dataset` (orchestration, holdback).
 

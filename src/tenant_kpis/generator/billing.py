@@ -30,9 +30,11 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def outcome_probabilities(features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    x1 = features["activated_within_30d"].to_numpy().astype(float)
-    x2 = features["active_user_days_per_seat_30d"].to_numpy() - USAGE_CENTER
+def outcome_probabilities(
+    activated_within_30d: np.ndarray, active_user_days_per_seat_30d: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    x1 = activated_within_30d.astype(float)
+    x2 = active_user_days_per_seat_30d - USAGE_CENTER
     p_renew = sigmoid(
         RENEWAL_MODEL["intercept"]
         + RENEWAL_MODEL["activated_within_30d"] * x1
@@ -46,49 +48,69 @@ def outcome_probabilities(features: pd.DataFrame) -> tuple[np.ndarray, np.ndarra
     return p_renew, p_expand
 
 
-def draw_outcomes(config: GeneratorConfig, pop: Population, features: pd.DataFrame) -> pd.DataFrame:
-    """Per tenant: true probabilities, realised outcomes and their dates (epoch seconds)."""
-    rng = child_rng(config.seed, "outcomes")
-    tenants = pop.tenants
-    n = len(tenants)
-    u_renew = rng.random(n)
-    u_expand = rng.random(n)
-    u_later = rng.random((n, 20))
-    expand_day = rng.integers(31, EXPANSION_WINDOW_DAYS, size=n)
-    expand_sec = rng.integers(9 * 3600, 18 * 3600, size=n)
-    p_renew, p_expand = outcome_probabilities(features)
-    renewed_first = u_renew < p_renew
-    expanded = u_expand < p_expand
-    onboarded = tenants["onboarded_at"].to_numpy()
-    end_sec = config.end_epoch_day * DAY
-    churn_at = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-    # Anniversaries: first one from the model, later ones with a fixed probability.
-    for year in range(1, 21):
-        at = onboarded + year * 365 * DAY
-        due = (at < end_sec) & (churn_at == np.iinfo(np.int64).max)
-        renews = renewed_first if year == 1 else (u_later[:, year - 1] < LATER_RENEWAL_P)
-        churn_at = np.where(due & ~renews, at, churn_at)
-    # On day onboard_day + expand_day (31..179) between 09:00 and 18:00: always after
-    # 30 days and within EXPANSION_WINDOW_DAYS x 24 h of onboarded_at (onboarding is
-    # after 08:00), so the mart's 180-day window counts every planted expansion.
-    expansion_at = tenants["onboard_day"].to_numpy() * DAY + expand_day * DAY + expand_sec
-    expanded_at = np.where(
-        expanded & (expansion_at < end_sec) & (expansion_at < churn_at), expansion_at, -1
-    )
-    first_anniv = onboarded + 365 * DAY
-    return pd.DataFrame(
-        {
-            "tenant_idx": np.arange(n),
+class OutcomeModel:
+    """Renewal, churn and expansion of each tenant from its first-30-day features.
+
+    The random numbers are drawn for all tenants up front, so a tenant's outcome
+    can be decided as soon as its own events are simulated (its churn cuts its
+    later events), whatever order or batch the tenants come in.
+    """
+
+    def __init__(self, config: GeneratorConfig, pop: Population) -> None:
+        rng = child_rng(config.seed, "outcomes")
+        n = len(pop.tenants)
+        self.u_renew = rng.random(n)
+        self.u_expand = rng.random(n)
+        self.u_later = rng.random((n, 20))
+        self.expand_day = rng.integers(31, EXPANSION_WINDOW_DAYS, size=n)
+        self.expand_sec = rng.integers(9 * 3600, 18 * 3600, size=n)
+        self.onboarded = pop.tenants["onboarded_at"].to_numpy()
+        self.onboard_day = pop.tenants["onboard_day"].to_numpy()
+        self.end_sec = config.end_epoch_day * DAY
+
+    def outcomes(
+        self,
+        index: np.ndarray,
+        activated_within_30d: np.ndarray,
+        active_user_days_per_seat_30d: np.ndarray,
+    ) -> dict[str, np.ndarray]:
+        """Per tenant of `index` (features aligned with it): true probabilities, realised
+        outcomes and their instants (epoch seconds)."""
+        p_renew, p_expand = outcome_probabilities(
+            activated_within_30d, active_user_days_per_seat_30d
+        )
+        renewed_first = self.u_renew[index] < p_renew
+        expanded = self.u_expand[index] < p_expand
+        onboarded = self.onboarded[index]
+        never = np.iinfo(np.int64).max
+        churn_at = np.full(len(index), never, dtype=np.int64)
+        # Anniversaries: first one from the model, later ones with a fixed probability.
+        for year in range(1, 21):
+            at = onboarded + year * 365 * DAY
+            due = (at < self.end_sec) & (churn_at == never)
+            renews = (
+                renewed_first if year == 1 else (self.u_later[index, year - 1] < LATER_RENEWAL_P)
+            )
+            churn_at = np.where(due & ~renews, at, churn_at)
+        # On day onboard_day + expand_day (31..179) between 09:00 and 18:00: always after
+        # 30 days and within EXPANSION_WINDOW_DAYS x 24 h of onboarded_at (onboarding is
+        # after 08:00), so the mart's 180-day window counts every planted expansion.
+        expansion_at = (
+            self.onboard_day[index] * DAY + self.expand_day[index] * DAY + self.expand_sec[index]
+        )
+        expanded_at = np.where(
+            expanded & (expansion_at < self.end_sec) & (expansion_at < churn_at), expansion_at, -1
+        )
+        return {
             "p_renewal": p_renew,
             "p_expansion": p_expand,
-            "renewal_observed": first_anniv < end_sec,
+            "renewal_observed": onboarded + 365 * DAY < self.end_sec,
             "renewed_first_anniversary": renewed_first,
-            "expansion_observed": onboarded + EXPANSION_WINDOW_DAYS * DAY < end_sec,
+            "expansion_observed": onboarded + EXPANSION_WINDOW_DAYS * DAY < self.end_sec,
             "expanded_within_180d": expanded,
             "churn_at": churn_at,
             "expanded_at": expanded_at,
         }
-    )
 
 
 def build_subscription_events(

@@ -16,6 +16,10 @@ from tenant_kpis.errors import UserError
 DEFAULT_END_DATE = date(2026, 11, 16)
 
 EPOCH = datetime(1970, 1, 1)
+#: Events converted and written per step; the output does not depend on it.
+DEFAULT_CHUNK_EVENTS = 1_000_000
+#: `file`: one events.<format>; `partitioned`: events/load_date=YYYY-MM-DD/part-00000.parquet.
+EVENTS_LAYOUTS = ("file", "partitioned")
 DAY = 86_400
 
 INDUSTRIES = ("saas_smb", "enterprise_software", "healthcare", "financial_services")
@@ -136,6 +140,17 @@ def child_rng(seed: int, name: str) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(key,)))
 
 
+def unit_rng(seed: int, name: str, unit: int) -> np.random.Generator:
+    """A Generator for one unit (a tenant) of a table family.
+
+    Each tenant's events draw from their own stream, so what a tenant gets never
+    depends on which tenants were generated before it or on how many are held
+    in memory at once: the same seed gives the same bytes at any chunk size.
+    """
+    key = zlib.crc32(name.encode())
+    return np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(key, unit)))
+
+
 @dataclass(frozen=True)
 class GeneratorConfig:
     """What to generate. Invalid values raise `UserError`."""
@@ -148,6 +163,9 @@ class GeneratorConfig:
     events_per_user_day: float | None = None
     end_date: date = DEFAULT_END_DATE
     holdback_days: int = 0
+    event_years: float | None = None
+    events_layout: str = "file"
+    chunk_events: int = DEFAULT_CHUNK_EVENTS
     effects: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -170,6 +188,22 @@ class GeneratorConfig:
             raise UserError(f"--holdback-days must be >= 0, got {self.holdback_days}")
         if self.seed < 0:
             raise UserError(f"--seed must be >= 0, got {self.seed}")
+        if self.event_years is not None and not 7 / 365.25 <= self.event_years <= self.years:
+            raise UserError(
+                f"--event-years must be between one week and --years ({self.years}), "
+                f"got {self.event_years}"
+            )
+        if self.events_layout not in EVENTS_LAYOUTS:
+            raise UserError(
+                f"--events-layout must be file or partitioned, got {self.events_layout!r}"
+            )
+        if self.events_layout == "partitioned" and self.file_format != "parquet":
+            raise UserError(
+                "--events-layout partitioned writes Parquet partitions (the raw contract "
+                "allows no CSV partitions): use --format parquet"
+            )
+        if self.chunk_events < 1:
+            raise UserError(f"--chunk-events must be at least 1, got {self.chunk_events}")
 
     @property
     def end(self) -> datetime:
@@ -186,6 +220,13 @@ class GeneratorConfig:
     @property
     def start_epoch_day(self) -> int:
         return self.end_epoch_day - self.history_days
+
+    @property
+    def event_start_epoch_day(self) -> int:
+        """First day whose deliveries are written (the whole history by default)."""
+        if self.event_years is None:
+            return self.start_epoch_day
+        return self.end_epoch_day - round(self.event_years * 365.25)
 
     @property
     def as_of_date(self) -> date:

@@ -1,31 +1,29 @@
-"""Orchestration: build every table, plant the effects, write files and the truth."""
+"""Orchestration: stream the events tenant by tenant, then the small tables and the truth."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from tenant_kpis.errors import UserError
-from tenant_kpis.generator import billing, dirty, features, learning, support, truth
+from tenant_kpis.generator import billing, dirty, learning, support, truth
 from tenant_kpis.generator.config import (
     DAY,
     DEFAULT_EFFECTS,
     GeneratorConfig,
     child_rng,
+    unit_rng,
 )
-from tenant_kpis.generator.events import (
-    EVENT_NAMES,
-    E,
-    EventBatch,
-    PropertyVocab,
-    generate_events,
-)
+from tenant_kpis.generator.dirty import DirtyEvents
+from tenant_kpis.generator.event_files import PARTITIONS_DIR, EventConverter, open_sink
+from tenant_kpis.generator.events import EventBatch, EventSimulator, PropertyVocab
 from tenant_kpis.generator.progress import Progress
+from tenant_kpis.generator.stream import TenantStream
 from tenant_kpis.generator.tenants import Population, build_population, finalize_users
 from tenant_kpis.generator.writer import TABLES, frame_to_arrow, write_table
 
@@ -79,21 +77,41 @@ def generate_dataset(config: GeneratorConfig, out_dir: Path, progress: bool = Tr
     say(f"population: {len(pop.tenants):,} tenants, {len(pop.users):,} users")
     content = learning.build_content(config)
     vocab = PropertyVocab(content)
-    events = generate_events(
-        config,
-        pop,
-        content,
-        vocab,
-        child_rng(config.seed, "events"),
-        effects["certification_error_reduction"],
-        say,
+    log = dirty.DirtyLog()
+    known = {"tenant_ids": np.sort(pop.tenants["tenant_id"].to_numpy().astype(str))}
+    converter = EventConverter(pop, vocab, dirty=config.dirty_rate > 0)
+    simulator = EventSimulator(
+        config, pop, content, vocab, effects["certification_error_reduction"]
     )
-    feats = features.tenant_features(pop, events)
-    outcomes = billing.draw_outcomes(config, pop, feats)
-    churn_at = outcomes["churn_at"].to_numpy()
-    events = _drop_after_churn(pop, events, churn_at)
-    say(f"events: {len(events):,} after churn")
+    dirtier = _event_dirtier(config, pop, converter, known, log) if config.dirty_rate > 0 else None
+    stream = TenantStream(config, pop, simulator, dirtier)
+    # A stale layout would be a second events table beside the new one.
+    _clear_stale(out_dir, config.file_format, config.events_layout)
+    sink = open_sink(config, out_dir, converter, out_dir / HOLDBACK_DIR)
+    try:
+        step = max(1, len(pop.tenants) // 10)
+        for delivery in stream:
+            sink.add(delivery)
+            if (delivery.tenant + 1) % step == 0 or delivery.tenant + 1 == len(pop.tenants):
+                say(
+                    f"events: tenants {delivery.tenant + 1:,}/{len(pop.tenants):,}, "
+                    f"{stream.delivered:,} delivered"
+                )
+        say(
+            "events: writing the last chunk"
+            + (" and the load-date partitions" if config.events_layout == "partitioned" else "")
+        )
+        written, held_back = sink.close()
+    except BaseException:
+        sink.abort()
+        raise
+    say(f"wrote events: {written + held_back:,} rows ({held_back:,} held back)")
+    # Arrow keeps freed buffers in its pool; the small tables need none of them.
+    pa.default_memory_pool().release_unused()
 
+    feats = stream.features()
+    outcomes = stream.outcomes()
+    churn_at = outcomes["churn_at"].to_numpy()
     tables: dict[str, pd.DataFrame] = {}
     tables["tenants"] = _tenants_table(config, pop)
     tables["users"] = _users_table(pop, churn_at)
@@ -109,63 +127,46 @@ def generate_dataset(config: GeneratorConfig, out_dir: Path, progress: bool = Tr
     say("small tables built")
 
     truth_doc = truth.build_truth(
-        config, effects, pop, tables, events, feats, outcomes, certified_at, out_dir
+        config,
+        effects,
+        pop,
+        tables,
+        stream.windows,
+        stream.delivered,
+        feats,
+        outcomes,
+        certified_at,
+        out_dir,
     )
-    log = dirty.DirtyLog()
-    events_arrow = events_to_arrow(pop, events, vocab)
-    received = events.received_at
     if config.dirty_rate > 0:
         rng = child_rng(config.seed, "dirty")
-        known = {"tenant_ids": np.sort(pop.tenants["tenant_id"].to_numpy().astype(str))}
         dirty.dirty_small_tables(tables, config.dirty_rate, rng, known, log)
-        numeric = np.array([E["nps_submitted"], E["data_import_completed"]], dtype=np.int8)
-        events_arrow, received = dirty.dirty_events(
-            events_arrow,
-            events.received_at,
-            events.occurred_at,
-            events.name_code,
-            numeric,
-            events.user_idx,
-            pop.users["created_at"].to_numpy(),
-            config.dirty_rate,
-            rng,
-            known,
-            config.end_epoch_day * DAY,
-            log,
-        )
         say(f"dirty rows injected: {log.as_dict()['quarantine_totals']}")
 
     ext = config.file_format
-    counts: dict[str, int] = {}
-    held_back = 0
+    counts: dict[str, int] = {"events": written + held_back}
     for name in TABLES:
         if name == "events":
-            cutoff = (config.end_epoch_day - config.holdback_days) * DAY
-            later = received >= cutoff if config.holdback_days > 0 else None
-            if later is not None and later.any():
-                held = events_arrow.filter(pa.array(later))
-                events_arrow = events_arrow.filter(pa.array(~later))
-                write_table(held, out_dir / HOLDBACK_DIR / f"events.{ext}", ext)
-                held_back = held.num_rows
-                say(f"held back {held_back:,} events received on or after the cutoff")
-            arrow = events_arrow
-        else:
-            arrow = frame_to_arrow(name, tables[name])
+            continue
+        arrow = frame_to_arrow(name, tables[name])
         write_table(arrow, out_dir / f"{name}.{ext}", ext)
         counts[name] = arrow.num_rows
-        say(f"wrote {name}: {arrow.num_rows:,} rows")
-    counts["events"] += held_back
+    say("wrote the other tables")
 
-    truth_doc["row_counts"] = counts
+    truth_doc["row_counts"] = {name: counts[name] for name in TABLES}
     truth_doc.update(log.as_dict())
+    partitioned = config.events_layout == "partitioned"
+    held_path = (
+        f"{HOLDBACK_DIR}/{PARTITIONS_DIR}/" if partitioned else f"{HOLDBACK_DIR}/events.{ext}"
+    )
     truth_doc["holdback"] = {
         "days": config.holdback_days,
         "cutoff": f"{np.datetime64(config.end_epoch_day - config.holdback_days, 'D')}T00:00:00Z",
         "events_held_back": held_back,
-        "path": f"{HOLDBACK_DIR}/events.{ext}" if held_back else None,
+        "path": held_path if held_back else None,
         "note": "row_counts.events includes the held-back events",
     }
-    _clear_stale(out_dir, ext, held_back)
+    _clear_stale_holdback(out_dir, held_back)
     (out_dir / "_truth.json").write_text(json.dumps(truth_doc, indent=2, sort_keys=True) + "\n")
     say("wrote _truth.json")
     clean = truth_doc["clean_row_counts"]
@@ -176,12 +177,35 @@ def generate_dataset(config: GeneratorConfig, out_dir: Path, progress: bool = Tr
         + (f"; {injected:,} injected bad or duplicate rows" if injected else "")
         + (f"; {held_back:,} events held back" if held_back else "")
         + f") to {out_dir}"
+        + (f"/{PARTITIONS_DIR}/ by load date" if partitioned else "")
     )
 
 
-def _drop_after_churn(pop: Population, events: EventBatch, churn_at: np.ndarray) -> EventBatch:
-    keep = events.occurred_at < churn_at[events.tenant_idx]
-    return events.take(np.flatnonzero(keep))
+def _event_dirtier(
+    config: GeneratorConfig,
+    pop: Population,
+    converter: EventConverter,
+    known: dict[str, np.ndarray],
+    log: dirty.DirtyLog,
+):
+    """Injects one tenant's bad event rows from that tenant's own random stream."""
+    user_created = pop.users["created_at"].to_numpy()
+    end_epoch = config.end_epoch_day * DAY
+
+    def inject(tenant: int, events: EventBatch, seq: np.ndarray) -> DirtyEvents:
+        return dirty.dirty_events(
+            events,
+            seq,
+            converter.plain,
+            user_created,
+            config.dirty_rate,
+            unit_rng(config.seed, "dirty_events", tenant),
+            known,
+            end_epoch,
+            log,
+        )
+
+    return inject
 
 
 def _tenant_certified_at(pop: Population, certifications: pd.DataFrame) -> np.ndarray:
@@ -248,57 +272,67 @@ def _assignments_table(pop: Population) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["experiment_id", "tenant_id", "arm", "assigned_at"])
 
 
-def events_to_arrow(
-    pop: Population, events: EventBatch, vocab: PropertyVocab, id_offset: int = 0
-) -> pa.Table:
-    n = len(events)
-    seq = pa.array(np.arange(id_offset, id_offset + n, dtype=np.int64))
-    event_id = pc.binary_join_element_wise(
-        pa.scalar("ev_", pa.large_string()),
-        pc.utf8_lpad(pc.cast(seq, pa.large_string()), width=10, padding="0"),
-        pa.scalar("", pa.large_string()),
-    )
-    # 64-bit offsets (large_string): past ~40M events a column's text exceeds
-    # the 2 GiB that 32-bit string offsets can address.
-    tenant_ids = pa.array(pop.tenants["tenant_id"].to_numpy(), type=pa.large_string())
-    user_ids = pa.array(pop.users["user_id"].to_numpy(), type=pa.large_string())
-    names = pa.array(list(EVENT_NAMES), type=pa.large_string())
-    props = pa.array(vocab.strings, type=pa.large_string())
-    # Plain strings everywhere: given dictionary arrays with large dictionaries, the Parquet
-    # writer's dictionary fallback made the bytes differ between runs in one process.
-    return pa.table(
-        {
-            "event_id": event_id,
-            "tenant_id": tenant_ids.take(pa.array(events.tenant_idx)),
-            "user_id": user_ids.take(pa.array(events.user_idx)),
-            "event_name": names.take(pa.array(events.name_code.astype(np.int32))),
-            "occurred_at": pa.array(events.occurred_at * 1_000_000, type=pa.timestamp("us")),
-            "received_at": pa.array(events.received_at * 1_000_000, type=pa.timestamp("us")),
-            "properties": props.take(pa.array(events.prop_code)),
-        }
-    )
-
-
-def _clear_stale(out_dir: Path, ext: str, held_back: int) -> None:
-    """Remove files of a previous run in another format or a stale holdback."""
+def _clear_stale(out_dir: Path, ext: str, layout: str) -> None:
+    """Remove the files of a previous run in another format or events layout."""
     other = "csv" if ext == "parquet" else "parquet"
     for name in TABLES:
-        stale = out_dir / f"{name}.{other}"
-        if stale.exists():
-            stale.unlink()
+        (out_dir / f"{name}.{other}").unlink(missing_ok=True)
+    if layout == "partitioned":
+        (out_dir / f"events.{ext}").unlink(missing_ok=True)
+    elif (out_dir / PARTITIONS_DIR).is_dir():
+        shutil.rmtree(out_dir / PARTITIONS_DIR)
     holdback = out_dir / HOLDBACK_DIR
     if holdback.exists():
-        for path in holdback.iterdir():
-            if not (held_back and path.name == f"events.{ext}"):
-                path.unlink()
-        if not any(holdback.iterdir()):
-            holdback.rmdir()
+        shutil.rmtree(holdback)
+
+
+def _clear_stale_holdback(out_dir: Path, held_back: int) -> None:
+    holdback = out_dir / HOLDBACK_DIR
+    if holdback.exists() and not held_back:
+        shutil.rmtree(holdback)
 
 
 def append_holdback(raw_dir: Path) -> int:
-    """Append `_holdback/events.<ext>` to `events.<ext>` (the week of data that arrives
-    later); return the number of rows appended."""
+    """Deliver the held-back events of `raw_dir` (the week of data that arrives later);
+    return the number of rows delivered.
+
+    Single file: `_holdback/events.<ext>` is appended to `events.<ext>`. Partitioned:
+    each `_holdback/events/load_date=...` partition moves into `events/`; a partition
+    is delivered once, so one that already exists there is an error.
+    """
     raw_dir = Path(raw_dir)
+    held_partitions = raw_dir / HOLDBACK_DIR / PARTITIONS_DIR
+    if held_partitions.is_dir():
+        appended = _move_partitions(held_partitions, raw_dir / PARTITIONS_DIR)
+    else:
+        appended = _append_file(raw_dir)
+    if not any((raw_dir / HOLDBACK_DIR).iterdir()):
+        (raw_dir / HOLDBACK_DIR).rmdir()
+    return appended
+
+
+def _move_partitions(held: Path, events_dir: Path) -> int:
+    import pyarrow.parquet as pq
+
+    if not events_dir.is_dir():
+        raise UserError(f"{events_dir} does not exist: cannot deliver the held-back partitions")
+    partitions = sorted(p for p in held.iterdir() if p.is_dir())
+    delivered = [p.name for p in partitions if (events_dir / p.name).exists()]
+    if delivered:
+        raise UserError(
+            f"{events_dir} already has {', '.join(delivered)}: a partition is delivered once"
+        )
+    rows = 0
+    for partition in partitions:
+        rows += sum(
+            pq.ParquetFile(f).metadata.num_rows for f in sorted(partition.glob("*.parquet"))
+        )
+        partition.replace(events_dir / partition.name)
+    shutil.rmtree(held)
+    return rows
+
+
+def _append_file(raw_dir: Path) -> int:
     for ext in ("parquet", "csv"):
         held = raw_dir / HOLDBACK_DIR / f"events.{ext}"
         main = raw_dir / f"events.{ext}"
@@ -315,14 +349,31 @@ def append_holdback(raw_dir: Path) -> int:
             handle.write(body)
         appended = body.count(b"\n")
     else:
-        import pyarrow.parquet as pq
-
-        old, new = pq.read_table(main), pq.read_table(held)
-        if old.schema != new.schema:
-            new = new.cast(old.schema)
-        write_table(pa.concat_tables([old, new]), main, "parquet")
-        appended = new.num_rows
+        appended = _append_parquet(main, held)
     held.unlink()
-    if not any((raw_dir / HOLDBACK_DIR).iterdir()):
-        (raw_dir / HOLDBACK_DIR).rmdir()
     return appended
+
+
+def _append_parquet(main: Path, held: Path) -> int:
+    """Rewrite `main` with the row groups of `held` after its own, one row group in
+    memory at a time."""
+    import pyarrow.parquet as pq
+
+    old, new = pq.ParquetFile(main), pq.ParquetFile(held)
+    schema = old.schema_arrow
+    tmp = main.with_name(main.name + ".tmp")
+    writer = pq.ParquetWriter(tmp, schema, compression="zstd", store_schema=False)
+    try:
+        for source in (old, new):
+            for group in range(source.num_row_groups):
+                table = source.read_row_group(group)
+                if table.schema != schema:
+                    table = table.cast(schema)
+                writer.write_table(table, row_group_size=max(1, table.num_rows))
+    except BaseException:
+        writer.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    writer.close()
+    tmp.replace(main)
+    return new.metadata.num_rows

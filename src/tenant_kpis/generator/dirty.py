@@ -7,11 +7,15 @@ invalid_json, unknown_tenant, unknown_user, user_tenant_mismatch,
 timestamp_out_of_range, duplicate_key. Duplicate events (same event_id, later
 received_at) and unknown event names are counted separately. Injected rows never
 add an active user-day: they copy the timestamps of real events.
+
+Events are dirtied tenant by tenant, each tenant from its own random stream, so
+the injected rows do not depend on how many tenants are held in memory at once.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tenant_kpis.generator.config import DAY
+from tenant_kpis.generator.events import E, EventBatch
 
 #: Timestamp columns written as ISO-8601 strings with mixed offsets in dirty mode.
 STRING_TIMESTAMPS = {
@@ -68,10 +73,19 @@ class DirtyLog:
         }
 
 
+def offset_styles(rng: np.random.Generator, n: int) -> np.ndarray:
+    """For each of n timestamps, which of OFFSETS it is written with."""
+    return rng.integers(0, len(OFFSETS), size=n).astype(np.int8)
+
+
 def iso_strings(seconds: np.ndarray, rng: np.random.Generator) -> pa.Array:
     """Epoch seconds (-1 = null) as ISO-8601 strings of the same instants, mixed offsets."""
+    return iso_strings_in(seconds, offset_styles(rng, len(seconds)))
+
+
+def iso_strings_in(seconds: np.ndarray, kind: np.ndarray) -> pa.Array:
+    """Epoch seconds (-1 = null) as ISO-8601 strings, each with the offset OFFSETS[kind]."""
     seconds = np.asarray(seconds, dtype=np.int64)
-    kind = rng.integers(0, len(OFFSETS), size=len(seconds)).astype(np.int8)
     shift = np.array([o[1] for o in OFFSETS], dtype=np.int64)[kind]
     local = pa.array(seconds + shift, type=pa.timestamp("s"), mask=seconds < 0)
     del shift
@@ -392,70 +406,93 @@ INJECTORS = {
 }
 
 
+#: Schema of event rows in dirty mode: received_at is an ISO-8601 string.
+DIRTY_EVENT_SCHEMA = pa.schema(
+    [
+        ("event_id", pa.string()),
+        ("tenant_id", pa.string()),
+        ("user_id", pa.string()),
+        ("event_name", pa.string()),
+        ("occurred_at", pa.timestamp("us")),
+        ("received_at", pa.string()),
+        ("properties", pa.string()),
+    ]
+)
+EVENT_DEFECTS = (
+    "missing_event_id",
+    "missing_user",
+    "missing_tenant",
+    "unparseable",
+    "invalid_nps",
+    "invalid_json",
+    "unknown_tenant",
+    "unknown_user",
+    "mismatch",
+    "before_created",
+    "after_received",
+    "duplicate",
+    "unknown_name",
+)
+
+
+@dataclass
+class DirtyEvents:
+    """One tenant's events in dirty mode, beside its clean rows."""
+
+    offset_styles: np.ndarray  # int8 per clean row: the offset its received_at is written with
+    rows: pa.Table  # the injected rows (DIRTY_EVENT_SCHEMA)
+    received: np.ndarray  # true received instant per injected row, 0 when unparseable
+    delivered: np.ndarray  # delivery instant per injected row (its load date)
+
+
 def dirty_events(
-    events: pa.Table,
-    received_epoch: np.ndarray,
-    occurred_epoch: np.ndarray,
-    name_code: np.ndarray,
-    numeric_codes: np.ndarray,
-    user_idx: np.ndarray,
+    events: EventBatch,
+    seq: np.ndarray,
+    to_arrow: Callable[[EventBatch, np.ndarray], pa.Table],
     user_created: np.ndarray,
     rate: float,
     rng: np.random.Generator,
     known: dict[str, np.ndarray],
     end_epoch: int,
     log: DirtyLog,
-) -> tuple[pa.Table, np.ndarray]:
-    """Bad event rows appended to `events` (plain strings); returns the table and the
-    true received instant per row (0 where unparseable), for the holdback split.
+) -> DirtyEvents:
+    """Bad event rows for one tenant's clean `events` (`seq`: their event_id numbers),
+    each defect on about `rate / len(EVENT_DEFECTS)` of the rows.
 
-    `name_code`: event name codes aligned with rows; `numeric_codes`: the codes of
-    nps_submitted and data_import_completed; `user_created`: created_at (epoch seconds)
-    per user, indexed by `user_idx` (aligned with rows).
+    `to_arrow(batch, seq)` gives the rows of `batch` as plain strings; `user_created`:
+    created_at (epoch seconds) of every user.
     """
-    n_rows = events.num_rows
-    n = _n_bad(rate, n_rows)
-    parts: list[dict] = []
-    kinds = [
-        "missing_event_id",
-        "missing_user",
-        "missing_tenant",
-        "unparseable",
-        "invalid_nps",
-        "invalid_json",
-        "unknown_tenant",
-        "unknown_user",
-        "mismatch",
-        "before_created",
-        "after_received",
-        "duplicate",
-        "unknown_name",
-    ]
-    counts = _split(n, len(kinds))
-    base_cols = {c: events.column(c) for c in events.column_names}
-    nps_rows = np.flatnonzero(name_code == numeric_codes[0])
+    n_rows = len(events)
+    styles = offset_styles(rng, n_rows)
+    nps_rows = np.flatnonzero(events.name_code == E["nps_submitted"])
     # Broken JSON only on events without numeric properties: on an NPS answer it would
     # also make the score unreadable (an invalid value, which takes precedence).
-    plain_rows = np.flatnonzero(~np.isin(name_code, numeric_codes))
+    numeric = (events.name_code == E["nps_submitted"]) | (
+        events.name_code == E["data_import_completed"]
+    )
+    plain_rows = np.flatnonzero(~numeric)
     tenant_sorted = known["tenant_ids"]
+    parts: list[pa.Table] = []
+    received_parts: list[np.ndarray] = []
+    delivered_parts: list[np.ndarray] = []
 
-    def rows_of(k: int, pool: np.ndarray | None = None) -> np.ndarray:
-        if pool is not None:
-            if len(pool) == 0:
-                return np.zeros(0, dtype=np.int64)
-            return pool[rng.integers(0, len(pool), size=k)]
-        return rng.integers(0, n_rows, size=k)
-
-    for kind, k in zip(kinds, counts, strict=True):
+    for kind in EVENT_DEFECTS:
+        k = int(rng.binomial(n_rows, rate / len(EVENT_DEFECTS))) if n_rows else 0
         pool = {"invalid_nps": nps_rows, "invalid_json": plain_rows}.get(kind)
-        pick = rows_of(k, pool)
+        if pool is None:
+            pick = rng.integers(0, n_rows, size=k)
+        elif len(pool):
+            pick = pool[rng.integers(0, len(pool), size=k)]
+        else:
+            pick = np.zeros(0, dtype=np.int64)
         if len(pick) == 0:
             continue
-        take = pa.array(pick)
-        row = {c: _plain(base_cols[c].take(take)) for c in base_cols}
-        occ = occurred_epoch[pick].copy()
-        rec = received_epoch[pick].copy()
-        row["event_id"] = pa.array(log.fresh("ev_x", len(pick)), type=pa.string())
+        base = to_arrow(events.take(pick), seq[pick])
+        row = {c: base.column(c).combine_chunks() for c in base.column_names}
+        occ = events.occurred_at[pick].copy()
+        rec = events.received_at[pick].copy()
+        if kind != "duplicate":
+            row["event_id"] = pa.array(log.fresh("ev_x", len(pick)), type=pa.string())
         reason = None
         if kind == "missing_event_id":
             row["event_id"] = pa.nulls(len(pick), pa.string())
@@ -497,18 +534,18 @@ def dirty_events(
             occ, rec, pick = occ[keep], rec[keep], pick[keep]
             reason = "user_tenant_mismatch"
         elif kind == "before_created":
-            occ = user_created[user_idx[pick]] - 2 * DAY - rng.integers(0, 5 * DAY, size=len(pick))
+            created = user_created[events.user_idx[pick]]
+            occ = created - 2 * DAY - rng.integers(0, 5 * DAY, size=len(pick))
             rec = occ + 30
             reason = "timestamp_out_of_range"
         elif kind == "after_received":
-            occ = received_epoch[pick] + 2 * DAY + rng.integers(0, DAY, size=len(pick))
+            occ = rec + 2 * DAY + rng.integers(0, DAY, size=len(pick))
             keep = occ < end_epoch
             row = {c: v.filter(pa.array(keep)) for c, v in row.items()}
-            occ, rec, pick = occ[keep], received_epoch[pick][keep], pick[keep]
+            occ, rec, pick = occ[keep], rec[keep], pick[keep]
             reason = "timestamp_out_of_range"
         elif kind == "duplicate":
-            row["event_id"] = _plain(base_cols["event_id"].take(pa.array(pick)))
-            rec = received_epoch[pick] + rng.integers(60, 2 * DAY, size=len(pick))
+            rec = rec + rng.integers(60, 2 * DAY, size=len(pick))
             keep = rec < end_epoch
             # One duplicate per original event.
             _, first = np.unique(pick, return_index=True)
@@ -525,33 +562,27 @@ def dirty_events(
             )
             row["properties"] = pa.array(["{}"] * len(pick), type=pa.string())
             log.unknown_event_names += len(pick)
+        delivered = rec.copy()
         received_text = iso_strings(rec, rng)
         if kind == "unparseable":
             received_text = pa.array(
                 np.array(GARBAGE_TIMESTAMPS, dtype=object)[rng.integers(0, 4, size=len(pick))],
                 type=pa.string(),
             )
+            # Delivered on the original's date, but its received_at says nothing.
             rec = np.zeros(len(pick), dtype=np.int64)
         row["occurred_at"] = pa.array(occ * 1_000_000, type=pa.timestamp("us"))
         row["received_at"] = received_text
         if reason:
             log.add("events", reason, len(pick))
-        parts.append({"table": pa.table(row), "received": rec})
+        parts.append(pa.table(row).select(DIRTY_EVENT_SCHEMA.names).cast(DIRTY_EVENT_SCHEMA))
+        received_parts.append(rec)
+        delivered_parts.append(delivered)
 
-    main = pa.table(
-        {
-            c: (iso_strings(received_epoch, rng) if c == "received_at" else events.column(c))
-            for c in events.column_names
-        }
+    empty = np.zeros(0, dtype=np.int64)
+    return DirtyEvents(
+        offset_styles=styles,
+        rows=pa.concat_tables(parts) if parts else DIRTY_EVENT_SCHEMA.empty_table(),
+        received=np.concatenate(received_parts) if received_parts else empty,
+        delivered=np.concatenate(delivered_parts) if delivered_parts else empty,
     )
-    tables = [main] + [p["table"].select(events.column_names) for p in parts]
-    received = np.concatenate([received_epoch] + [p["received"] for p in parts])
-    return pa.concat_tables(tables, promote_options="permissive"), received
-
-
-def _plain(column: pa.ChunkedArray | pa.Array) -> pa.Array:
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()
-    if pa.types.is_dictionary(column.type):
-        return column.dictionary_decode()
-    return column

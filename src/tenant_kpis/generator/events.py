@@ -1,4 +1,9 @@
-"""Product events: simulated per user-day, vectorised, in batches of tenants.
+"""Product events: simulated per user-day, vectorised, one tenant at a time.
+
+Each tenant draws from its own random stream (`config.unit_rng`) and simulates
+its users in blocks of a fixed size (`USER_BLOCK`), so a tenant's events depend
+on the seed and the tenant alone, never on how many tenants are generated or
+held in memory at once, and memory stays bounded however long the history.
 
 Events are held compactly (integer codes) until the writer turns them into
 strings. Every planted effect that lives in the events is placed here:
@@ -10,7 +15,6 @@ strings. Every planted effect that lives in the events is placed here:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +31,7 @@ from tenant_kpis.generator.config import (
     TASK_TYPES,
     WORKFLOWS,
     GeneratorConfig,
+    unit_rng,
 )
 from tenant_kpis.generator.tenants import NEVER, Population
 
@@ -50,6 +55,13 @@ EVENT_NAMES = (
 )
 E = {name: i for i, name in enumerate(EVENT_NAMES)}
 AL_CODES = np.array([8, 9, 10, 11, 12, 13, 14, 15])
+#: Autonomy and learning events are the codes from this one on.
+FIRST_AL_CODE = 8
+#: `prop_code` of a data import: its properties carry its own numbers.
+IMPORT_PROPERTY = -1
+#: Users simulated together; part of the data's definition (a tenant's random
+#: stream is consumed block by block), so changing it changes the data.
+USER_BLOCK = 128
 
 #: Probability that a user is active on a weekday, by persona (before multipliers).
 ACTIVE_P = np.array([0.50, 0.55, 0.38])
@@ -79,12 +91,13 @@ HOLIDAYS_MD = ((1, 1), (12, 24), (12, 25), (12, 26), (12, 31), (7, 4), (11, 26),
 class EventBatch:
     """Compact events: one array per column."""
 
-    tenant_idx: np.ndarray  # int32
-    user_idx: np.ndarray  # int32
-    name_code: np.ndarray  # int8 into EVENT_NAMES (>= len for unknown names)
+    user_idx: np.ndarray  # int32 (the tenant follows from the user)
+    name_code: np.ndarray  # int8 into EVENT_NAMES
     occurred_at: np.ndarray  # int64 epoch seconds
     received_at: np.ndarray  # int64 epoch seconds
-    prop_code: np.ndarray  # int32 into the property vocabulary
+    prop_code: np.ndarray  # int32 into the property vocabulary, IMPORT_PROPERTY for imports
+    import_rows: np.ndarray  # int32, a data import's `rows` (0 otherwise)
+    import_errors: np.ndarray  # int32, a data import's `errors` (0 otherwise)
 
     def __len__(self) -> int:
         return len(self.name_code)
@@ -92,16 +105,29 @@ class EventBatch:
     def take(self, index: np.ndarray) -> EventBatch:
         return EventBatch(*(getattr(self, f)[index] for f in FIELDS))
 
+    def slice(self, start: int, stop: int) -> EventBatch:
+        return EventBatch(*(getattr(self, f)[start:stop] for f in FIELDS))
 
-FIELDS = ("tenant_idx", "user_idx", "name_code", "occurred_at", "received_at", "prop_code")
+
+FIELDS = (
+    "user_idx",
+    "name_code",
+    "occurred_at",
+    "received_at",
+    "prop_code",
+    "import_rows",
+    "import_errors",
+)
 
 
 def concat(batches: list[EventBatch]) -> EventBatch:
+    if len(batches) == 1:
+        return batches[0]
     return EventBatch(*(np.concatenate([getattr(b, f) for b in batches]) for f in FIELDS))
 
 
 class PropertyVocab:
-    """All distinct `properties` strings; events point into it by code."""
+    """All distinct `properties` strings but the data imports'; events point into it."""
 
     def __init__(self, content: pd.DataFrame) -> None:
         self.strings: list[str] = ["{}"]
@@ -131,11 +157,6 @@ class PropertyVocab:
         add("course", [f'{{"course_id": "{c}"}}' for c in courses])
         add("score", [f'{{"score": {s}}}' for s in range(11)])
 
-    def add_strings(self, values: list[str]) -> np.ndarray:
-        start = len(self.strings)
-        self.strings.extend(values)
-        return np.arange(start, start + len(values), dtype=np.int32)
-
 
 def _holiday_mask(first_day: int, n_days: int) -> np.ndarray:
     days = np.arange(first_day, first_day + n_days).astype("datetime64[D]")
@@ -148,259 +169,286 @@ def _holiday_mask(first_day: int, n_days: int) -> np.ndarray:
     return mask
 
 
-def generate_events(
-    config: GeneratorConfig,
-    pop: Population,
-    content: pd.DataFrame,
-    vocab: PropertyVocab,
-    rng: np.random.Generator,
-    error_reduction: float,
-    progress: Callable[[str], None],
-) -> EventBatch:
-    users, tenants = pop.users, pop.tenants
-    scale = (
-        1.0
-        if config.events_per_user_day is None
-        else max(config.events_per_user_day - 1.0, 0.01) / (DEFAULT_EVENTS_PER_ACTIVE_DAY - 1.0)
-    )
-    end_day = config.end_epoch_day
-    t_idx_all = users["tenant_idx"].to_numpy()
-    # Batches of consecutive tenants with ~4000 users each.
-    cum = np.cumsum(np.bincount(t_idx_all, minlength=len(tenants)))
-    bounds = [0]
-    while bounds[-1] < len(tenants):
-        target = (cum[bounds[-1] - 1] if bounds[-1] > 0 else 0) + 4000
-        nxt = int(np.searchsorted(cum, target, side="right")) + 1
-        bounds.append(min(max(nxt, bounds[-1] + 1), len(tenants)))
-    first_hday = config.start_epoch_day - 400
-    holiday = _holiday_mask(first_hday, end_day - first_hday + 1)
-    content_pub = content["published_day"].to_numpy()
-    content_ret = content["retired_day"].to_numpy()
-    content_course = content["course_idx"].to_numpy()
+@dataclass(frozen=True)
+class UserInputs:
+    """What the simulation needs per user, as arrays aligned with `pop.users`."""
 
-    batches = []
-    total = 0
-    for b in range(len(bounds) - 1):
-        lo, hi = bounds[b], bounds[b + 1]
-        u_lo = int(np.searchsorted(t_idx_all, lo))
-        u_hi = int(np.searchsorted(t_idx_all, hi))
-        batch = _simulate_users(
-            config,
-            pop,
-            np.arange(u_lo, u_hi),
-            rng,
-            scale,
-            holiday,
-            first_hday,
-            content_pub,
-            content_ret,
-            content_course,
-            vocab,
-            error_reduction,
+    persona: np.ndarray
+    created_day: np.ndarray
+    created_sec: np.ndarray
+    stop_day: np.ndarray
+    first_al_day: np.ndarray
+    cert_day: np.ndarray
+    dropout_day: np.ndarray
+    engagement: np.ndarray  # the user's times the tenant's
+    tenant_engagement: np.ndarray
+    learner: np.ndarray
+    base_error_rate: np.ndarray
+    milestone: np.ndarray
+    value_delay: np.ndarray
+    tenant_start: np.ndarray  # first user of each tenant, plus the number of users
+
+    @classmethod
+    def of(cls, config: GeneratorConfig, pop: Population) -> UserInputs:
+        users, tenants = pop.users, pop.tenants
+        t_idx = users["tenant_idx"].to_numpy()
+        onboard_day = tenants["onboard_day"].to_numpy()[t_idx]
+        first_al = users["first_al_off"].to_numpy()
+        cert = users["cert_off"].to_numpy()
+        created_day = users["created_day"].to_numpy()
+        tenant_eng = tenants["engagement"].to_numpy()[t_idx]
+        return cls(
+            persona=pd.Categorical(users["persona"].to_numpy(), categories=PERSONAS).codes,
+            created_day=created_day,
+            created_sec=users["created_at"].to_numpy() % DAY,
+            stop_day=np.minimum(users["deact_day"].to_numpy(), config.end_epoch_day),
+            first_al_day=np.where(first_al < NEVER, onboard_day + first_al, NEVER),
+            cert_day=np.where(cert < NEVER, onboard_day + cert, NEVER),
+            dropout_day=created_day + users["dropout_off"].to_numpy(),
+            engagement=users["engagement"].to_numpy() * tenant_eng,
+            tenant_engagement=tenant_eng,
+            learner=users["learner"].to_numpy(),
+            base_error_rate=users["base_error_rate"].to_numpy(),
+            milestone=users["milestone_off"].to_numpy(),
+            value_delay=users["value_delay"].to_numpy(),
+            tenant_start=np.searchsorted(t_idx, np.arange(len(tenants) + 1)),
         )
-        batches.append(batch)
-        total += len(batch)
-        progress(f"events: tenants {hi}/{len(tenants)}, {total:,} events")
-    return concat(batches)
 
 
-def _simulate_users(
-    config: GeneratorConfig,
-    pop: Population,
-    uidx: np.ndarray,
-    rng: np.random.Generator,
-    scale: float,
-    holiday: np.ndarray,
-    first_hday: int,
-    content_pub: np.ndarray,
-    content_ret: np.ndarray,
-    content_course: np.ndarray,
-    vocab: PropertyVocab,
-    error_reduction: float,
-) -> EventBatch:
-    users, tenants = pop.users, pop.tenants
-    end_day = config.end_epoch_day
-    t_idx = users["tenant_idx"].to_numpy()[uidx]
-    persona = pd.Categorical(users["persona"].to_numpy()[uidx], categories=PERSONAS).codes
-    onboard_day = tenants["onboard_day"].to_numpy()[t_idx]
-    created_day = users["created_day"].to_numpy()[uidx]
-    created_sec = users["created_at"].to_numpy()[uidx] % DAY
-    stop_day = np.minimum(users["deact_day"].to_numpy()[uidx], end_day)
-    first_al = users["first_al_off"].to_numpy()[uidx]
-    first_al_day = np.where(first_al < NEVER, onboard_day + first_al, NEVER)
-    cert = users["cert_off"].to_numpy()[uidx]
-    cert_day = np.where(cert < NEVER, onboard_day + cert, NEVER)
-    dropout_day = created_day + users["dropout_off"].to_numpy()[uidx]
-    tenant_eng = tenants["engagement"].to_numpy()[t_idx]
-    eng = users["engagement"].to_numpy()[uidx] * tenant_eng
-    learner = users["learner"].to_numpy()[uidx]
-    p_err = users["base_error_rate"].to_numpy()[uidx]
-    milestone = users["milestone_off"].to_numpy()[uidx]
-    value_delay = users["value_delay"].to_numpy()[uidx]
+class EventSimulator:
+    """Simulates the events of one tenant at a time."""
 
-    # User-day grid.
-    n_days = np.maximum(stop_day - created_day, 0)
-    rep = np.repeat(np.arange(len(uidx)), n_days)
-    starts = np.repeat(np.cumsum(n_days) - n_days, n_days)
-    day = created_day[rep] + (np.arange(len(rep)) - starts)
-    age = day - created_day[rep]
-    dow = (day + 3) % 7  # 1970-01-01 was a Thursday
-    p = ACTIVE_P[persona[rep]] * np.sqrt(eng[rep]) * (0.3 + 0.7 * np.exp(-age / 240.0))
-    p *= WEEKDAY_FACTOR[dow] * np.where(holiday[day - first_hday], 0.3, 1.0)
-    p = np.where(day >= dropout_day[rep], p * 0.05, p)
-    forced = (age == 0) | (day == first_al_day[rep])
-    active = forced | (rng.random(len(rep)) < np.minimum(p, 0.95))
-    rep, day, age, forced = rep[active], day[active], age[active], forced[active]
-    del p, dow, starts
+    def __init__(
+        self,
+        config: GeneratorConfig,
+        pop: Population,
+        content: pd.DataFrame,
+        vocab: PropertyVocab,
+        error_reduction: float,
+    ) -> None:
+        self.config = config
+        self.users = UserInputs.of(config, pop)
+        self.vocab = vocab
+        self.error_reduction = error_reduction
+        self.scale = (
+            1.0
+            if config.events_per_user_day is None
+            else max(config.events_per_user_day - 1.0, 0.01) / (DEFAULT_EVENTS_PER_ACTIVE_DAY - 1.0)
+        )
+        self.first_hday = config.start_epoch_day - 400
+        n_days = config.end_epoch_day - self.first_hday + 1
+        # Factors looked up by day or by days elapsed (users are created after the
+        # history starts, so no age or tenure exceeds the table).
+        days = np.arange(self.first_hday, self.first_hday + n_days)
+        holiday = _holiday_mask(self.first_hday, n_days)
+        self.day_factor = WEEKDAY_FACTOR[(days + 3) % 7] * np.where(holiday, 0.3, 1.0)
+        elapsed = np.arange(n_days)
+        self.tenure_factor = 0.3 + 0.7 * np.exp(-elapsed / 240.0)
+        self.learning_decay = 0.25 + 0.75 * np.exp(-elapsed / 150.0)
+        self.sqrt_engagement = np.sqrt(self.users.engagement)
+        self.base_activity = ACTIVE_P[self.users.persona] * self.sqrt_engagement
+        self.content_pub = content["published_day"].to_numpy()
+        self.content_ret = content["retired_day"].to_numpy()
+        self.content_course = content["course_idx"].to_numpy()
 
-    # Event counts per active user-day.
-    pers = persona[rep]
-    means = BASE_MEANS[pers] * scale
-    means[:, 1:] *= np.sqrt(eng[rep])[:, None]
-    is_admin = pers == 0
-    means[:, 7] = np.where(is_admin & (age < 30), SETUP_EARLY_MEAN * scale, means[:, 7])
-    means[:, 9] = np.where(is_admin & (age < 60), INTEGRATION_EARLY_MEAN * scale, means[:, 9])
-    al_ok = day >= first_al_day[rep]
-    learn_factor = np.where(learner[rep], 1.0, 0.15) * (
-        0.25 + 0.75 * np.exp(-np.maximum(day - first_al_day[rep], 0) / 150.0)
-    )
-    means[:, 7:12] *= al_ok[:, None]
-    means[:, 12:15] *= (al_ok * learn_factor)[:, None]
-    counts = rng.poisson(means).astype(np.int32)
-    del means
-    counts[:, 0] += 1  # at least one session per active day
-    # The planted first autonomy / learning event.
-    first = day == first_al_day[rep]
-    al_any = counts[:, 7:15].sum(axis=1) > 0
-    need = first & ~al_any
-    counts[need & is_admin, 7] += 1
-    counts[need & ~is_admin, 12] += 1
+    def tenant(self, t: int) -> EventBatch:
+        """The events of tenant `t`, users in order, before churn."""
+        rng = unit_rng(self.config.seed, "events", t)
+        lo, hi = int(self.users.tenant_start[t]), int(self.users.tenant_start[t + 1])
+        blocks = [
+            self._block(start, min(start + USER_BLOCK, hi), rng)
+            for start in range(lo, hi, USER_BLOCK)
+        ]
+        return concat(blocks)
 
-    # Persona milestones and first value: no tasks (operators) / features (end users)
-    # before the milestone day, no workflow_completed before milestone + value delay.
-    since = age - milestone[rep]
-    gate = (pers == 0) | (since >= 0)
-    counts[:, 3] = np.where((pers == 1) & ~gate, 0, counts[:, 3])
-    counts[:, 1] = np.where((pers == 2) & ~gate, 0, counts[:, 1])
-    counts[:, 2] = np.where(since >= value_delay[rep], counts[:, 2], 0)
-    # Tasks: split into completed / failed with the user's error rate.
-    tasks = counts[:, 3]
-    rate = p_err[rep] * np.where(day > cert_day[rep], 1.0 - error_reduction, 1.0)
-    failed = rng.binomial(tasks, rate)
-    n_types = len(EVENT_NAMES)
-    full = np.zeros((len(rep), n_types), dtype=np.int32)
-    full[:, 0] = counts[:, 0]
-    full[:, 1] = counts[:, 1]
-    full[:, 2] = counts[:, 2]
-    full[:, 3] = tasks - failed
-    full[:, 4] = failed
-    full[:, 5:16] = counts[:, 4:15]
-    del counts
+    def _block(self, lo: int, hi: int, rng: np.random.Generator) -> EventBatch:
+        u = self.users
+        scale = self.scale
+        end_day = self.config.end_epoch_day
+        persona = u.persona[lo:hi]
+        created_day = u.created_day[lo:hi]
+        created_sec = u.created_sec[lo:hi]
+        first_al_day = u.first_al_day[lo:hi]
+        cert_day = u.cert_day[lo:hi]
+        sqrt_eng = self.sqrt_engagement[lo:hi]
+        milestone = u.milestone[lo:hi]
 
-    # Expand to events.
-    flat = full.ravel()
-    ev_row = np.repeat(np.repeat(np.arange(len(rep)), n_types), flat)
-    ev_type = np.repeat(np.tile(np.arange(n_types, dtype=np.int8), len(rep)), flat)
-    del flat, full
-    ev_user = rep[ev_row]
-    ev_day = day[ev_row]
-    n_ev = len(ev_row)
+        # User-day grid.
+        n_days = np.maximum(u.stop_day[lo:hi] - created_day, 0)
+        rep = np.repeat(np.arange(hi - lo), n_days)
+        starts = np.repeat(np.cumsum(n_days) - n_days, n_days)
+        day = created_day[rep] + (np.arange(len(rep)) - starts)
+        age = day - created_day[rep]
+        p = self.base_activity[lo:hi][rep] * self.tenure_factor[age]
+        p *= self.day_factor[day - self.first_hday]
+        p = np.where(day >= u.dropout_day[lo:hi][rep], p * 0.05, p)
+        forced = (age == 0) | (day == first_al_day[rep])
+        active = forced | (rng.random(len(rep)) < np.minimum(p, 0.95))
+        rep, day, age = rep[active], day[active], age[active]
+        del p, starts, forced, active
 
-    # Time of day: working hours, after the user's creation on the first day.
-    lower = np.where(ev_day == created_day[ev_user], created_sec[ev_user] + 60, 0)
-    frac = np.clip(rng.normal(0.55, 0.14, size=n_ev), 0.0, 0.999)
-    # Session first: the first event of a user-day is the session.
-    frac = np.where(ev_type == 0, frac * 0.7, frac)
-    sec = lower + (frac * (DAY - 1 - lower)).astype(np.int64)
-    occurred = ev_day.astype(np.int64) * DAY + sec
-    lag = np.ceil(rng.exponential(25.0, size=n_ev)).astype(np.int64)
-    late = rng.random(n_ev) < 0.01
-    lag = np.where(late, rng.integers(3600, 3 * DAY, size=n_ev), lag)
-    # The planted first autonomy / learning event always arrives promptly.
-    is_al = np.isin(ev_type, AL_CODES)
-    lag = np.where(is_al & (ev_day == first_al_day[ev_user]), lag % 300 + 1, lag)
-    received = occurred + lag
+        # Event counts per active user-day.
+        pers = persona[rep]
+        means = BASE_MEANS[pers] * scale
+        means[:, 1:] *= sqrt_eng[rep][:, None]
+        is_admin = pers == 0
+        means[:, 7] = np.where(is_admin & (age < 30), SETUP_EARLY_MEAN * scale, means[:, 7])
+        means[:, 9] = np.where(is_admin & (age < 60), INTEGRATION_EARLY_MEAN * scale, means[:, 9])
+        al_ok = day >= first_al_day[rep]
+        learn_factor = (
+            np.where(u.learner[lo:hi][rep], 1.0, 0.15)
+            * (self.learning_decay[np.maximum(day - first_al_day[rep], 0)])
+        )
+        means[:, 7:12] *= al_ok[:, None]
+        means[:, 12:15] *= (al_ok * learn_factor)[:, None]
+        counts = rng.poisson(means).astype(np.int32)
+        del means
+        counts[:, 0] += 1  # at least one session per active day
+        # The planted first autonomy / learning event.
+        first = day == first_al_day[rep]
+        al_any = counts[:, 7:15].sum(axis=1) > 0
+        need = first & ~al_any
+        counts[need & is_admin, 7] += 1
+        counts[need & ~is_admin, 12] += 1
 
-    # NPS: happier in more engaged tenants.
-    nps_mean = NPS_MEAN + NPS_ENGAGEMENT_SLOPE * np.log(tenant_eng)
-    props = _properties(
-        rng, vocab, ev_type, ev_user, ev_day, content_pub, content_ret, content_course, nps_mean
-    )
-    keep = received < end_day * DAY
-    return EventBatch(
-        tenant_idx=t_idx[ev_user][keep].astype(np.int32),
-        user_idx=uidx[ev_user][keep].astype(np.int32),
-        name_code=ev_type[keep],
-        occurred_at=occurred[keep],
-        received_at=received[keep],
-        prop_code=props[keep],
-    )
+        # Persona milestones and first value: no tasks (operators) / features (end users)
+        # before the milestone day, no workflow_completed before milestone + value delay.
+        since = age - milestone[rep]
+        gate = (pers == 0) | (since >= 0)
+        counts[:, 3] = np.where((pers == 1) & ~gate, 0, counts[:, 3])
+        counts[:, 1] = np.where((pers == 2) & ~gate, 0, counts[:, 1])
+        counts[:, 2] = np.where(since >= u.value_delay[lo:hi][rep], counts[:, 2], 0)
+        # Tasks: split into completed / failed with the user's error rate.
+        tasks = counts[:, 3]
+        rate = u.base_error_rate[lo:hi][rep] * np.where(
+            day > cert_day[rep], 1.0 - self.error_reduction, 1.0
+        )
+        failed = rng.binomial(tasks, rate)
+        n_types = len(EVENT_NAMES)
+        full = np.zeros((len(rep), n_types), dtype=np.int32)
+        full[:, 0:3] = counts[:, 0:3]
+        full[:, 3] = tasks - failed
+        full[:, 4] = failed
+        full[:, 5:16] = counts[:, 4:15]
+        del counts
 
+        # Expand to events: by user, day, then event type.
+        flat = full.ravel()
+        ev_row = np.repeat(np.repeat(np.arange(len(rep)), n_types), flat)
+        ev_type = np.repeat(np.tile(np.arange(n_types, dtype=np.int8), len(rep)), flat)
+        del flat, full
+        ev_user = rep[ev_row]
+        ev_day = day[ev_row]
+        n_ev = len(ev_row)
 
-def _properties(
-    rng: np.random.Generator,
-    vocab: PropertyVocab,
-    ev_type: np.ndarray,
-    ev_user: np.ndarray,
-    ev_day: np.ndarray,
-    content_pub: np.ndarray,
-    content_ret: np.ndarray,
-    content_course: np.ndarray,
-    nps_mean: np.ndarray,
-) -> np.ndarray:
-    n = len(ev_type)
-    props = np.zeros(n, dtype=np.int32)
-    off = vocab.offset
+        # Time of day: working hours, after the user's creation on the first day.
+        lower = np.where(ev_day == created_day[ev_user], created_sec[ev_user] + 60, 0)
+        frac = np.clip(rng.normal(0.55, 0.14, size=n_ev), 0.0, 0.999)
+        # Session first: the first event of a user-day is the session.
+        frac = np.where(ev_type == 0, frac * 0.7, frac)
+        occurred = (
+            ev_day.astype(np.int64) * DAY + lower + (frac * (DAY - 1 - lower)).astype(np.int64)
+        )
+        del frac, lower
+        lag = np.ceil(rng.exponential(25.0, size=n_ev)).astype(np.int64)
+        late = np.flatnonzero(rng.random(n_ev) < 0.01)
+        lag[late] = rng.integers(3600, 3 * DAY, size=len(late))
+        # The planted first autonomy / learning event always arrives promptly.
+        prompt = (ev_type >= FIRST_AL_CODE) & (ev_day == first_al_day[ev_user])
+        lag = np.where(prompt, lag % 300 + 1, lag)
+        received = occurred + lag
 
-    def put(code: int, key: str, values: np.ndarray) -> None:
-        mask = ev_type == code
-        props[mask] = off[key] + values[mask] if values.shape == (n,) else off[key] + values
+        props, import_rows, import_errors = self._properties(rng, ev_type, ev_user + lo, ev_day)
+        keep = received < end_day * DAY
+        return EventBatch(
+            user_idx=(ev_user[keep] + lo).astype(np.int32),
+            name_code=ev_type[keep],
+            occurred_at=occurred[keep],
+            received_at=received[keep],
+            prop_code=props[keep],
+            import_rows=import_rows[keep],
+            import_errors=import_errors[keep],
+        )
 
-    # Features: each user favours its own rotation of the catalog.
-    n_feat = len(FEATURES)
-    favourite = (ev_user * 7919) % n_feat
-    pick = (favourite + rng.geometric(0.32, size=n) - 1) % n_feat
-    put(1, "feature", pick)
-    put(2, "workflow", rng.integers(0, len(WORKFLOWS), size=n))
-    task = rng.integers(0, len(TASK_TYPES), size=n)
-    put(3, "task_type", task)
-    put(4, "task_type", task)
-    score = np.round(rng.normal(nps_mean[ev_user], 2.0, size=n))
-    put(7, "score", np.clip(score, 0, 10).astype(np.int64))
-    # Setup steps: mostly in order per user, sometimes a random step.
-    setup = ev_type == 8
-    s_idx = np.flatnonzero(setup)
-    s_user = ev_user[s_idx]
-    first_pos = np.searchsorted(s_user, s_user)  # events are grouped by user in order
-    rank = np.arange(len(s_idx)) - first_pos
-    step = np.where(
-        rng.random(len(s_idx)) < 0.25, rng.integers(0, len(SETUP_STEPS), size=len(s_idx)), rank
-    )
-    props[s_idx] = off["step"] + step % len(SETUP_STEPS)
-    put(10, "integration", rng.integers(0, len(INTEGRATIONS), size=n))
-    put(11, "setting", rng.integers(0, len(SETTINGS), size=n))
-    put(12, "action", rng.integers(0, len(GOVERNANCE_ACTIONS), size=n))
-    # Data imports carry numbers: their own strings.
-    imp = np.flatnonzero(ev_type == 9)
-    rows = np.floor(np.exp(rng.uniform(np.log(50), np.log(50000), size=len(imp)))).astype(np.int64)
-    errors = rng.binomial(rows, rng.beta(1.0, 40.0, size=len(imp)))
-    props[imp] = vocab.add_strings(
-        [f'{{"rows": {r}, "errors": {e}}}' for r, e in zip(rows, errors, strict=True)]
-    )
-    # Learning: content published (and not retired) by the day, newer items favoured.
-    learn = np.flatnonzero((ev_type >= 13) & (ev_type <= 14) | (ev_type == 15))
-    d = ev_day[learn]
-    available = np.searchsorted(content_pub, d, side="right")
-    available = np.maximum(available, 1)
-    item = np.floor(available * (1.0 - rng.random(len(learn)) ** 1.6)).astype(np.int64)
-    item = np.minimum(item, available - 1)
-    retired = content_ret[item] <= d
-    alt = np.minimum(np.floor(available * rng.random(len(learn))).astype(np.int64), available - 1)
-    item = np.where(retired, alt, item)
-    kinds = ev_type[learn]
-    props[learn] = np.where(
-        kinds == 13,
-        off["content"] + item,
-        np.where(kinds == 14, off["lesson"] + item, off["course"] + content_course[item]),
-    )
-    return props
+    def _properties(
+        self,
+        rng: np.random.Generator,
+        ev_type: np.ndarray,
+        ev_user: np.ndarray,
+        ev_day: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Property codes (and data-import numbers); random draws only for the events
+        whose properties need them."""
+        n = len(ev_type)
+        props = np.zeros(n, dtype=np.int32)
+        off = self.vocab.offset
+
+        def of(*codes: int) -> np.ndarray:
+            mask = ev_type == codes[0]
+            for code in codes[1:]:
+                mask |= ev_type == code
+            return np.flatnonzero(mask)
+
+        # Features: each user favours its own rotation of the catalog.
+        n_feat = len(FEATURES)
+        idx = of(E["feature_used"])
+        favourite = (ev_user[idx].astype(np.int64) * 7919) % n_feat
+        props[idx] = off["feature"] + (favourite + rng.geometric(0.32, size=len(idx)) - 1) % n_feat
+        idx = of(E["workflow_completed"])
+        props[idx] = off["workflow"] + rng.integers(0, len(WORKFLOWS), size=len(idx))
+        idx = of(E["task_completed"], E["task_failed"])
+        props[idx] = off["task_type"] + rng.integers(0, len(TASK_TYPES), size=len(idx))
+        # NPS: happier in more engaged tenants.
+        idx = of(E["nps_submitted"])
+        nps_mean = NPS_MEAN + NPS_ENGAGEMENT_SLOPE * np.log(
+            self.users.tenant_engagement[ev_user[idx]]
+        )
+        score = np.round(rng.normal(nps_mean, 2.0))
+        props[idx] = off["score"] + np.clip(score, 0, 10).astype(np.int32)
+        # Setup steps: mostly in order per user, sometimes a random step.
+        idx = of(E["setup_step_completed"])
+        s_user = ev_user[idx]
+        first_pos = np.searchsorted(s_user, s_user)  # events are grouped by user in order
+        rank = np.arange(len(idx)) - first_pos
+        step = np.where(
+            rng.random(len(idx)) < 0.25, rng.integers(0, len(SETUP_STEPS), size=len(idx)), rank
+        )
+        props[idx] = off["step"] + step % len(SETUP_STEPS)
+        for code, key, size in (
+            (E["integration_connected"], "integration", len(INTEGRATIONS)),
+            (E["self_service_config_changed"], "setting", len(SETTINGS)),
+            (E["governance_action"], "action", len(GOVERNANCE_ACTIONS)),
+        ):
+            idx = of(code)
+            props[idx] = off[key] + rng.integers(0, size, size=len(idx))
+        # Data imports carry numbers: the writer formats them.
+        idx = of(E["data_import_completed"])
+        rows = np.floor(np.exp(rng.uniform(np.log(50), np.log(50000), size=len(idx))))
+        errors = rng.binomial(rows.astype(np.int64), rng.beta(1.0, 40.0, size=len(idx)))
+        props[idx] = IMPORT_PROPERTY
+        import_rows = np.zeros(n, dtype=np.int32)
+        import_errors = np.zeros(n, dtype=np.int32)
+        import_rows[idx] = rows
+        import_errors[idx] = errors
+        # Learning: content published (and not retired) by the day, newer items favoured.
+        learn = of(E["content_viewed"], E["lesson_completed"], E["course_completed"])
+        d = ev_day[learn]
+        available = np.maximum(np.searchsorted(self.content_pub, d, side="right"), 1)
+        item = np.floor(available * (1.0 - rng.random(len(learn)) ** 1.6)).astype(np.int64)
+        item = np.minimum(item, available - 1)
+        retired = self.content_ret[item] <= d
+        alt = np.minimum(
+            np.floor(available * rng.random(len(learn))).astype(np.int64), available - 1
+        )
+        item = np.where(retired, alt, item)
+        kinds = ev_type[learn]
+        props[learn] = np.where(
+            kinds == E["content_viewed"],
+            off["content"] + item,
+            np.where(
+                kinds == E["lesson_completed"],
+                off["lesson"] + item,
+                off["course"] + self.content_course[item],
+            ),
+        )
+        return props, import_rows, import_errors

@@ -13,6 +13,8 @@ from tenant_kpis.generator.config import DAY, TICKET_CATEGORIES, GeneratorConfig
 from tenant_kpis.generator.tenants import Population
 
 TIER_SHARES = (1.0, 0.3, 0.08)  # tier-2 and tier-3 rates relative to tier 1
+#: Tenants whose days are drawn together (part of the data's definition).
+TENANT_BLOCK = 256
 
 
 def tier1_daily_rate(seats: np.ndarray) -> np.ndarray:
@@ -33,20 +35,26 @@ def build_tickets(
     first_day = tenants["signed_at"].to_numpy() // DAY + 1
     last_day = np.minimum(end_day, (np.minimum(churn_at, end_day * DAY) - 1) // DAY + 1)
     n_days = np.maximum(last_day - first_day, 0)
-    rep = np.repeat(np.arange(n), n_days)
-    starts = np.repeat(np.cumsum(n_days) - n_days, n_days)
-    day = first_day[rep] + (np.arange(len(rep)) - starts)
     cert_day = np.where(certified_at >= 0, certified_at // DAY, np.iinfo(np.int64).max)
-    base = tier1_daily_rate(tenants["seats_purchased"].to_numpy().astype(float))[rep]
+    seats = tenants["seats_purchased"].to_numpy().astype(float)
     frames = []
-    for tier, share in zip((1, 2, 3), TIER_SHARES, strict=True):
-        rate = base * share
-        if tier == 1:
-            rate = np.where(day > cert_day[rep], rate * (1.0 - ticket_reduction), rate)
-        k = rng.poisson(rate)
-        t_rep = np.repeat(rep, k)
-        t_day = np.repeat(day, k)
-        frames.append(pd.DataFrame({"tenant_idx": t_rep, "day": t_day, "tier": tier}))
+    # Tenant-days in blocks of tenants: memory grows with a block, not with all tenants.
+    for lo in range(0, n, TENANT_BLOCK):
+        block = np.arange(lo, min(lo + TENANT_BLOCK, n))
+        rep = np.repeat(block, n_days[block])
+        starts = np.repeat(np.cumsum(n_days[block]) - n_days[block], n_days[block])
+        day = first_day[rep] + (np.arange(len(rep)) - starts)
+        base = tier1_daily_rate(seats)[rep]
+        for tier, share in zip((1, 2, 3), TIER_SHARES, strict=True):
+            rate = base * share
+            if tier == 1:
+                rate = np.where(day > cert_day[rep], rate * (1.0 - ticket_reduction), rate)
+            k = rng.poisson(rate)
+            frames.append(
+                pd.DataFrame(
+                    {"tenant_idx": np.repeat(rep, k), "day": np.repeat(day, k), "tier": tier}
+                )
+            )
     tickets = pd.concat(frames, ignore_index=True)
     m = len(tickets)
     sec = tickets["day"].to_numpy() * DAY + rng.integers(7 * 3600, 20 * 3600, size=m)

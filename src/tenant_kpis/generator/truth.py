@@ -19,12 +19,11 @@ from tenant_kpis.generator.config import (
     INDUSTRIES,
     GeneratorConfig,
 )
-from tenant_kpis.generator.events import E, EventBatch
+from tenant_kpis.generator.stream import WINDOW, TaskWindows
 from tenant_kpis.generator.tenants import NEVER, Population
 from tenant_kpis.generator.writer import write_table
 
 TRUTH_TENANTS_FILE = "_truth_tenants.parquet"
-WINDOW = 28
 MIN_TASKS = 5
 
 
@@ -42,29 +41,29 @@ def _rate(num: float, den: float) -> float | None:
 
 
 def realised_error_reduction(
-    config: GeneratorConfig, pop: Population, events: EventBatch, certs: pd.DataFrame
+    config: GeneratorConfig, pop: Population, windows: TaskWindows, certs: pd.DataFrame
 ) -> dict[str, Any]:
     """Spec: pre c-28..c-1, post c+1..c+28 around the first certification day c; users
-    with >= 5 tasks in each window and a fully observed post window; pooled rates."""
+    with >= 5 tasks in each window and a fully observed post window; pooled rates.
+
+    The task counts were taken around each user's planted certification day, the day its
+    first certification is issued on if it is issued at all (checked here)."""
     as_of = config.end_epoch_day - 1
     first = certs.groupby("user_id")["issued_at"].min() // DAY
     user_pos = pd.Series(np.arange(len(pop.users)), index=pop.users["user_id"])
     c_day = np.full(len(pop.users), NEVER, dtype=np.int64)
     c_day[user_pos[first.index].to_numpy()] = first.to_numpy()
-    task = (events.name_code == E["task_completed"]) | (events.name_code == E["task_failed"])
-    user = events.user_idx[task]
-    failed = events.name_code[task] == E["task_failed"]
-    rel = events.occurred_at[task] // DAY - c_day[user]
-    pre = (rel >= -WINDOW) & (rel <= -1)
-    post = (rel >= 1) & (rel <= WINDOW)
-    n_users = len(pop.users)
-    pre_n = np.bincount(user[pre], minlength=n_users)
-    pre_f = np.bincount(user[pre & failed], minlength=n_users)
-    post_n = np.bincount(user[post], minlength=n_users)
-    post_f = np.bincount(user[post & failed], minlength=n_users)
-    ok = (c_day + WINDOW <= as_of) & (pre_n >= MIN_TASKS) & (post_n >= MIN_TASKS)
-    pre_rate = _rate(pre_f[ok].sum(), pre_n[ok].sum())
-    post_rate = _rate(post_f[ok].sum(), post_n[ok].sum())
+    certified = c_day < NEVER
+    if not np.array_equal(c_day[certified], windows.planned_day[certified]):
+        raise AssertionError("a first certification is off its planted day")
+    ok = (
+        certified
+        & (c_day + WINDOW <= as_of)
+        & (windows.pre_tasks >= MIN_TASKS)
+        & (windows.post_tasks >= MIN_TASKS)
+    )
+    pre_rate = _rate(windows.pre_failed[ok].sum(), windows.pre_tasks[ok].sum())
+    post_rate = _rate(windows.post_failed[ok].sum(), windows.post_tasks[ok].sum())
     return {
         "eligible_users": int(ok.sum()),
         "pre_error_rate": pre_rate,
@@ -105,7 +104,8 @@ def build_truth(
     effects: dict[str, float],
     pop: Population,
     tables: dict[str, pd.DataFrame],
-    events: EventBatch,
+    windows: TaskWindows,
+    delivered_events: int,
     feats: pd.DataFrame,
     outcomes: pd.DataFrame,
     certified_at: np.ndarray,
@@ -215,6 +215,8 @@ def build_truth(
             "file_format": config.file_format,
             "events_per_user_day": config.events_per_user_day,
             "holdback_days": config.holdback_days,
+            "event_years": config.event_years,
+            "events_layout": config.events_layout,
         },
         "end_exclusive": f"{config.end_date.isoformat()}T00:00:00Z",
         "as_of_date": config.as_of_date.isoformat(),
@@ -222,8 +224,9 @@ def build_truth(
             np.datetime64(as_of, "D") - ((as_of + 3) % 7)
         ),  # Monday of the as-of week
         "history_start": str(np.datetime64(config.start_epoch_day, "D")),
+        "events_start": str(np.datetime64(config.event_start_epoch_day, "D")),
         "clean_row_counts": {name: len(frame) for name, frame in tables.items()}
-        | {"events": len(events)},
+        | {"events": delivered_events},
         "feature_catalog": [{"feature": f, "critical": c} for f, c in FEATURES],
         "effects": {
             "certification_error_reduction": {
@@ -233,7 +236,9 @@ def build_truth(
                 "certification fails with probability p * (1 - value). Recover as "
                 "1 - pooled post / pooled pre error rate (windows c+1..c+28, c-28..c-1, "
                 ">= 5 tasks in each).",
-                "realised": realised_error_reduction(config, pop, events, tables["certifications"]),
+                "realised": realised_error_reduction(
+                    config, pop, windows, tables["certifications"]
+                ),
             },
             "certification_tier1_ticket_reduction": {
                 "value": effects["certification_tier1_ticket_reduction"],

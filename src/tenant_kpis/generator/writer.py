@@ -146,7 +146,7 @@ def _write(arrow: pa.Table, path: Path, file_format: str) -> None:
     else:
         plain = pa.table(
             {
-                name: _csv_column(col)
+                name: csv_column(col)
                 for name, col in zip(arrow.column_names, arrow.columns, strict=True)
             }
         )
@@ -154,7 +154,7 @@ def _write(arrow: pa.Table, path: Path, file_format: str) -> None:
     tmp.replace(path)
 
 
-def _csv_column(column: pa.ChunkedArray) -> pa.ChunkedArray:
+def csv_column(column: pa.ChunkedArray) -> pa.ChunkedArray:
     if pa.types.is_dictionary(column.type):
         return column.cast(column.type.value_type)
     if pa.types.is_timestamp(column.type):
