@@ -12,9 +12,10 @@ DEMO_SEED ?= 42
 TEST_TENANTS ?= 60
 TEST_SEED ?= 7
 TEST_DIR := data/test
-# Benchmark scale: make bench EVENTS=50000000 MEMORY_LIMIT=4GB
+# Benchmark scale: make bench EVENTS=50000000 MEMORY_LIMIT=4GB [EVENTS_LAYOUT=partitioned]
 EVENTS ?= 10000000
 MEMORY_LIMIT ?= 4GB
+EVENTS_LAYOUT ?= file
 
 .PHONY: help install demo data build publish brief docs test lint lint-sql lint-python \
         dbt-test-build semantic-check governance kpi-reference pytest test-postgres fuzz bench clean
@@ -102,8 +103,9 @@ fuzz: install  ## contract property tests, long random budget (about an hour; no
 	TENANT_KPIS_CONTRACT_PROFILE=contract-fuzz $(BIN)/pytest -n 2 --dist load \
 	  tests/python/test_contract_properties.py --hypothesis-show-statistics
 
-bench: install  ## benchmark generation and builds (EVENTS=, MEMORY_LIMIT=)
-	$(BIN)/python -m tenant_kpis.bench --events $(EVENTS) --memory-limit $(MEMORY_LIMIT)
+bench: install  ## benchmark generation and builds (EVENTS=, MEMORY_LIMIT=, EVENTS_LAYOUT=)
+	$(BIN)/python -m tenant_kpis.bench --events $(EVENTS) --memory-limit $(MEMORY_LIMIT) \
+	  --events-layout $(EVENTS_LAYOUT)
 
 clean:  ## remove generated data, warehouses and dbt artefacts
 	rm -rf data target target_* logs logs_* reports/out
