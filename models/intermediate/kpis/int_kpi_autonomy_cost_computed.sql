@@ -15,6 +15,10 @@
     Tenants with cost lines but no learners keep their own lines in the
     numerator. When the month has no learner at all the platform lines cannot
     be allocated and the value is null.
+
+    Interval (seed kpi_interval_methods): the linearised variance of the
+    ratio cost / learners with the segment's tenants as units (unit_count)
+    and a Student t critical value (macro linearized_ratio_interval_bound).
 #}
 
 {%- set segments = {'industry': 'industry', 'plan_tier': 'plan_tier', 'onboarding_cohort': 'onboarding_cohort'} %}
@@ -157,7 +161,8 @@ cost_per_learner as (
         {{ kpi_segment_columns(segments) }},
         -- null as soon as one tenant's platform share is unallocable (no learners in the month)
         case when min(total_learners) > 0 then sum(cost_usd) end as numerator,
-        cast(sum(learners) as double) as denominator
+        cast(sum(learners) as double) as denominator,
+        {{ linearized_ratio_sums('cost_usd', 'learners') }}
     from tenant_weeks
     {{ kpi_grouping_sets(segments) }}  -- noqa: PRS
 ),
@@ -170,7 +175,13 @@ final as (
         cast(segment_value as varchar) as segment_value,
         numerator / nullif(denominator, 0) as value,
         cast(numerator as double) as numerator,
-        cast(denominator as double) as denominator
+        cast(denominator as double) as denominator,
+        cast(ratio_units as integer) as unit_count,
+        cast(case when numerator is not null then {{ linearized_ratio_interval_bound('lower', lowest='0.0') }} end as double)
+            as interval_lower,
+        cast(case when numerator is not null then {{ linearized_ratio_interval_bound('upper') }} end as double)
+            as interval_upper,
+        cast('linearized_ratio_t' as varchar) as interval_method
     from cost_per_learner
 )
 

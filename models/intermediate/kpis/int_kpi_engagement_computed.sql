@@ -15,6 +15,12 @@
                                   day; value in points (-100..100),
                                   numerator promoters - detractors,
                                   denominator respondents
+
+    Intervals, by the KPI's method in seed kpi_interval_methods: Wilson for
+    streak_4w_share and retention_week_4 (unit_count = users), the
+    linearised ratio (Student t; users or respondents as units) for the
+    mean active days and for NPS (the mean of +100 / 0 / -100 per
+    respondent).
 #}
 
 {%- set segments = {
@@ -44,6 +50,10 @@ user_kpi_windows as (
 
 weeks as (
     select * from {{ ref('int_weeks_spined') }}
+),
+
+interval_methods as (
+    select * from {{ ref('kpi_interval_methods') }}
 ),
 
 complete_weeks as (
@@ -162,9 +172,48 @@ aggregated as (
         week_start,
         kpi_name,
         {{ kpi_segment_columns(segments) }},
-        {{ usr_kpi_value_columns() }}
+        {{ usr_kpi_value_columns() }},
+        {{ linearized_ratio_sums(
+            "case when aggregation = 'points' then 100 * unit_numerator else unit_numerator end",
+            'unit_denominator',
+        ) }}
     from unit_rows_segmented
     {{ kpi_grouping_sets(segments, time_column='week_start, kpi_name') }}  -- noqa: PRS
+),
+
+with_intervals as (
+    select
+        aggregated.week_start,
+        aggregated.kpi_name,
+        aggregated.segment_type,
+        aggregated.segment_value,
+        aggregated.value,
+        aggregated.numerator,
+        aggregated.denominator,
+        interval_methods.interval_method,
+        case interval_methods.interval_method
+            when 'linearized_ratio_t' then aggregated.ratio_units
+            else cast(aggregated.denominator as integer)
+        end as unit_count,
+        case interval_methods.interval_method
+            when 'wilson' then {{ wilson_interval_bound('aggregated.numerator', 'aggregated.denominator', 'lower') }}
+            when 'linearized_ratio_t'
+                then {{ linearized_ratio_interval_bound(
+                    'lower', relation='aggregated',
+                    lowest="case when aggregated.kpi_name = 'nps' then -100.0 else 0.0 end",
+                ) }}
+        end as interval_lower,
+        case interval_methods.interval_method
+            when 'wilson' then {{ wilson_interval_bound('aggregated.numerator', 'aggregated.denominator', 'upper') }}
+            when 'linearized_ratio_t'
+                then {{ linearized_ratio_interval_bound(
+                    'upper', relation='aggregated',
+                    highest="case when aggregated.kpi_name = 'nps' then 100.0 else 7.0 end",
+                ) }}
+        end as interval_upper
+    from aggregated
+    left join interval_methods
+        on aggregated.kpi_name = interval_methods.kpi_name
 ),
 
 final as (
@@ -175,8 +224,12 @@ final as (
         segment_value,
         cast(value as double) as value,
         numerator,
-        denominator
-    from aggregated
+        denominator,
+        cast(unit_count as integer) as unit_count,
+        cast(interval_lower as double) as interval_lower,
+        cast(interval_upper as double) as interval_upper,
+        cast(interval_method as varchar) as interval_method
+    from with_intervals
 )
 
 select * from final
