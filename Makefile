@@ -15,9 +15,11 @@ TEST_DIR := data/test
 # Benchmark scale: make bench EVENTS=50000000 MEMORY_LIMIT=4GB
 EVENTS ?= 10000000
 MEMORY_LIMIT ?= 4GB
+# Alert simulation runs: make alert-sim ALERT_SIM_RUNS=40
+ALERT_SIM_RUNS ?= 20
 
 .PHONY: help install demo data build publish brief docs test lint lint-sql lint-python \
-        dbt-test-build semantic-check governance pytest bench clean
+        dbt-test-build semantic-check governance pytest bench alert-sim clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -88,6 +90,9 @@ test: lint dbt-test-build semantic-check governance pytest  ## everything CI run
 
 bench: install  ## benchmark generation and builds (EVENTS=, MEMORY_LIMIT=)
 	$(BIN)/python -m tenant_kpis.bench --events $(EVENTS) --memory-limit $(MEMORY_LIMIT)
+
+alert-sim: install  ## false alerts and detection of the alert rule, by simulation on the built warehouse (make demo first)
+	$(BIN)/python -m tenant_kpis.alert_simulation --runs $(ALERT_SIM_RUNS)
 
 clean:  ## remove generated data, warehouses and dbt artefacts
 	rm -rf data target target_* logs logs_* reports/out

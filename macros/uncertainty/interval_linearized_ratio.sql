@@ -1,55 +1,114 @@
 {#
-    Interval of a ratio of sums R = sum(y) / sum(x) over n independent units
-    (a mean is the case x = 1), by linearisation (the delta method, Cochran's
-    ratio estimator variance):
+    Interval of a ratio-type statistic of sums over n independent units,
+    R = prod_k S_k ^ e_k with S_k = sum_i x_ik and exponents e_k = +1
+    (numerator sums) or -1 (denominator sums) adding up to 0: a mean
+    (sum(y) / sum(1)), a ratio of sums (sum(y) / sum(x)) or a ratio of two
+    ratios (performance improvement). By linearisation (the delta method),
+    with G_k = dR / dS_k = e_k R / S_k:
 
-        var(R) = n / (n - 1) * sum((y_i - R x_i)^2) / sum(x_i)^2
+        z_i    = sum_k G_k x_ik            (the unit's influence; sum_i z_i = 0)
+        var(R) = n / (n - 1) * sum_i z_i^2
+               = n / (n - 1) * sum_k sum_l G_k G_l sum_i x_ik x_il
         bound  = R -/+ t(n - 1) * sqrt(var(R))
 
     with t the Student critical value of the seed's confidence. For a mean
-    this is exactly the Student t interval (s / sqrt(n) standard error).
-    sum((y - R x)^2) is expanded into sums a grouped (or grouping-sets)
-    query can carry: sum(y^2) - 2 R sum(x y) + R^2 sum(x^2).
+    this is exactly the Student t interval (standard error s / sqrt(n)); for
+    a ratio it is Cochran's ratio-estimator variance. The cross sums
+    sum_i x_ik x_il are what a grouped (or grouping-sets) query can carry.
 
-    linearized_ratio_sums(y, x): the aggregate columns, summed as exact
-    decimals so that the bounds do not depend on the order threads add rows
-    in. linearized_ratio_interval_bound(side): one bound from those columns
-    (optionally clamped to the KPI's range); null below 2 units or without
-    a positive sum(x).
+    linearized_ratio_sums(terms): the aggregate columns for the list of
+    term expressions x_k: linearized_units (units with the last term not
+    null), linearized_sum_<k> and linearized_cross_<k>_<l> (k <= l), summed
+    as exact decimals so that the bounds do not depend on the order threads
+    add rows in.
+
+    linearized_ratio_interval_bound(exponents, side): one bound of R from
+    those columns (of `relation` when given), optionally clamped to
+    [lowest, highest]; null below 2 units or when a denominator sum is not
+    positive.
 #}
-{% macro linearized_ratio_sums(numerator, denominator) -%}
-    cast(count({{ denominator }}) as integer) as ratio_units,
-    sum(cast({{ numerator }} as decimal(38, 10))) as ratio_sum_numerator,
-    sum(cast({{ denominator }} as decimal(38, 10))) as ratio_sum_denominator,
-    sum(cast({{ numerator }} as decimal(38, 10)) * cast({{ numerator }} as decimal(38, 10)))
-        as ratio_sum_numerator_squared,
-    sum(cast({{ numerator }} as decimal(38, 10)) * cast({{ denominator }} as decimal(38, 10)))
-        as ratio_sum_cross_product,
-    sum(cast({{ denominator }} as decimal(38, 10)) * cast({{ denominator }} as decimal(38, 10)))
-        as ratio_sum_denominator_squared
+{% macro linearized_ratio_sums(terms) -%}
+    cast(count({{ terms[-1] }}) as integer) as linearized_units,
+    {%- for term in terms %}
+        sum(cast({{ term }} as decimal(38, 10))) as linearized_sum_{{ loop.index }},
+    {%- endfor %}
+    {%- for first in terms %}
+        {%- set outer = loop %}
+        {%- for second in terms %}
+            {%- if loop.index >= outer.index %}
+        sum(cast({{ first }} as decimal(38, 10)) * cast({{ second }} as decimal(38, 10)))
+            as linearized_cross_{{ outer.index }}_{{ loop.index }}{{ ',' if not (outer.last and loop.last) }}
+            {%- endif %}
+        {%- endfor %}
+    {%- endfor %}
 {%- endmacro %}
 
-{% macro linearized_ratio_interval_bound(side, relation=none, lowest=none, highest=none) -%}
+{% macro linearized_ratio_interval_bound(exponents, side, relation=none, lowest=none, highest=none) -%}
     {%- if side not in ('lower', 'upper') -%}
         {{ exceptions.raise_compiler_error("linearized_ratio_interval_bound: side must be 'lower' or 'upper', got " ~ side) }}
     {%- endif -%}
+    {%- if exponents | sum != 0 -%}
+        {{ exceptions.raise_compiler_error("linearized_ratio_interval_bound: exponents must add up to 0 (a ratio-type statistic), got " ~ exponents) }}
+    {%- endif -%}
     {%- set prefix = relation ~ '.' if relation else '' -%}
-    {%- set n = 'cast(' ~ prefix ~ 'ratio_units as double)' -%}
-    {%- set sy = 'cast(' ~ prefix ~ 'ratio_sum_numerator as double)' -%}
-    {%- set sx = 'cast(' ~ prefix ~ 'ratio_sum_denominator as double)' -%}
-    {%- set syy = 'cast(' ~ prefix ~ 'ratio_sum_numerator_squared as double)' -%}
-    {%- set sxy = 'cast(' ~ prefix ~ 'ratio_sum_cross_product as double)' -%}
-    {%- set sxx = 'cast(' ~ prefix ~ 'ratio_sum_denominator_squared as double)' -%}
-    {%- set ratio = '(' ~ sy ~ ' / ' ~ sx ~ ')' -%}
+    {%- set n = 'cast(' ~ prefix ~ 'linearized_units as double)' -%}
+    {%- set sums = [] -%}
+    {%- for exponent in exponents -%}
+        {%- do sums.append('cast(' ~ prefix ~ 'linearized_sum_' ~ loop.index ~ ' as double)') -%}
+    {%- endfor -%}
+    {#- products[0]: R; products[k]: R without the sum k (k with exponent +1) -#}
+    {%- set products = [] -%}
+    {%- for leave_out in range(exponents | length + 1) -%}
+        {%- set upper_terms = [] -%}
+        {%- set lower_terms = [] -%}
+        {%- for exponent in exponents -%}
+            {%- if loop.index != leave_out -%}
+                {%- if exponent > 0 -%}
+                    {%- do upper_terms.append(sums[loop.index0]) -%}
+                {%- else -%}
+                    {%- do lower_terms.append(sums[loop.index0]) -%}
+                {%- endif -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- do products.append(
+            '((' ~ (upper_terms | join(' * ') if upper_terms else '1.0') ~ ') / ('
+            ~ (lower_terms | join(' * ') if lower_terms else '1.0') ~ '))'
+        ) -%}
+    {%- endfor -%}
+    {%- set ratio = products[0] -%}
+    {%- set gradients = [] -%}
+    {%- for exponent in exponents -%}
+        {%- if exponent > 0 -%}
+            {%- do gradients.append(products[loop.index]) -%}
+        {%- else -%}
+            {%- do gradients.append('(-' ~ ratio ~ ' / ' ~ sums[loop.index0] ~ ')') -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set variance_terms = [] -%}
+    {%- for first in exponents -%}
+        {%- set outer = loop -%}
+        {%- for second in exponents -%}
+            {%- if loop.index >= outer.index -%}
+                {%- do variance_terms.append(
+                    ('2.0 * ' if loop.index > outer.index else '') ~ gradients[outer.index0] ~ ' * '
+                    ~ gradients[loop.index0] ~ ' * cast(' ~ prefix ~ 'linearized_cross_' ~ outer.index ~ '_'
+                    ~ loop.index ~ ' as double)'
+                ) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- set denominators = [] -%}
+    {%- for exponent in exponents -%}
+        {%- if exponent < 0 -%}
+            {%- do denominators.append(sums[loop.index0] ~ ' > 0') -%}
+        {%- endif -%}
+    {%- endfor -%}
     {%- set bound -%}
         {{ ratio }} {{ '-' if side == 'lower' else '+' }} {{ student_t_critical_value(n ~ ' - 1') }}
-        * sqrt(
-            greatest(0.0, {{ syy }} - 2.0 * {{ ratio }} * {{ sxy }} + {{ ratio }} * {{ ratio }} * {{ sxx }})
-            * {{ n }} / ({{ n }} - 1.0)
-        ) / {{ sx }}
+        * sqrt(greatest(0.0, {{ variance_terms | join('\n            + ') }}) * {{ n }} / ({{ n }} - 1.0))
     {%- endset -%}
     case
-        when {{ n }} >= 2 and {{ sx }} > 0
+        when {{ n }} >= 2 and {{ denominators | join(' and ') }}
             then
                 {%- if side == 'lower' and lowest is not none %} greatest({{ lowest }}, {{ bound }})
                 {%- elif side == 'upper' and highest is not none %} least({{ highest }}, {{ bound }})

@@ -42,16 +42,16 @@
     {%- set lower = direction ~ " = 'lower_is_better'" -%}
     {%- set margin = kpi_parameter('at_risk_margin') ~ ' * abs(' ~ threshold ~ ')' -%}
     {{ value }} is not null as has_value,
-    coalesce(
-        {{ unit_count }} < {{ kpi_parameter('min_sample_size') }}
+    (
+        coalesce({{ unit_count }}, 0) < {{ kpi_parameter('min_sample_size') }}
         or {{ interval_lower }} is null
         or {{ interval_upper }} is null
-        or (
+        or coalesce(
             {{ benchmark_high }} - {{ benchmark_low }} > 0
             and {{ interval_upper }} - {{ interval_lower }}
-            > {{ kpi_parameter('small_sample_band_width_ratio') }} * ({{ benchmark_high }} - {{ benchmark_low }})
-        ),
-        true
+            > {{ kpi_parameter('small_sample_band_width_ratio') }} * ({{ benchmark_high }} - {{ benchmark_low }}),
+            false
+        )
     ) as is_small_sample,
     {{ threshold }} is not null as has_threshold,
     case

@@ -108,7 +108,7 @@ views_weighted as (
         'content_freshness_weighted' as kpi_name,
         cast(sum(fresh_views) as double) as numerator,
         cast(sum(views) as double) as denominator,
-        {{ linearized_ratio_sums('fresh_views', 'views') }}
+        {{ linearized_ratio_sums(['fresh_views', 'views']) }}
     from viewed_items
     group by 1
 ),
@@ -129,9 +129,9 @@ views_weighted_with_interval as (
         kpi_name,
         numerator,
         denominator,
-        ratio_units as unit_count,
-        {{ linearized_ratio_interval_bound('lower', lowest='0.0') }} as interval_lower,
-        {{ linearized_ratio_interval_bound('upper', highest='1.0') }} as interval_upper,
+        linearized_units as unit_count,
+        {{ linearized_ratio_interval_bound([1, -1], 'lower', lowest='0.0') }} as interval_lower,
+        {{ linearized_ratio_interval_bound([1, -1], 'upper', highest='1.0') }} as interval_upper,
         'linearized_ratio_t' as interval_method
     from views_weighted
 ),

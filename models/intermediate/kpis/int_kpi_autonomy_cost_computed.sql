@@ -162,7 +162,7 @@ cost_per_learner as (
         -- null as soon as one tenant's platform share is unallocable (no learners in the month)
         case when min(total_learners) > 0 then sum(cost_usd) end as numerator,
         cast(sum(learners) as double) as denominator,
-        {{ linearized_ratio_sums('cost_usd', 'learners') }}
+        {{ linearized_ratio_sums(['cost_usd', 'learners']) }}
     from tenant_weeks
     {{ kpi_grouping_sets(segments) }}  -- noqa: PRS
 ),
@@ -176,10 +176,10 @@ final as (
         numerator / nullif(denominator, 0) as value,
         cast(numerator as double) as numerator,
         cast(denominator as double) as denominator,
-        cast(ratio_units as integer) as unit_count,
-        cast(case when numerator is not null then {{ linearized_ratio_interval_bound('lower', lowest='0.0') }} end as double)
+        cast(linearized_units as integer) as unit_count,
+        cast(case when numerator is not null then {{ linearized_ratio_interval_bound([1, -1], 'lower', lowest='0.0') }} end as double)
             as interval_lower,
-        cast(case when numerator is not null then {{ linearized_ratio_interval_bound('upper') }} end as double)
+        cast(case when numerator is not null then {{ linearized_ratio_interval_bound([1, -1], 'upper') }} end as double)
             as interval_upper,
         cast('linearized_ratio_t' as varchar) as interval_method
     from cost_per_learner

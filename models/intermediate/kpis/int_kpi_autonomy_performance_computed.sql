@@ -20,10 +20,11 @@
         numerator = pooled post-window Tier-1 tickets, denominator = pooled
         pre-window Tier-1 tickets, value = 1 - numerator / denominator.
 
-    Intervals (seed kpi_interval_methods): seeded Poisson bootstrap over the
-    pooled units (users for performance_improvement, tenants for
-    ticket_decline; unit_count = how many), each replicate recomputing the
-    pooled KPI with every unit's counts weighted; percentile interval.
+    Intervals (seed kpi_interval_methods): the linearised interval of the
+    pooled ratio with the pooled units as units (users for
+    performance_improvement, tenants for ticket_decline; unit_count = how
+    many): post failures / post tasks / (pre failures / pre tasks), and post
+    / pre tickets; the KPI's bounds are 1 - the ratio's bounds.
 #}
 
 {%- set segments = {'industry': 'industry', 'plan_tier': 'plan_tier', 'onboarding_cohort': 'onboarding_cohort'} %}
@@ -146,47 +147,10 @@ performance_improvement as (
         'performance_improvement' as kpi_name,
         {{ kpi_segment_columns(segments) }},
         cast(sum(post_failures) as double) / nullif(sum(post_tasks), 0) as numerator,
-        cast(sum(pre_failures) as double) / nullif(sum(pre_tasks), 0) as denominator
+        cast(sum(pre_failures) as double) / nullif(sum(pre_tasks), 0) as denominator,
+        {{ linearized_ratio_sums(['post_failures', 'post_tasks', 'pre_failures', 'pre_tasks']) }}
     from user_cohorts
     {{ kpi_grouping_sets(segments) }}  -- noqa: PRS
-),
-
-performance_units as (
-    select
-        week_start,
-        'performance_improvement' as kpi_name,
-        {{ kpi_segment_columns(segments) }},
-        cast(count(*) as integer) as unit_count
-    from user_cohorts
-    {{ kpi_grouping_sets(segments) }}  -- noqa: PRS
-),
-
-user_bootstrap_weights as (
-    {{ bootstrap_unit_weights('eligible_users', 'user_id', 'performance_improvement') }}
-),
-
-performance_replicates as (
-    select
-        user_cohorts.week_start,
-        'performance_improvement' as kpi_name,
-        {{ kpi_segment_columns(segments) }},
-        user_bootstrap_weights.replicate,
-        1 - (
-            cast(sum(user_bootstrap_weights.bootstrap_weight * user_cohorts.post_failures) as double)
-            / nullif(sum(user_bootstrap_weights.bootstrap_weight * user_cohorts.post_tasks), 0)
-        ) / nullif(
-            cast(sum(user_bootstrap_weights.bootstrap_weight * user_cohorts.pre_failures) as double)
-            / nullif(sum(user_bootstrap_weights.bootstrap_weight * user_cohorts.pre_tasks), 0),
-            0
-        ) as replicate_statistic
-    from user_cohorts
-    inner join user_bootstrap_weights
-        on cast(user_cohorts.user_id as varchar) = user_bootstrap_weights.unit_key
-    {{ kpi_grouping_sets(segments, time_column='week_start, replicate') }}  -- noqa: PRS
-),
-
-performance_intervals as (
-    {{ bootstrap_percentile_interval('performance_replicates', ['week_start', 'kpi_name', 'segment_type', 'segment_value']) }}
 ),
 
 certified_tenants as (
@@ -255,56 +219,43 @@ ticket_decline as (
         {{ kpi_segment_columns(segments) }},
         cast(sum(post_tier1_tickets) as double) as numerator,
         cast(sum(pre_tier1_tickets) as double) as denominator,
-        cast(count(*) as integer) as unit_count
+        {{ linearized_ratio_sums(['post_tier1_tickets', 'pre_tier1_tickets']) }}
     from tenant_cohorts
     {{ kpi_grouping_sets(segments) }}  -- noqa: PRS
 ),
 
-tenant_bootstrap_weights as (
-    {{ bootstrap_unit_weights('certified_tenants', 'tenant_id', 'ticket_decline') }}
-),
-
-ticket_replicates as (
+performance_with_interval as (
     select
-        tenant_cohorts.week_start,
-        'ticket_decline' as kpi_name,
-        {{ kpi_segment_columns(segments) }},
-        tenant_bootstrap_weights.replicate,
-        1 - cast(sum(tenant_bootstrap_weights.bootstrap_weight * tenant_cohorts.post_tier1_tickets) as double)
-        / nullif(sum(tenant_bootstrap_weights.bootstrap_weight * tenant_cohorts.pre_tier1_tickets), 0)
-            as replicate_statistic
-    from tenant_cohorts
-    inner join tenant_bootstrap_weights
-        on cast(tenant_cohorts.tenant_id as varchar) = tenant_bootstrap_weights.unit_key
-    {{ kpi_grouping_sets(segments, time_column='week_start, replicate') }}  -- noqa: PRS
-),
-
-ticket_intervals as (
-    {{ bootstrap_percentile_interval('ticket_replicates', ['week_start', 'kpi_name', 'segment_type', 'segment_value']) }}
-),
-
-performance_with_units as (
-    select
-        performance_improvement.*,
-        performance_units.unit_count
+        week_start,
+        kpi_name,
+        segment_type,
+        segment_value,
+        numerator,
+        denominator,
+        linearized_units as unit_count,
+        1 - {{ linearized_ratio_interval_bound([1, -1, -1, 1], 'upper') }} as interval_lower,
+        1 - {{ linearized_ratio_interval_bound([1, -1, -1, 1], 'lower', lowest='0.0') }} as interval_upper
     from performance_improvement
-    inner join performance_units
-        on
-            performance_improvement.week_start = performance_units.week_start
-            and performance_improvement.segment_type = performance_units.segment_type
-            and performance_improvement.segment_value = performance_units.segment_value
+),
+
+ticket_decline_with_interval as (
+    select
+        week_start,
+        kpi_name,
+        segment_type,
+        segment_value,
+        numerator,
+        denominator,
+        linearized_units as unit_count,
+        1 - {{ linearized_ratio_interval_bound([1, -1], 'upper') }} as interval_lower,
+        1 - {{ linearized_ratio_interval_bound([1, -1], 'lower', lowest='0.0') }} as interval_upper
+    from ticket_decline
 ),
 
 unioned as (
-    select * from performance_with_units
+    select * from performance_with_interval
     union all
-    select * from ticket_decline
-),
-
-bootstrap_intervals as (
-    select * from performance_intervals
-    union all
-    select * from ticket_intervals
+    select * from ticket_decline_with_interval
 ),
 
 final as (
@@ -317,19 +268,10 @@ final as (
         cast(unioned.numerator as double) as numerator,
         cast(unioned.denominator as double) as denominator,
         cast(unioned.unit_count as integer) as unit_count,
-        -- one unit cannot be resampled: no interval
-        cast(case when unioned.unit_count >= 2 then bootstrap_intervals.interval_lower end as double)
-            as interval_lower,
-        cast(case when unioned.unit_count >= 2 then bootstrap_intervals.interval_upper end as double)
-            as interval_upper,
-        cast('poisson_bootstrap' as varchar) as interval_method
+        cast(unioned.interval_lower as double) as interval_lower,
+        cast(unioned.interval_upper as double) as interval_upper,
+        cast('linearized_ratio_t' as varchar) as interval_method
     from unioned
-    left join bootstrap_intervals
-        on
-            unioned.week_start = bootstrap_intervals.week_start
-            and unioned.kpi_name = bootstrap_intervals.kpi_name
-            and unioned.segment_type = bootstrap_intervals.segment_type
-            and unioned.segment_value = bootstrap_intervals.segment_value
 )
 
 select * from final

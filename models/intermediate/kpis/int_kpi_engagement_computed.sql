@@ -173,10 +173,10 @@ aggregated as (
         kpi_name,
         {{ kpi_segment_columns(segments) }},
         {{ usr_kpi_value_columns() }},
-        {{ linearized_ratio_sums(
+        {{ linearized_ratio_sums([
             "case when aggregation = 'points' then 100 * unit_numerator else unit_numerator end",
             'unit_denominator',
-        ) }}
+        ]) }}
     from unit_rows_segmented
     {{ kpi_grouping_sets(segments, time_column='week_start, kpi_name') }}  -- noqa: PRS
 ),
@@ -192,14 +192,14 @@ with_intervals as (
         aggregated.denominator,
         interval_methods.interval_method,
         case interval_methods.interval_method
-            when 'linearized_ratio_t' then aggregated.ratio_units
+            when 'linearized_ratio_t' then aggregated.linearized_units
             else cast(aggregated.denominator as integer)
         end as unit_count,
         case interval_methods.interval_method
             when 'wilson' then {{ wilson_interval_bound('aggregated.numerator', 'aggregated.denominator', 'lower') }}
             when 'linearized_ratio_t'
                 then {{ linearized_ratio_interval_bound(
-                    'lower', relation='aggregated',
+                    [1, -1], 'lower', relation='aggregated',
                     lowest="case when aggregated.kpi_name = 'nps' then -100.0 else 0.0 end",
                 ) }}
         end as interval_lower,
@@ -207,7 +207,7 @@ with_intervals as (
             when 'wilson' then {{ wilson_interval_bound('aggregated.numerator', 'aggregated.denominator', 'upper') }}
             when 'linearized_ratio_t'
                 then {{ linearized_ratio_interval_bound(
-                    'upper', relation='aggregated',
+                    [1, -1], 'upper', relation='aggregated',
                     highest="case when aggregated.kpi_name = 'nps' then 100.0 else 7.0 end",
                 ) }}
         end as interval_upper

@@ -27,7 +27,7 @@ health_score_mean as (
         -- a decimal sum is exact: the mean does not depend on the order threads add rows in
         cast(sum(cast(health_score as decimal(38, 10))) as double) as numerator,
         cast(count(*) as double) as denominator,
-        {{ linearized_ratio_sums('health_score', '1') }}
+        {{ linearized_ratio_sums(['health_score', '1']) }}
     from health
     {{ kpi_grouping_sets(segments) }}  -- noqa: PRS
 ),
@@ -51,9 +51,9 @@ health_score_mean_with_interval as (
         segment_value,
         numerator,
         denominator,
-        ratio_units as unit_count,
-        {{ linearized_ratio_interval_bound('lower', lowest='0.0') }} as interval_lower,
-        {{ linearized_ratio_interval_bound('upper', highest='100.0') }} as interval_upper,
+        linearized_units as unit_count,
+        {{ linearized_ratio_interval_bound([1, -1], 'lower', lowest='0.0') }} as interval_lower,
+        {{ linearized_ratio_interval_bound([1, -1], 'upper', highest='100.0') }} as interval_upper,
         'linearized_ratio_t' as interval_method
     from health_score_mean
 ),

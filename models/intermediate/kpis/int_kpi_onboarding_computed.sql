@@ -69,7 +69,7 @@ aggregated as (
         kpi_name,
         {{ kpi_segment_columns(segments) }},
         {{ usr_kpi_value_columns() }},
-        {{ linearized_ratio_sums('unit_numerator', 'unit_denominator') }}
+        {{ linearized_ratio_sums(['unit_numerator', 'unit_denominator']) }}
     from cohort_members
     {{ kpi_grouping_sets(segments, time_column='week_start, kpi_name') }}  -- noqa: PRS
 ),
@@ -102,20 +102,20 @@ with_intervals as (
         interval_methods.interval_method,
         case interval_methods.interval_method
             when 'median_order_statistic' then coalesce(median_intervals.unit_count, 0)
-            when 'linearized_ratio_t' then aggregated.ratio_units
+            when 'linearized_ratio_t' then aggregated.linearized_units
             else cast(aggregated.denominator as integer)
         end as unit_count,
         case interval_methods.interval_method
             when 'wilson' then {{ wilson_interval_bound('aggregated.numerator', 'aggregated.denominator', 'lower') }}
             when 'median_order_statistic' then median_intervals.interval_lower
             when 'linearized_ratio_t'
-                then {{ linearized_ratio_interval_bound('lower', relation='aggregated', lowest='0.0') }}
+                then {{ linearized_ratio_interval_bound([1, -1], 'lower', relation='aggregated', lowest='0.0') }}
         end as interval_lower,
         case interval_methods.interval_method
             when 'wilson' then {{ wilson_interval_bound('aggregated.numerator', 'aggregated.denominator', 'upper') }}
             when 'median_order_statistic' then median_intervals.interval_upper
             when 'linearized_ratio_t'
-                then {{ linearized_ratio_interval_bound('upper', relation='aggregated', highest='1.0') }}
+                then {{ linearized_ratio_interval_bound([1, -1], 'upper', relation='aggregated', highest='1.0') }}
         end as interval_upper
     from aggregated
     left join interval_methods

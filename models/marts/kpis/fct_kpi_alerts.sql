@@ -5,7 +5,8 @@
     off_track (the whole 95% interval past the threshold and the value past
     the at-risk margin) with at least alert_minimum_units units for
     alert_consecutive_weeks weeks in a row opens an alert in the week the
-    run reaches that length; it closes in the first later on_track week.
+    run reaches that length; it closes in the first later on_track week, or
+    when the series stops reporting for good (closed_reason).
     Both parameters are seeds (kpi_parameters), chosen by the simulation's
     false-positive and detection figures (README, Alerts).
 
@@ -57,6 +58,7 @@ final as (
         cast(alerts.segment_value as varchar) as segment_value,
         cast(alerts.opened_week as date) as opened_week,
         cast(alerts.closed_week as date) as closed_week,
+        cast(alerts.closed_reason as varchar) as closed_reason,
         cast(
             {{ dbt.datediff(
                 'alerts.opened_week',
