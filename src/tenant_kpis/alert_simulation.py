@@ -68,9 +68,9 @@ def read_figures(database: Path) -> dict[str, Any]:
         parameters = dict(
             connection.execute(
                 "select parameter_name, parameter_value from seeds.kpi_parameters "
-                "where parameter_name in ('alert_simulation_drop_share', 'alert_consecutive_weeks', "
-                "'alert_minimum_units', 'min_sample_size', 'at_risk_margin', "
-                "'small_sample_band_width_ratio', 'interval_confidence')"
+                "where parameter_name in ('alert_simulation_drop_share', "
+                "'alert_consecutive_weeks', 'alert_minimum_units', 'min_sample_size', "
+                "'at_risk_margin', 'small_sample_band_width_ratio', 'interval_confidence')"
             ).fetchall()
         )
         coverage = _records(
@@ -79,7 +79,9 @@ def read_figures(database: Path) -> dict[str, Any]:
         demo = _records(
             connection, f"select * from {SCHEMA}.sim_demo_alert_counts order by alert_rule"
         )
-        last_week = connection.execute("select max(week_start) from main.fct_kpi_scorecard").fetchone()
+        last_week = connection.execute(
+            "select max(week_start) from main.fct_kpi_scorecard"
+        ).fetchone()
     overall = [row for row in summary if row["kpi_name"] == "all KPIs"]
     return {
         "what": (
@@ -117,7 +119,8 @@ def report(figures: dict[str, Any]) -> str:
     for row in figures["demo_alerts"]:
         lines.append(
             f"demo data, {row['alert_rule']}: {row['open_alerts']} open "
-            f"({row['open_alerts_on_all']} on all tenants), {row['alerts_opened']} opened in history"
+            f"({row['open_alerts_on_all']} on all tenants), "
+            f"{row['alerts_opened']} opened in history"
         )
     overall = next(r for r in figures["interval_coverage"] if r["kpi_name"] == "all KPIs")
     lines.append(f"95% interval coverage of the truth in simulation: {overall['coverage']:.1%}")

@@ -152,10 +152,8 @@ def build(path: Path, *, with_health: bool = True, with_pilots: bool = True, see
                 units = None if value is None else int(denominator)
                 lower = None if value is None else value - half_width
                 upper = None if value is None else value + half_width
-                weekly.append(
-                    (week, name, seg_type, seg_value, value, numerator, denominator)
-                    + (units, lower, upper)
-                )
+                row = (week, name, seg_type, seg_value, value, numerator, denominator)
+                weekly.append((*row, units, lower, upper))
                 status = _status(value, low, high, higher, half_width)
                 streak = streak + 1 if status == "off_track" else 0
                 prior = values[i - 1] if i >= 1 else None

@@ -23,7 +23,18 @@ from scipy import stats
 CONFIDENCE = 0.95
 SECTION = "-- section "
 
-WILSON_CASES = [(0, 1), (1, 1), (0, 5), (3, 10), (7, 7), (6, 7), (17, 30), (50, 100), (1, 1000), (999, 1000)]
+WILSON_CASES = [
+    (0, 1),
+    (1, 1),
+    (0, 5),
+    (3, 10),
+    (7, 7),
+    (6, 7),
+    (17, 30),
+    (50, 100),
+    (1, 1000),
+    (999, 1000),
+]
 DEGREES_OF_FREEDOM = [1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 50, 100, 1000]
 MEDIAN_SAMPLES = {
     1: [4.0],
@@ -113,8 +124,8 @@ from sums
 {SECTION}ratio_of_ratios
 with
 sums as (
-    select case_id, {{{{ linearized_ratio_sums(['post_failures', 'post_tasks', 'pre_failures', 'pre_tasks']) }}}}
-    from (values {ratio_of_ratios}) as units (case_id, post_failures, post_tasks, pre_failures, pre_tasks)
+    select case_id, {{{{ linearized_ratio_sums(['fails', 'tasks', 'fails_pre', 'tasks_pre']) }}}}
+    from (values {ratio_of_ratios}) as units (case_id, fails, tasks, fails_pre, tasks_pre)
     group by 1
 )
 select
@@ -161,7 +172,9 @@ def test_student_t_critical_value_matches_scipy(results: dict) -> None:
     for degrees, value in results["student_t"]:
         exact = stats.t.ppf((1 + CONFIDENCE) / 2, degrees)
         # closed forms at 1 and 2 degrees of freedom, the Cornish-Fisher series from 3
-        tolerance = 1e-12 if degrees <= 2 else 3e-4 if degrees < 5 else 2e-5 if degrees < 10 else 3e-7
+        tolerance = (
+            1e-12 if degrees <= 2 else 3e-4 if degrees < 5 else 2e-5 if degrees < 10 else 3e-7
+        )
         assert value == pytest.approx(exact, rel=tolerance), degrees
 
 
@@ -172,9 +185,8 @@ def test_median_interval_equals_scipys_order_statistic_interval(results: dict) -
         sample = np.array(values)
         unit_count, lower, upper = rows[case_id]
         assert unit_count == len(values)
-        expected = stats.quantile_test(sample, q=float(np.median(sample)), p=0.5).confidence_interval(
-            confidence_level=CONFIDENCE
-        )
+        test = stats.quantile_test(sample, q=float(np.median(sample)), p=0.5)
+        expected = test.confidence_interval(confidence_level=CONFIDENCE)
         if np.isnan(expected.low):
             assert (lower, upper) == (None, None), case_id
         else:
@@ -194,9 +206,7 @@ def test_mean_interval_is_the_student_t_interval(results: dict) -> None:
     assert rows[2] == (None, None)
 
 
-def _delta_method_interval(
-    terms: np.ndarray, exponents: list[int]
-) -> tuple[float, float]:
+def _delta_method_interval(terms: np.ndarray, exponents: list[int]) -> tuple[float, float]:
     """R = prod (sum_i w_i x_ik)^e_k; influence by numerical derivative in each unit's weight."""
 
     def statistic(weights: np.ndarray) -> float:

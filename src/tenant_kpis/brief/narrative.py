@@ -163,7 +163,14 @@ def sentences(
 ) -> list[str]:
     counts = {
         key: sum(1 for k in kpis if k.status == key)
-        for key in ("on_track", "at_risk", "off_track", "possibly_off_track", "no_data", "small_sample")
+        for key in (
+            "on_track",
+            "at_risk",
+            "off_track",
+            "possibly_off_track",
+            "no_data",
+            "small_sample",
+        )
     }
     summary = (
         f"{scope_label}, week of {week_text}: {counts['on_track']} of {len(kpis)} "

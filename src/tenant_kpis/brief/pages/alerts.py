@@ -11,7 +11,7 @@ from tenant_kpis.brief import fmt, style
 from tenant_kpis.brief.context import Brief
 from tenant_kpis.brief.layout import Column, Page
 from tenant_kpis.brief.marts import MartUnavailable
-from tenant_kpis.brief.queries import action_list, first_action, rule_parameter, scorecard
+from tenant_kpis.brief.queries import first_action, rule_parameter, scorecard
 
 TITLE = "Alerts and playbooks"
 FIELDS = (
@@ -150,12 +150,16 @@ def _weeks_open(brief: Brief, row: pd.Series) -> str:
     return str((end - row["opened_week"]).days // 7 + 1)
 
 
-def _segment(row: pd.Series) -> str:
-    return (
-        "all tenants"
-        if row["segment_type"] == "all"
-        else (f"{fmt.humanise(row['segment_type'])}: {row['segment_value']}")
-    )
+def _short_segment(row: pd.Series) -> str:
+    """The segment in few words, for the narrow alert table."""
+    kind, value = str(row["segment_type"]), str(row["segment_value"])
+    return {
+        "all": "all tenants",
+        "industry": value,
+        "plan_tier": f"{value} tier",
+        "persona": f"{value} persona",
+        "onboarding_cohort": f"cohort {value}",
+    }.get(kind, f"{fmt.humanise(kind)}: {value}")
 
 
 def _value_with_evidence(brief: Brief, row: pd.Series) -> str:
@@ -180,25 +184,24 @@ def _rows(brief: Brief, frame: pd.DataFrame, closed: bool) -> list[list[str]]:
     for _, row in frame.iterrows():
         info = brief.kpi(str(row["kpi_name"]))
         if closed:
-            actions = "; ".join(action_list(row["playbook_actions"])) or "—"
             rows.append(
                 [
                     info.label,
-                    _segment(row),
+                    _short_segment(row),
                     fmt.day(row["opened_week"]),
                     fmt.day(row["closed_week"]),
                     str(row["owner"] or info.owner or "—"),
-                    actions,
+                    first_action(row["playbook_actions"]) or "—",
                 ]
             )
             continue
         rows.append(
             [
                 info.label,
-                _segment(row),
+                _short_segment(row),
                 _value_with_evidence(brief, row),
                 _strength(row),
-                f"{fmt.day(row['opened_week'])} ({_weeks_open(brief, row)} wk)",
+                f"{fmt.day(row['opened_week'])}, {_weeks_open(brief, row)} wk",
                 str(row["owner"] or info.owner or "—"),
                 first_action(row["playbook_actions"]) or "—",
             ]
@@ -236,18 +239,18 @@ def render(page: Page, brief: Brief) -> None:
         page.paragraph(_rule_text(brief), size=style.SMALL, color=style.MUTED)
         page.gap(0.05)
         columns = [
-            Column("KPI", 0.17, wrap=True),
-            Column("Segment", 0.13, wrap=True),
-            Column("Value [95% interval] n", 0.17, wrap=True),
-            Column("Evidence", 0.13, wrap=True),
-            Column("Opened", 0.12, wrap=True),
-            Column("Owner", 0.12, wrap=True),
-            Column("First playbook action", 0.16, wrap=True),
+            Column("KPI", 0.19, wrap=True),
+            Column("Segment", 0.12, wrap=True),
+            Column("Value [95%] n", 0.18, wrap=True),
+            Column("Evidence", 0.15, wrap=True),
+            Column("Opened", 0.11, wrap=True),
+            Column("Owner", 0.11, wrap=True),
+            Column("First action", 0.14, wrap=True),
         ]
         page.table(
             columns,
             _rows(brief, alerts.shown, closed=False),
-            max_height=4.4,
+            max_height=4.0,
             empty=f"No open alerts for {scope.label.lower()} this week.",
         )
         summary = alerts.rest_summary()
@@ -257,17 +260,17 @@ def render(page: Page, brief: Brief) -> None:
         page.gap(0.15)
         page.heading("Closed this week", f"{len(alerts.closed)} closed")
         closed_columns = [
-            Column("KPI", 0.22, wrap=True),
+            Column("KPI", 0.25, wrap=True),
             Column("Segment", 0.15, wrap=True),
             Column("Opened", 0.11),
             Column("Closed", 0.11),
-            Column("Owner", 0.14, wrap=True),
-            Column("Playbook actions", 0.27, wrap=True),
+            Column("Owner", 0.16, wrap=True),
+            Column("First action", 0.22, wrap=True),
         ]
         page.table(
             closed_columns,
             _rows(brief, alerts.closed, closed=True),
-            max_height=1.3,
+            max_height=1.5,
             empty="No alert closed this week.",
         )
         page.gap(0.15)
@@ -276,9 +279,7 @@ def render(page: Page, brief: Brief) -> None:
 
 def _off_track_now(page: Page, brief: Brief) -> None:
     """Every KPI of the scope past its threshold this week, with its evidence and playbook."""
-    page.heading(
-        "Every KPI past its threshold this week", f"scope: {brief.scope.label.lower()}"
-    )
+    page.heading("Every KPI past its threshold this week", f"scope: {brief.scope.label.lower()}")
     try:
         frame = scorecard(brief, weeks=1)
     except MartUnavailable as error:
