@@ -46,7 +46,8 @@ scenarios as (
     select 'drop' as scenario
 ),
 
-unit_weeks as (
+unit_weeks as {{ cte_not_materialized() }} (
+    -- read once per method with its filter pushed down, never materialised (tens of millions of rows)
     select
         units.simulation_run,
         scenarios.scenario,
@@ -58,7 +59,6 @@ unit_weeks as (
         pairs.interval_method,
         pairs.kpi_name,
         pairs.unit_standard_deviation,
-        pairs.baseline_rate_per_unit,
         case
             when scenarios.scenario = 'drop' and units.batch_week + series.series_value >= {{ drop_week }}
                 then pairs.dropped_truth
@@ -128,18 +128,37 @@ median_frequencies as (
     group by 1, 2, 3, 4, 5
 ),
 
+median_cumulated as (
+    select
+        *,
+        sum(units) over (
+            partition by simulation_run, scenario, pair_id, week_start
+            order by unit_value
+            rows between unbounded preceding and current row
+        ) as cumulative_units,
+        sum(units) over (partition by simulation_run, scenario, pair_id, week_start) as unit_count
+    from median_frequencies
+),
+
 median_bounds as (
     {{ median_order_statistic_interval('median_frequencies', keys) }}
 ),
 
 median_values as (
+    -- the median from the frequency table: the mean of the order statistics at ranks
+    -- floor((n + 1) / 2) and ceil((n + 1) / 2), as percentile_cont(0.5)
     select
-        simulation_run,
-        scenario,
-        pair_id,
-        week_start,
-        percentile_cont(0.5) within group (order by unit_value) as value
-    from median_units
+        median_cumulated.simulation_run,
+        median_cumulated.scenario,
+        median_cumulated.pair_id,
+        median_cumulated.week_start,
+        (
+            min(case when median_cumulated.cumulative_units >= floor((median_cumulated.unit_count + 1) / 2.0)
+                then median_cumulated.unit_value end)
+            + min(case when median_cumulated.cumulative_units >= ceil((median_cumulated.unit_count + 1) / 2.0)
+                then median_cumulated.unit_value end)
+        ) / 2.0 as value
+    from median_cumulated
     group by 1, 2, 3, 4
 ),
 

@@ -177,10 +177,13 @@ final as (
         cast(numerator as double) as numerator,
         cast(denominator as double) as denominator,
         cast(linearized_units as integer) as unit_count,
-        cast(case when numerator is not null then {{ linearized_ratio_interval_bound([1, -1], 'lower', lowest='0.0') }} end as double)
-            as interval_lower,
-        cast(case when numerator is not null then {{ linearized_ratio_interval_bound([1, -1], 'upper') }} end as double)
-            as interval_upper,
+        cast(
+            case when numerator is not null then {{ linearized_ratio_interval_bound([1, -1], 'lower', lowest='0.0') }} end
+            as double
+        ) as interval_lower,
+        cast(
+            case when numerator is not null then {{ linearized_ratio_interval_bound([1, -1], 'upper') }} end as double
+        ) as interval_upper,
         cast('linearized_ratio_t' as varchar) as interval_method
     from cost_per_learner
 )

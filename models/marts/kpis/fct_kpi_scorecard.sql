@@ -217,7 +217,9 @@ status_facts as (
 ),
 
 statused as (
-    {{ kpi_status_from_rules('status_facts', ['week_start', 'kpi_name', 'segment_type', 'segment_value'], 'status_rules') }}
+    {{ kpi_status_from_rules(
+        'status_facts', ['week_start', 'kpi_name', 'segment_type', 'segment_value'], 'status_rules'
+    ) }}
 ),
 
 lagged as (
