@@ -16,27 +16,28 @@
     a ratio it is Cochran's ratio-estimator variance. The cross sums
     sum_i x_ik x_il are what a grouped (or grouping-sets) query can carry.
 
-    linearized_ratio_sums(terms): the aggregate columns for the list of
-    term expressions x_k: linearized_units (units with the last term not
-    null), linearized_sum_<k> and linearized_cross_<k>_<l> (k <= l), summed
-    as exact decimals so that the bounds do not depend on the order threads
-    add rows in.
+    linearized_ratio_sums(terms, exact_type): the aggregate columns for the
+    list of term expressions x_k: linearized_units (units with the last term
+    not null), linearized_sum_<k> and linearized_cross_<k>_<l> (k <= l),
+    summed in an exact type so that the bounds do not depend on the order
+    threads add rows in: decimal(38, 10) by default, bigint (faster) when
+    every term is a whole number (counts, days, points).
 
     linearized_ratio_interval_bound(exponents, side): one bound of R from
     those columns (of `relation` when given), optionally clamped to
     [lowest, highest]; null below 2 units or when a denominator sum is not
     positive.
 #}
-{% macro linearized_ratio_sums(terms) -%}
+{% macro linearized_ratio_sums(terms, exact_type='decimal(38, 10)') -%}
     cast(count({{ terms[-1] }}) as integer) as linearized_units,
     {%- for term in terms %}
-        sum(cast({{ term }} as decimal(38, 10))) as linearized_sum_{{ loop.index }},
+        sum(cast({{ term }} as {{ exact_type }})) as linearized_sum_{{ loop.index }},
     {%- endfor %}
     {%- for first in terms %}
         {%- set outer = loop %}
         {%- for second in terms %}
             {%- if loop.index >= outer.index %}
-        sum(cast({{ first }} as decimal(38, 10)) * cast({{ second }} as decimal(38, 10)))
+        sum(cast({{ first }} as {{ exact_type }}) * cast({{ second }} as {{ exact_type }}))
             as linearized_cross_{{ outer.index }}_{{ loop.index }}{{ ',' if not (outer.last and loop.last) }}
             {%- endif %}
         {%- endfor %}

@@ -108,7 +108,7 @@ views_weighted as (
         'content_freshness_weighted' as kpi_name,
         cast(sum(fresh_views) as double) as numerator,
         cast(sum(views) as double) as denominator,
-        {{ linearized_ratio_sums(['fresh_views', 'views']) }}
+        {{ linearized_ratio_sums(['fresh_views', 'views'], exact_type='bigint') }}
     from viewed_items
     group by 1
 ),

@@ -148,7 +148,7 @@ performance_improvement as (
         {{ kpi_segment_columns(segments) }},
         cast(sum(post_failures) as double) / nullif(sum(post_tasks), 0) as numerator,
         cast(sum(pre_failures) as double) / nullif(sum(pre_tasks), 0) as denominator,
-        {{ linearized_ratio_sums(['post_failures', 'post_tasks', 'pre_failures', 'pre_tasks']) }}
+        {{ linearized_ratio_sums(['post_failures', 'post_tasks', 'pre_failures', 'pre_tasks'], exact_type='bigint') }}
     from user_cohorts
     {{ kpi_grouping_sets(segments) }}  -- noqa: PRS
 ),
@@ -219,7 +219,7 @@ ticket_decline as (
         {{ kpi_segment_columns(segments) }},
         cast(sum(post_tier1_tickets) as double) as numerator,
         cast(sum(pre_tier1_tickets) as double) as denominator,
-        {{ linearized_ratio_sums(['post_tier1_tickets', 'pre_tier1_tickets']) }}
+        {{ linearized_ratio_sums(['post_tier1_tickets', 'pre_tier1_tickets'], exact_type='bigint') }}
     from tenant_cohorts
     {{ kpi_grouping_sets(segments) }}  -- noqa: PRS
 ),

@@ -176,7 +176,7 @@ aggregated as (
         {{ linearized_ratio_sums([
             "case when aggregation = 'points' then 100 * unit_numerator else unit_numerator end",
             'unit_denominator',
-        ]) }}
+        ], exact_type='bigint') }}
     from unit_rows_segmented
     {{ kpi_grouping_sets(segments, time_column='week_start, kpi_name') }}  -- noqa: PRS
 ),

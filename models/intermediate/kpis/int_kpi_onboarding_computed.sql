@@ -54,7 +54,7 @@ onboarding_windows as (
     )
 ),
 
-cohort_members as (
+cohort_members as {{ cte_not_materialized() }} (
     select
         complete_weeks.week_start,
         onboarding_windows.*
@@ -69,7 +69,7 @@ aggregated as (
         kpi_name,
         {{ kpi_segment_columns(segments) }},
         {{ usr_kpi_value_columns() }},
-        {{ linearized_ratio_sums(['unit_numerator', 'unit_denominator']) }}
+        {{ linearized_ratio_sums(['unit_numerator', 'unit_denominator'], exact_type='bigint') }}
     from cohort_members
     {{ kpi_grouping_sets(segments, time_column='week_start, kpi_name') }}  -- noqa: PRS
 ),
