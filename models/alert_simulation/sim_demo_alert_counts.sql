@@ -47,7 +47,9 @@ value_facts as (
 ),
 
 value_statuses as (
-    {{ kpi_status_from_rules('value_facts', ['week_start', 'kpi_name', 'segment_type', 'segment_value'], 'status_rules') }}
+    {{ kpi_status_from_rules(
+        'value_facts', ['week_start', 'kpi_name', 'segment_type', 'segment_value'], 'status_rules'
+    ) }}
 ),
 
 previous_rule_weeks as (

@@ -178,8 +178,9 @@ final as (
         cast(denominator as double) as denominator,
         cast(linearized_units as integer) as unit_count,
         cast(
-            case when numerator is not null then {{ linearized_ratio_interval_bound([1, -1], 'lower', lowest='0.0') }} end
-            as double
+            case
+                when numerator is not null then {{ linearized_ratio_interval_bound([1, -1], 'lower', lowest='0.0') }}
+            end as double
         ) as interval_lower,
         cast(
             case when numerator is not null then {{ linearized_ratio_interval_bound([1, -1], 'upper') }} end as double

@@ -87,7 +87,9 @@ median_frequencies as (
 ),
 
 median_intervals as (
-    {{ median_order_statistic_interval('median_frequencies', ['week_start', 'kpi_name', 'segment_type', 'segment_value']) }}
+    {{ median_order_statistic_interval(
+        'median_frequencies', ['week_start', 'kpi_name', 'segment_type', 'segment_value']
+    ) }}
 ),
 
 with_intervals as (
