@@ -19,7 +19,7 @@ MEMORY_LIMIT ?= 4GB
 ALERT_SIM_RUNS ?= 20
 
 .PHONY: help install demo data build publish brief docs test lint lint-sql lint-python \
-        dbt-test-build semantic-check governance pytest bench alert-sim clean
+        dbt-test-build semantic-check governance kpi-reference pytest bench alert-sim clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -50,14 +50,15 @@ brief: install  ## render the weekly PDF brief from the published marts
 
 demo: data build publish brief  ## generate demo data, build, publish, render the brief
 
-docs: install  ## dbt docs generate (target/index.html)
+docs: install  ## dbt docs generate (target/index.html) and docs/kpi_reference.md
 	$(BIN)/dbt docs generate
+	$(BIN)/tenant-kpis docs kpi-reference
 
 lint: lint-python lint-sql  ## ruff + sqlfluff
 
 lint-python: install
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests governance
+	$(BIN)/ruff format --check src tests governance
 
 lint-sql: install
 	$(BIN)/sqlfluff lint models --processes 2
@@ -80,13 +81,16 @@ dbt-test-build: install  ## dbt build (models, data and unit tests) on a small g
 semantic-check: dbt-test-build  ## MetricFlow validates the semantic layer
 	$(TEST_ENV) $(BIN)/tenant-kpis mf validate-configs
 
-governance: dbt-test-build  ## public marts keep contract, descriptions and pk tests
+governance: dbt-test-build  ## dbt-bouncer enforces the conventions of dbt-bouncer.yml on the manifest
 	$(TEST_ENV) $(BIN)/tenant-kpis check-governance
+
+kpi-reference: dbt-test-build  ## docs/kpi_reference.md is current (else: tenant-kpis docs kpi-reference)
+	$(TEST_ENV) $(BIN)/tenant-kpis docs kpi-reference --check
 
 pytest: install
 	TEST_TENANTS=$(TEST_TENANTS) TEST_SEED=$(TEST_SEED) $(BIN)/pytest -n 2 --dist loadfile --durations=15
 
-test: lint dbt-test-build semantic-check governance pytest  ## everything CI runs
+test: lint dbt-test-build semantic-check governance kpi-reference pytest  ## everything CI runs
 
 bench: install  ## benchmark generation and builds (EVENTS=, MEMORY_LIMIT=)
 	$(BIN)/python -m tenant_kpis.bench --events $(EVENTS) --memory-limit $(MEMORY_LIMIT)

@@ -1,22 +1,43 @@
 {#
-    on-run-start hook (DuckDB only): expose the nine raw files as views in
-    the `raw` schema so that `source()` works the same as on a warehouse.
+    on-run-start hook: expose the nine raw files as views in the `raw` schema
+    so that `source()` works the same as on a warehouse. Dispatched: a no-op
+    by default (on a warehouse the raw schema is loaded by its ingestion),
+    the DuckDB target reads the files in place.
 
-    For each table of `raw_contract()`:
-      - find `<table>.parquet`, else `<table>.csv`, in var('raw_dir')
-        (relative paths resolve against the project directory);
-      - stop the build if the file is missing or lacks a required column,
-        with a message naming the table, the column and the file;
-      - create `raw.<table>` with the contract's columns only: extra columns
-        are dropped, missing optional columns become typed nulls. CSV is
-        read as all-varchar with a header row, so keys stay strings.
-
-    On any other adapter this is a no-op: the raw schema is loaded by the
-    warehouse's ingestion. `dbt seed` does not need the raw files, so it
-    skips the registration.
+    For each table of `raw_contract()` the DuckDB implementation:
+      - finds its delivery in var('raw_dir') (relative paths resolve against
+        the project directory): `<table>.parquet`, `<table>.csv` or, where
+        the contract allows it (events), a directory of Parquet partitions
+        `<table>/load_date=YYYY-MM-DD/*.parquet`. Two deliveries of one table
+        are an error naming both;
+      - refuses a 0-byte file;
+      - CSV: reads the header row and checks every line against RFC 4180 as
+        written (comma, double quote, double quote escaped by doubling,
+        UTF-8, a header row): nothing is sniffed, so a stray quote cannot
+        silently turn the file into something else. A line that does not
+        parse stops the build, naming the file, the line and the column,
+        never the line's content;
+      - Parquet: checks each contract column's type in every file against
+        its kind (a timestamp delivered as epoch integers, a key delivered
+        as a number). A wrong type stops the build unless the column holds
+        no value at all, in which case it is read as missing;
+      - stops the build if a required column is missing;
+      - creates `raw.<table>` with the contract's columns only: extra columns
+        are dropped, missing optional columns become typed nulls. CSV is read
+        as text, so keys stay strings.
+    Every error is one line: "raw table '<table>' ... (file <path>)".
+    `dbt seed` (and commands that run no SQL) do not need the raw files.
 #}
 {% macro register_raw_sources() %}
-    {% if not execute or target.type != 'duckdb' %}
+    {{ return(adapter.dispatch('register_raw_sources', 'tenant_kpis')()) }}
+{% endmacro %}
+
+{% macro default__register_raw_sources() %}
+    {{ return('') }}
+{% endmacro %}
+
+{% macro duckdb__register_raw_sources() %}
+    {% if not execute %}
         {% do return('') %}
     {% endif %}
     {% if flags.WHICH in ['seed', 'parse', 'list', 'ls', 'clean', 'deps', 'debug'] %}
@@ -27,37 +48,59 @@
     {% do run_query('create schema if not exists raw') %}
 
     {% for table_name, spec in raw_contract().items() %}
-        {% set file_path = find_raw_file(raw_dir, table_name) %}
-        {% set reader = raw_file_reader(file_path) %}
-        {% set present = {} %}
-        {% for row in run_query('describe select * from ' ~ reader) %}
-            {% do present.update({row[0] | trim | lower: row[0]}) %}
-        {% endfor %}
+        {% set delivery = find_raw_delivery(raw_dir, table_name, spec) %}
+        {% do check_raw_files_not_empty(table_name, delivery) %}
 
         {% set select_list = [] %}
-        {% for column in spec['columns'] %}
-            {% if column['name'] in present %}
-                {% do select_list.append(
-                    adapter.quote(present[column['name']]) ~ ' as ' ~ column['name']
-                ) %}
-            {% elif column['required'] %}
-                {% do exceptions.raise_compiler_error(
-                    "raw table '" ~ table_name ~ "' is missing required column '"
-                    ~ column['name'] ~ "' (file " ~ file_path ~ ")"
-                ) %}
+        {% if delivery['files'] | length == 0 %}
+            {#- a partition directory with no file yet: an empty table -#}
+            {% for column in spec['columns'] %}
+                {% do select_list.append('cast(null as ' ~ column['type'] ~ ') as ' ~ column['name']) %}
+            {% endfor %}
+            {% set relation_sql = 'select ' ~ select_list | join(', ') ~ ' where false' %}
+        {% else %}
+            {% if delivery['format'] == 'csv' %}
+                {% set present = csv_raw_columns(table_name, delivery, spec) %}
             {% else %}
-                {% do select_list.append(
-                    'cast(null as ' ~ column['type'] ~ ') as ' ~ column['name']
-                ) %}
+                {% set present = parquet_raw_columns(table_name, delivery, spec) %}
             {% endif %}
-        {% endfor %}
-
-        {% do run_query(
-            'create or replace view raw.' ~ table_name ~ ' as select '
-            ~ select_list | join(', ') ~ ' from ' ~ reader
-        ) %}
+            {% for column in spec['columns'] %}
+                {% if column['name'] in present %}
+                    {% do select_list.append(
+                        adapter.quote(present[column['name']]) ~ ' as ' ~ column['name']
+                    ) %}
+                {% elif column['required'] %}
+                    {% do raise_raw_error(
+                        table_name,
+                        "is missing required column '" ~ column['name'] ~ "'"
+                        ~ delivery.get('missing_column_hint', ''),
+                        delivery['label']
+                    ) %}
+                {% else %}
+                    {% do select_list.append(
+                        'cast(null as ' ~ column['type'] ~ ') as ' ~ column['name']
+                    ) %}
+                {% endif %}
+            {% endfor %}
+            {% set relation_sql = 'select ' ~ select_list | join(', ') ~ ' from ' ~ delivery['reader'] %}
+        {% endif %}
+        {% do run_query('create or replace view raw.' ~ table_name ~ ' as ' ~ relation_sql) %}
     {% endfor %}
     {% do return('') %}
+{% endmacro %}
+
+
+{#
+    Stop the build with one line naming the raw table, the problem and the
+    file. Raised as dbt's runtime error: the terminal shows "Runtime Error in
+    operation ...-on-run-start-0" and this line, without the Jinja macro
+    call stack a compilation error prints after it.
+#}
+{% macro raise_raw_error(table_name, problem, file_label=none) %}
+    {% do exceptions.raise_dependency_error(
+        "raw table '" ~ table_name ~ "' " ~ problem
+        ~ (" (file " ~ file_label ~ ")" if file_label else "")
+    ) %}
 {% endmacro %}
 
 
@@ -75,29 +118,109 @@
 {% endmacro %}
 
 
-{# The file holding a raw table: Parquet first, then CSV; error if neither. #}
-{% macro find_raw_file(raw_dir, table_name) %}
-    {% for extension in ['parquet', 'csv'] %}
-        {% set pattern = raw_dir ~ '/' ~ table_name ~ '.' ~ extension %}
-        {% set found = run_query("select file from glob('" ~ pattern | replace("'", "''") ~ "')") %}
-        {% if found | length > 0 %}
-            {% do return(found[0][0]) %}
-        {% endif %}
-    {% endfor %}
-    {% do exceptions.raise_compiler_error(
-        "raw table '" ~ table_name ~ "' not found: expected " ~ table_name ~ ".parquet or "
-        ~ table_name ~ ".csv in directory " ~ raw_dir
-        ~ " (set TENANT_KPIS_RAW_DIR or var raw_dir)"
-    ) %}
+{# A path as a DuckDB string literal. #}
+{% macro raw_sql_string(text) %}
+    {% do return("'" ~ text | replace("'", "''") ~ "'") %}
 {% endmacro %}
 
 
-{# The DuckDB table function reading one raw file. #}
-{% macro raw_file_reader(file_path) %}
-    {% set quoted = "'" ~ file_path | replace("'", "''") ~ "'" %}
-    {% if file_path.endswith('.parquet') %}
-        {% do return('read_parquet(' ~ quoted ~ ')') %}
-    {% else %}
-        {% do return('read_csv(' ~ quoted ~ ', header = true, all_varchar = true)') %}
+{#
+    Where a raw table is delivered: a dict with `format` (parquet or csv),
+    `files` (the data files), `label` (what error messages call it) and,
+    once a reader is chosen, `reader`. Exactly one of `<table>.parquet`,
+    `<table>.csv` and (tables with `directory: true`) `<table>/` may exist.
+#}
+{% macro find_raw_delivery(raw_dir, table_name, spec) %}
+    {% set found = [] %}
+    {% for extension in ['parquet', 'csv'] %}
+        {% set path = raw_dir ~ '/' ~ table_name ~ '.' ~ extension %}
+        {% if run_query('select file from glob(' ~ raw_sql_string(path) ~ ')') | length > 0 %}
+            {% do found.append({'format': extension, 'files': [path], 'label': path}) %}
+        {% endif %}
+    {% endfor %}
+    {% if spec.get('directory') %}
+        {% set directory = raw_dir ~ '/' ~ table_name %}
+        {#- glob lists directories only with a trailing slash -#}
+        {% if run_query('select file from glob(' ~ raw_sql_string(directory ~ '/**/') ~ ')') | length > 0 %}
+            {% do found.append({
+                'format': 'parquet',
+                'files': raw_partition_files(table_name, directory),
+                'label': directory ~ '/',
+            }) %}
+        {% endif %}
+    {% endif %}
+
+    {% if found | length > 1 %}
+        {% set labels = [] %}
+        {% for delivery in found %}
+            {% do labels.append(delivery['label']) %}
+        {% endfor %}
+        {% do raise_raw_error(table_name, "is delivered more than once: " ~ labels | join(' and ') ~ "; keep one") %}
+    {% elif found | length == 0 %}
+        {% do raise_raw_error(
+            table_name,
+            "not found: expected " ~ table_name ~ ".parquet or " ~ table_name ~ ".csv"
+            ~ (" or a directory " ~ table_name ~ "/ of load_date=YYYY-MM-DD partitions" if spec.get('directory') else "")
+            ~ " in directory " ~ raw_dir ~ " (set TENANT_KPIS_RAW_DIR or var raw_dir)"
+        ) %}
+    {% endif %}
+    {% do return(found[0]) %}
+{% endmacro %}
+
+
+{#
+    The Parquet files of a partitioned delivery, sorted. Files and
+    directories whose name starts with `_` or `.` (Spark's `_SUCCESS`,
+    checksum files) are not data; any other file outside
+    `load_date=YYYY-MM-DD/<name>.parquet` is an error, so that no file is
+    silently left out.
+#}
+{% macro raw_partition_files(table_name, directory) %}
+    {% set layout = modules.re.compile('^load_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/[^/]+\\.parquet$') %}
+    {% set files = [] %}
+    {% for row in run_query('select file from glob(' ~ raw_sql_string(directory ~ '/**') ~ ') order by file') %}
+        {% set relative = row[0][directory | length + 1:] %}
+        {% set hidden = [] %}
+        {% for part in relative.split('/') %}
+            {% if part.startswith('_') or part.startswith('.') %}
+                {% do hidden.append(part) %}
+            {% endif %}
+        {% endfor %}
+        {% if hidden | length == 0 %}
+            {% if not layout.match(relative) %}
+                {% do raise_raw_error(
+                    table_name,
+                    "has a file outside the partition layout " ~ table_name
+                    ~ "/load_date=YYYY-MM-DD/<name>.parquet",
+                    row[0]
+                ) %}
+            {% endif %}
+            {% do files.append(row[0]) %}
+        {% endif %}
+    {% endfor %}
+    {% do return(files) %}
+{% endmacro %}
+
+
+{# A 0-byte file is neither a CSV with a header nor a Parquet file. #}
+{% macro check_raw_files_not_empty(table_name, delivery) %}
+    {% if delivery['files'] | length == 0 %}
+        {% do return('') %}
+    {% endif %}
+    {% set file_list = [] %}
+    {% for path in delivery['files'] %}
+        {% do file_list.append(raw_sql_string(path)) %}
+    {% endfor %}
+    {#- read_blob reads the content only when it is selected -#}
+    {% set empty_files = run_query(
+        'select filename from read_blob([' ~ file_list | join(', ') ~ ']) where size = 0 order by filename'
+    ) %}
+    {% if empty_files | length > 0 %}
+        {% do raise_raw_error(
+            table_name,
+            "is an empty file (0 bytes): expected "
+            ~ ("a header row" if delivery['format'] == 'csv' else "a Parquet file"),
+            empty_files[0][0]
+        ) %}
     {% endif %}
 {% endmacro %}

@@ -47,9 +47,19 @@
 {%- endmacro %}
 
 
-{# A whole number, or null when the value is not one ('12.5' is not 12). #}
+{# A whole number as bigint, or null when the value is not one ('12.5' is
+   not 12) or does not fit in 64 bits ('1e30'): never an error. Narrow it
+   with to_plausible_integer, after its plausibility check. #}
 {% macro to_integer(column) -%}
-    cast(case
+    {{ return(adapter.dispatch('to_integer', 'tenant_kpis')(column)) }}
+{%- endmacro %}
+
+{% macro default__to_integer(column) -%}
+    cast({{ clean_string(column) }} as bigint)
+{%- endmacro %}
+
+{% macro duckdb__to_integer(column) -%}
+    try_cast(case
         when try_cast({{ clean_string(column) }} as double) % 1 = 0
             then try_cast({{ clean_string(column) }} as double)
     end as bigint)
@@ -58,17 +68,28 @@
 
 {# A decimal number as double, or null when the value is not a number. #}
 {% macro to_double(column) -%}
+    {{ return(adapter.dispatch('to_double', 'tenant_kpis')(column)) }}
+{%- endmacro %}
+
+{% macro default__to_double(column) -%}
+    cast({{ clean_string(column) }} as double precision)
+{%- endmacro %}
+
+{% macro duckdb__to_double(column) -%}
     try_cast({{ clean_string(column) }} as double)
 {%- endmacro %}
 
 
-{# sha256 of the normalised e-mail address: the only form that leaves staging. #}
-{% macro hash_email(column) -%}
-    sha256(lower({{ clean_string(column) }}))
+{# JSON text of the whole raw row (a relation alias or struct column
+   holding the row). The payload is kept for quarantined rows only. #}
+{% macro row_payload(struct_column) -%}
+    {{ return(adapter.dispatch('row_payload', 'tenant_kpis')(struct_column)) }}
 {%- endmacro %}
 
+{% macro default__row_payload(struct_column) -%}
+    {{ exceptions.raise_not_implemented('row_payload is not implemented for adapter ' ~ adapter.type()) }}
+{%- endmacro %}
 
-{# JSON text of the whole raw row (a struct column holding the source row). #}
-{% macro row_payload(struct_column) -%}
+{% macro duckdb__row_payload(struct_column) -%}
     cast(to_json({{ struct_column }}) as varchar)
 {%- endmacro %}

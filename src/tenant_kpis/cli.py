@@ -191,8 +191,7 @@ def brief(
     "target_path",
     type=click.Path(path_type=Path),
     default=None,
-    help="dbt target directory with manifest.json and run_results.json "
-    "(default: $DBT_TARGET_PATH or target/).",
+    help="dbt target directory with manifest.json (default: $DBT_TARGET_PATH or target/).",
 )
 @click.option(
     "--parquet-dir",
@@ -200,14 +199,25 @@ def brief(
     default=None,
     help="Also write one Parquet file per mart under DIR/versions/ and swap DIR/current to it.",
 )
+@click.option(
+    "--accept-anomalies",
+    is_flag=True,
+    help="Publish even when quarantine shares or staged volumes break the thresholds of "
+    "seed publication_thresholds; build_info records what was overridden.",
+)
 def publish(
     warehouse: Path | None,
     out_path: Path | None,
     target_path: Path | None,
     parquet_dir: Path | None,
+    accept_anomalies: bool,
 ) -> None:
-    """Publish the public marts of a successful build for BI tools (atomic swap)."""
-    from tenant_kpis.publish import PublishRefused
+    """Publish the public marts of a finished, tested build for BI tools (atomic swap).
+
+    Refused (exit 2, the previous publication stays) when the warehouse's last
+    build did not finish or failed, or when its row accounting breaks the
+    anomaly thresholds.
+    """
     from tenant_kpis.publish import publish as publish_marts
 
     try:
@@ -216,9 +226,8 @@ def publish(
             destination=out_path,
             dbt_target=target_path,
             parquet_dir=parquet_dir,
+            accept_anomalies=accept_anomalies,
         )
-    except PublishRefused as error:
-        raise UserFacingError(str(error)) from error
     except UserError as error:
         _fail(error)
     click.echo(result.summary())
@@ -232,17 +241,55 @@ def publish(
     default=None,
     help="dbt manifest.json (default: $DBT_TARGET_PATH/manifest.json or target/manifest.json).",
 )
-def check_governance(manifest_path: Path | None) -> None:
-    """Check contracts, descriptions, primary-key tests, groups and access in the manifest."""
-    from tenant_kpis.governance import check_manifest_file
+@click.option("--check", "checks", default=None, help="Only these checks (comma-separated).")
+def check_governance(manifest_path: Path | None, checks: str | None) -> None:
+    """Enforce the conventions of dbt-bouncer.yml (dbt-bouncer) on the manifest."""
+    from tenant_kpis.governance import run_governance
 
     try:
-        report = check_manifest_file(manifest_path)
+        run = run_governance(
+            manifest_path.parent if manifest_path else None, checks=checks, capture=True
+        )
     except UserError as error:
         _fail(error)
-    click.echo(report.summary())
-    if report.violations:
-        raise UserFacingError(f"{len(report.violations)} governance violations (listed above)")
+    click.echo(run.summary())
+    if run.code:
+        raise UserFacingError("governance: dbt-bouncer found violations (listed above)")
+
+
+@main.group()
+def docs() -> None:
+    """Generated documentation pages."""
+
+
+@docs.command("kpi-reference")
+@click.option(
+    "--manifest",
+    "manifest_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="dbt manifest.json (default: $DBT_TARGET_PATH/manifest.json or target/manifest.json).",
+)
+@click.option(
+    "--out", type=click.Path(path_type=Path), default=None, help="Default: docs/kpi_reference.md."
+)
+@click.option("--check", is_flag=True, help="Fail (exit 2) when the page is not up to date.")
+def kpi_reference(manifest_path: Path | None, out: Path | None, check: bool) -> None:
+    """Write docs/kpi_reference.md from seeds/kpi_catalog.csv and the dbt manifest."""
+    from tenant_kpis.kpi_reference import write_or_check
+    from tenant_kpis.publish import target_dir
+
+    try:
+        path, current = write_or_check(
+            manifest_path or target_dir() / "manifest.json", out, check=check
+        )
+    except UserError as error:
+        _fail(error)
+    if check and not current:
+        raise UserFacingError(
+            f"{path} is stale: run `tenant-kpis docs kpi-reference` and commit it"
+        )
+    click.echo(f"{path}: {'up to date' if current else 'written'}")
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})

@@ -3,3 +3,7 @@
 
 class UserError(Exception):
     """A problem the user can fix: a bad option, a missing file, an unknown week."""
+
+
+class PublishRefused(UserError):
+    """The warehouse must not be published: the previous publication is kept."""

@@ -4,17 +4,26 @@ DuckDB allows one writer per file. A dashboard that holds the warehouse open
 would block `dbt build`, and a dashboard reading the warehouse during a build
 could see half-built tables. So BI tools read a separate file instead:
 
-1. after a build, every model with `access: public` in `manifest.json` is
-   copied from the warehouse (attached read-only) into a NEW DuckDB file in
-   the destination's directory, together with a one-row `build_info` table;
-2. the new file is verified (every table present, row counts equal to the
+1. the warehouse must hold a finished, fully tested build: its build record
+   (`audit.dbt_invocation_log`, written by the project's dbt hooks) is
+   checked by `build_record.check_build_record`, so a build killed mid-way is
+   refused even after a later successful `dbt seed`;
+2. the build's row accounting must stay within the seeded anomaly thresholds,
+   absolutely and against the previous publication
+   (`publication_guards.find_anomalies`); `accept_anomalies` overrides this
+   guard, and `build_info` records that it did and what it overrode;
+3. every model with `access: public` in `manifest.json` is copied from the
+   warehouse (attached read-only) into a NEW DuckDB file in the
+   destination's directory, together with a one-row `build_info` table;
+4. the new file is verified (every table present, row counts equal to the
    warehouse's, `build_info` present), checkpointed and fsynced;
-3. it replaces the destination with `os.replace`, an atomic rename: a reader
+5. it replaces the destination with `os.replace`, an atomic rename: a reader
    that already opened the old file keeps reading the old inode, a new reader
    sees the complete new file, and nobody ever sees a half-written one.
 
-A build whose `run_results.json` holds an error or a failed test is refused
-(`PublishRefused`) and the previous publication stays in place.
+A refusal raises `PublishRefused`; a failure to write (a full disk, any
+OSError) raises `PublishFailed`. In both cases the previous publication stays
+in place and no temporary file is left behind.
 
 Optionally the same tables are written as Parquet files in a versioned
 directory `<dir>/versions/<stamp>/` and the symlink `<dir>/current` is swapped
@@ -38,17 +47,21 @@ from typing import Any
 
 import duckdb
 
-from tenant_kpis import paths
-from tenant_kpis.errors import UserError
+from tenant_kpis import build_record, paths, publication_guards
+from tenant_kpis.errors import PublishRefused, UserError
+
+__all__ = ["BUILD_INFO_TABLE", "PublishFailed", "PublishRefused", "publish"]
 
 BUILD_INFO_TABLE = "build_info"
-FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
+ROW_ACCOUNTING_MODEL = "dq_row_accounting"
+THRESHOLDS_SEED = publication_guards.THRESHOLDS_SEED
 KEEP_PARQUET_VERSIONS = 3
+KEPT = "The previous publication is kept."
 _RAW_FILE_IN_VIEW = re.compile(r"read_(?:parquet|csv\w*)\(\s*\[?\s*'([^']+)'", re.IGNORECASE)
 
 
-class PublishRefused(UserError):
-    """The build failed or is incomplete: the previous publication is kept."""
+class PublishFailed(UserError):
+    """Writing the publication failed (full disk, permissions): nothing was replaced."""
 
 
 @dataclass(frozen=True)
@@ -77,9 +90,51 @@ class BuildInfo:
     tests_warned: int
     tests_errored: int
     raw_dir: str
+    build_started_at: datetime
+    build_finished_at: datetime | None
+    nodes_selected: int
+    nodes_in_project: int
+    complete_build_invocation_id: str
+    compared_with_invocation_id: str | None
+    accept_anomalies: bool
+    overridden_anomalies: str | None
 
     def as_row(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+BUILD_INFO_COLUMNS = {
+    "published_at": ("timestamp", "When these marts were published (UTC)."),
+    "invocation_id": ("varchar", "dbt invocation of the latest build the marts come from."),
+    "dbt_version": ("varchar", "dbt version of that build."),
+    "git_commit": ("varchar", "Git commit of the project at publication."),
+    "dbt_command": ("varchar", "dbt command of that build (always build)."),
+    "models_built": ("integer", "Models that build built."),
+    "tests_passed": ("integer", "Data and unit tests that passed in that build."),
+    "tests_failed": ("integer", "Tests that failed in that build (always 0)."),
+    "tests_warned": ("integer", "Tests that warned in that build."),
+    "tests_errored": ("integer", "Tests that errored in that build (always 0)."),
+    "raw_dir": ("varchar", "Raw directory the build read."),
+    "build_started_at": ("timestamp", "When that build started (UTC)."),
+    "build_finished_at": ("timestamp", "When that build finished (UTC)."),
+    "nodes_selected": ("integer", "Models, seeds, snapshots and data tests it selected."),
+    "nodes_in_project": ("integer", "Models, seeds, snapshots and data tests of the project."),
+    "complete_build_invocation_id": (
+        "varchar",
+        "The last complete build (every node selected); equal to invocation_id unless "
+        "partial builds followed it.",
+    ),
+    "compared_with_invocation_id": (
+        "varchar",
+        "invocation_id of the previous publication the anomaly guards compared with; "
+        "null for a first publication.",
+    ),
+    "accept_anomalies": ("boolean", "True when published with --accept-anomalies."),
+    "overridden_anomalies": (
+        "varchar",
+        "The anomaly guards --accept-anomalies overrode, with their figures; null when none.",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -99,6 +154,8 @@ class PublishResult:
         )
         if self.parquet_dir is not None:
             text += f"; Parquet in {self.parquet_dir}"
+        if self.build_info.overridden_anomalies:
+            text += f"; anomalies accepted: {self.build_info.overridden_anomalies}"
         return text
 
 
@@ -109,6 +166,10 @@ def target_dir() -> Path:
         return paths.PROJECT_DIR / "target"
     path = Path(value)
     return path if path.is_absolute() else paths.PROJECT_DIR / path
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split())
 
 
 def _read_json(path: Path, what: str) -> dict[str, Any]:
@@ -152,57 +213,13 @@ def public_models(manifest: dict[str, Any]) -> list[PublicModel]:
     return sorted(models, key=lambda model: model.name)
 
 
-def check_run_results(run_results: dict[str, Any], source: Path) -> dict[str, int]:
-    """Count results by kind; refuse when any node errored or any test failed."""
-    counts = dict.fromkeys(
-        ("models_built", "tests_passed", "tests_failed", "tests_warned", "tests_errored"), 0
-    )
-    failures = []
-    for result in run_results.get("results", []):
-        unique_id = result.get("unique_id", "?")
-        status = str(result.get("status", "")).lower()
-        kind = unique_id.split(".", 1)[0]
-        if kind == "test" or kind == "unit_test":
-            key = {
-                "pass": "tests_passed",
-                "fail": "tests_failed",
-                "warn": "tests_warned",
-                "error": "tests_errored",
-            }.get(status)
-            if key:
-                counts[key] += 1
-        elif kind == "model" and status == "success":
-            counts["models_built"] += 1
-        if status in FAILED_STATUSES:
-            failures.append(f"{unique_id} ({status})")
-    if failures:
-        shown = ", ".join(failures[:10]) + (" ..." if len(failures) > 10 else "")
-        raise PublishRefused(
-            f"the last dbt run failed ({len(failures)} nodes with errors or failed tests in "
-            f"{source}): {shown}. The previous publication is kept."
-        )
-    return counts
-
-
-def check_same_invocation(
-    manifest: dict[str, Any], run_results: dict[str, Any], dbt_target: Path
-) -> None:
-    """Refuse when manifest.json comes from a later dbt command than run_results.json.
-
-    dbt writes manifest.json when a command starts and run_results.json when it
-    ends. A build that crashed (killed, or the warehouse locked by another
-    process) leaves a new manifest beside the previous command's results, and
-    possibly a half-rebuilt warehouse: that must not be published.
-    """
-    manifest_id = manifest.get("metadata", {}).get("invocation_id")
-    results_id = run_results.get("metadata", {}).get("invocation_id")
-    if manifest_id and results_id and manifest_id != results_id:
-        raise PublishRefused(
-            f"the last dbt command in {dbt_target} did not record its results "
-            f"(manifest.json is from invocation {manifest_id}, run_results.json from "
-            f"{results_id}): it failed or was not a build. Run `dbt build` and publish "
-            "after it succeeds. The previous publication is kept."
-        )
+def seed_relation(manifest: dict[str, Any], name: str, manifest_path: Path) -> str:
+    """Where the warehouse holds a seed of the project (schema-qualified, quoted)."""
+    for node in manifest.get("nodes", {}).values():
+        if node.get("resource_type") == "seed" and node.get("name") == name:
+            identifier = node.get("alias") or name
+            return f'"{node["schema"]}"."{identifier}"'
+    raise UserError(f"seed {name} is not in {manifest_path}: the project is older than this CLI")
 
 
 def git_commit(directory: Path = paths.PROJECT_DIR) -> str:
@@ -221,7 +238,7 @@ def git_commit(directory: Path = paths.PROJECT_DIR) -> str:
     return commit if completed.returncode == 0 and commit else "unknown"
 
 
-def _raw_dir_used(warehouse: duckdb.DuckDBPyConnection, run_results: dict[str, Any]) -> str:
+def _raw_dir_used(warehouse: duckdb.DuckDBPyConnection) -> str:
     """The raw directory of the build: read from the `raw` views the build registered."""
     with contextlib.suppress(duckdb.Error):
         rows = warehouse.execute(
@@ -231,9 +248,6 @@ def _raw_dir_used(warehouse: duckdb.DuckDBPyConnection, run_results: dict[str, A
             match = _RAW_FILE_IN_VIEW.search(sql or "")
             if match:
                 return str(Path(match.group(1)).parent)
-    build_vars = run_results.get("args", {}).get("vars") or {}
-    if isinstance(build_vars, dict) and "raw_dir" in build_vars:
-        return str(build_vars["raw_dir"])
     return os.environ.get("TENANT_KPIS_RAW_DIR", "data/raw")
 
 
@@ -253,6 +267,111 @@ def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _records(connection: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
+    cursor = connection.execute(sql)
+    names = [column[0] for column in cursor.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _table_exists(
+    connection: duckdb.DuckDBPyConnection, database: str, schema: str, table: str
+) -> bool:
+    found = connection.execute(
+        "select count(*) from duckdb_tables() where database_name = ? "
+        "and schema_name = ? and table_name = ?",
+        [database, schema, table],
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def _attach_warehouse(connection: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
+    try:
+        connection.execute(f"attach {_sql_string(str(warehouse))} as wh (read_only)")
+    except duckdb.Error as error:
+        raise UserError(
+            f"cannot open the warehouse {warehouse} read-only: {_one_line(error)}. "
+            "Is a dbt build still writing it? Publish after the build finishes."
+        ) from error
+
+
+def _check_build_record(
+    connection: duckdb.DuckDBPyConnection, warehouse: Path
+) -> build_record.BuildRecord:
+    schema, table = build_record.INVOCATION_LOG_SCHEMA, build_record.INVOCATION_LOG_TABLE
+    source = f"{warehouse} ({schema}.{table})"
+    if not _table_exists(connection, "wh", schema, table):
+        return build_record.check_build_record([], source)
+    rows = _records(connection, build_record.invocation_log_query(f'wh."{schema}"."{table}"'))
+    return build_record.check_build_record(build_record.invocations_from_rows(rows), source)
+
+
+def _previous_publication(
+    connection: duckdb.DuckDBPyConnection, destination: Path
+) -> tuple[dict[str, publication_guards.TableVolume] | None, str | None]:
+    """The row accounting and invocation of the publication about to be replaced."""
+    if not destination.is_file():
+        return None, None
+    try:
+        connection.execute(f"attach {_sql_string(str(destination))} as previous (read_only)")
+    except duckdb.Error as error:
+        raise UserError(
+            f"cannot read the previous publication {destination} to compare with: "
+            f"{_one_line(error)}. Move it away to publish as a first publication."
+        ) from error
+    try:
+        volumes = None
+        if _table_exists(connection, "previous", "main", ROW_ACCOUNTING_MODEL):
+            volumes = publication_guards.volumes_from_rows(
+                _records(
+                    connection,
+                    publication_guards.row_accounting_query(
+                        f'previous.main."{ROW_ACCOUNTING_MODEL}"'
+                    ),
+                )
+            )
+        invocation = None
+        if _table_exists(connection, "previous", "main", BUILD_INFO_TABLE):
+            found = connection.execute(
+                f"select invocation_id from previous.main.{BUILD_INFO_TABLE}"
+            ).fetchone()
+            invocation = str(found[0]) if found else None
+        return volumes, invocation
+    finally:
+        connection.execute("detach previous")
+
+
+def _check_anomalies(
+    connection: duckdb.DuckDBPyConnection,
+    accounting: PublicModel,
+    thresholds_relation: str,
+    destination: Path,
+    accept_anomalies: bool,
+) -> tuple[list[publication_guards.Anomaly], str | None]:
+    """The anomalies found (refused unless accepted) and the publication compared with."""
+    current = publication_guards.volumes_from_rows(
+        _records(connection, publication_guards.row_accounting_query(f"wh.{accounting.relation}"))
+    )
+    try:
+        threshold_rows = _records(
+            connection, publication_guards.thresholds_query(f"wh.{thresholds_relation}")
+        )
+    except duckdb.CatalogException as error:
+        raise PublishRefused(
+            f"the seed {THRESHOLDS_SEED} is not in the warehouse ({_one_line(error)}): "
+            f"run `dbt build`. {KEPT}"
+        ) from error
+    thresholds = publication_guards.thresholds_from_rows(threshold_rows)
+    previous, previous_invocation = _previous_publication(connection, destination)
+    anomalies = publication_guards.check_anomalies(
+        current,
+        previous,
+        thresholds,
+        previous_invocation=previous_invocation,
+        accept_anomalies=accept_anomalies,
+    )
+    return anomalies, previous_invocation if previous is not None else None
+
+
 def _copy_marts(connection: duckdb.DuckDBPyConnection, models: list[PublicModel]) -> dict[str, int]:
     tables: dict[str, int] = {}
     for model in models:
@@ -269,7 +388,7 @@ def _copy_marts(connection: duckdb.DuckDBPyConnection, models: list[PublicModel]
         if not (exists and exists[0]) and not (exists_view and exists_view[0]):
             raise PublishRefused(
                 f"public model {model.name} is not in the warehouse ({model.schema}.{model.name}); "
-                "run `dbt build` before publishing. The previous publication is kept."
+                f"run `dbt build` before publishing. {KEPT}"
             )
         connection.execute(f'create table main."{model.name}" as select * from wh.{model.relation}')
         if model.description:
@@ -296,32 +415,22 @@ def _copy_marts(connection: duckdb.DuckDBPyConnection, models: list[PublicModel]
 
 
 def _write_build_info(connection: duckdb.DuckDBPyConnection, info: BuildInfo) -> None:
-    connection.execute(
-        f"""
-        create table main.{BUILD_INFO_TABLE} (
-            published_at timestamp,
-            invocation_id varchar,
-            dbt_version varchar,
-            git_commit varchar,
-            dbt_command varchar,
-            models_built integer,
-            tests_passed integer,
-            tests_failed integer,
-            tests_warned integer,
-            tests_errored integer,
-            raw_dir varchar
-        )
-        """
-    )
+    columns = ", ".join(f"{name} {kind}" for name, (kind, _) in BUILD_INFO_COLUMNS.items())
+    connection.execute(f"create table main.{BUILD_INFO_TABLE} ({columns})")
     row = info.as_row()
     connection.execute(
-        f"insert into main.{BUILD_INFO_TABLE} values ({', '.join('?' for _ in row)})",
+        f"insert into main.{BUILD_INFO_TABLE} ({', '.join(row)}) "
+        f"values ({', '.join('?' for _ in row)})",
         list(row.values()),
     )
     connection.execute(
         f"comment on table main.{BUILD_INFO_TABLE} is "
         "'One row: when these marts were published and from which dbt build.'"
     )
+    for name, (_, description) in BUILD_INFO_COLUMNS.items():
+        connection.execute(
+            f"comment on column main.{BUILD_INFO_TABLE}.{name} is {_sql_string(description)}"
+        )
 
 
 def verify_publication(path: Path, expected: dict[str, int]) -> None:
@@ -347,27 +456,40 @@ def _fsync(path: Path) -> None:
         os.close(descriptor)
 
 
+def _remove_temporary(temporary: Path) -> None:
+    """The temporary file, its WAL and DuckDB's spill directory, whatever exists."""
+    for leftover in (temporary, Path(f"{temporary}.wal")):
+        with contextlib.suppress(FileNotFoundError):
+            leftover.unlink()
+    shutil.rmtree(f"{temporary}.tmp", ignore_errors=True)
+
+
 def _write_parquet(source: Path, parquet_root: Path, tables: list[str], stamp: str) -> Path:
     """Write every table as Parquet into versions/<stamp>/ and swap `current` to it."""
     versions = parquet_root / "versions"
     versions.mkdir(parents=True, exist_ok=True)
     building = versions / f".{stamp}.building"
     final = versions / stamp
-    shutil.rmtree(building, ignore_errors=True)
-    building.mkdir()
-    with duckdb.connect(str(source), read_only=True) as connection:
-        for table in tables:
-            target = building / f"{table}.parquet"
-            connection.execute(
-                f'copy main."{table}" to {_sql_string(str(target))} (format parquet)'
-            )
-    building.rename(final)
     link = parquet_root / "current"
     temporary_link = parquet_root / f".current.{os.getpid()}"
-    with contextlib.suppress(FileNotFoundError):
-        temporary_link.unlink()
-    temporary_link.symlink_to(Path("versions") / stamp)
-    os.replace(temporary_link, link)
+    shutil.rmtree(building, ignore_errors=True)
+    try:
+        building.mkdir()
+        with duckdb.connect(str(source), read_only=True) as connection:
+            for table in tables:
+                target = building / f"{table}.parquet"
+                connection.execute(
+                    f'copy main."{table}" to {_sql_string(str(target))} (format parquet)'
+                )
+        building.rename(final)
+        with contextlib.suppress(FileNotFoundError):
+            temporary_link.unlink()
+        temporary_link.symlink_to(Path("versions") / stamp)
+        os.replace(temporary_link, link)
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+        with contextlib.suppress(FileNotFoundError):
+            temporary_link.unlink()
     kept = sorted(
         (
             entry
@@ -386,20 +508,25 @@ def publish(
     destination: Path | None = None,
     dbt_target: Path | None = None,
     parquet_dir: Path | None = None,
+    accept_anomalies: bool = False,
 ) -> PublishResult:
     """Copy the public marts of the last successful build into the published file."""
     warehouse = (warehouse or paths.warehouse_db()).resolve()
     destination = (destination or paths.published_db()).resolve()
     dbt_target = dbt_target or target_dir()
 
-    manifest = _read_json(dbt_target / "manifest.json", "dbt manifest")
-    run_results_path = dbt_target / "run_results.json"
-    run_results = _read_json(run_results_path, "dbt run results")
-    check_same_invocation(manifest, run_results, dbt_target)
-    counts = check_run_results(run_results, run_results_path)
+    manifest_path = dbt_target / "manifest.json"
+    manifest = _read_json(manifest_path, "dbt manifest")
     models = public_models(manifest)
     if not models:
-        raise UserError(f"no model with access: public in {dbt_target / 'manifest.json'}")
+        raise UserError(f"no model with access: public in {manifest_path}")
+    accounting = next((model for model in models if model.name == ROW_ACCOUNTING_MODEL), None)
+    if accounting is None:
+        raise UserError(
+            f"public model {ROW_ACCOUNTING_MODEL} is not in {manifest_path}: the anomaly "
+            "guards need it"
+        )
+    thresholds_relation = seed_relation(manifest, THRESHOLDS_SEED, manifest_path)
     if not warehouse.is_file():
         raise UserError(
             f"warehouse database not found: {warehouse} (set --warehouse or TENANT_KPIS_DB)"
@@ -407,48 +534,137 @@ def publish(
     if warehouse == destination:
         raise UserError("the published database must not be the warehouse itself")
 
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    metadata = run_results.get("metadata", {})
+    with contextlib.ExitStack() as stack:
+        try:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            stack.enter_context(_publish_lock(destination))
+        except OSError as error:
+            raise PublishFailed(
+                f"could not publish to {destination}: {_one_line(error)}. {KEPT}"
+            ) from error
+        result = _publish_locked(
+            warehouse, destination, models, accounting, thresholds_relation, accept_anomalies
+        )
+        if parquet_dir is not None:
+            result = _publish_parquet(result, parquet_dir)
+    return result
+
+
+def _publish_parquet(result: PublishResult, parquet_dir: Path) -> PublishResult:
+    stamp = result.build_info.published_at.strftime("%Y%m%dT%H%M%S%f")
+    tables = [*result.tables, BUILD_INFO_TABLE]
+    try:
+        written = _write_parquet(result.destination, parquet_dir.resolve(), tables, stamp)
+    except (OSError, duckdb.Error) as error:
+        raise PublishFailed(
+            f"published to {result.destination}, but the Parquet copy in {parquet_dir} failed: "
+            f"{_one_line(error)}. Its `current` link still points to the previous version."
+        ) from error
+    return PublishResult(
+        destination=result.destination,
+        tables=result.tables,
+        build_info=result.build_info,
+        parquet_dir=written,
+    )
+
+
+def _publish_locked(
+    warehouse: Path,
+    destination: Path,
+    models: list[PublicModel],
+    accounting: PublicModel,
+    thresholds_relation: str,
+    accept_anomalies: bool,
+) -> PublishResult:
     now = datetime.now(UTC).replace(tzinfo=None)
     stamp = now.strftime("%Y%m%dT%H%M%S%f")
     temporary = destination.parent / f".{destination.name}.{os.getpid()}.{stamp}.tmp"
+    try:
+        tables, info = _write_publication(
+            temporary,
+            destination,
+            warehouse,
+            models,
+            accounting,
+            thresholds_relation,
+            accept_anomalies,
+            now,
+        )
+    except (OSError, duckdb.Error) as error:
+        raise PublishFailed(
+            f"could not publish to {destination}: {_one_line(error)}. {KEPT}"
+        ) from error
+    finally:
+        _remove_temporary(temporary)
+    return PublishResult(destination=destination, tables=tables, build_info=info)
 
-    with _publish_lock(destination):
-        try:
-            with duckdb.connect(str(temporary)) as connection:
-                try:
-                    connection.execute(f"attach {_sql_string(str(warehouse))} as wh (read_only)")
-                except duckdb.IOException as error:
-                    raise UserError(
-                        f"cannot open the warehouse {warehouse} read-only: {error}. "
-                        "Is a dbt build still writing it? Publish after the build finishes."
-                    ) from error
-                info = BuildInfo(
-                    published_at=now,
-                    invocation_id=str(metadata.get("invocation_id", "unknown")),
-                    dbt_version=str(metadata.get("dbt_version", "unknown")),
-                    git_commit=git_commit(),
-                    dbt_command=str(run_results.get("args", {}).get("which", "unknown")),
-                    raw_dir=_raw_dir_used(connection, run_results),
-                    **counts,
-                )
-                tables = _copy_marts(connection, models)
-                connection.execute("detach wh")
-                _write_build_info(connection, info)
-                connection.execute("checkpoint")
-            verify_publication(temporary, tables)
-            _fsync(temporary)
-            os.replace(temporary, destination)
-            _fsync(destination.parent)
-        finally:
-            for leftover in (temporary, Path(f"{temporary}.wal")):
-                with contextlib.suppress(FileNotFoundError):
-                    leftover.unlink()
-        written_parquet = None
-        if parquet_dir is not None:
-            written_parquet = _write_parquet(
-                destination, parquet_dir.resolve(), [*tables, BUILD_INFO_TABLE], stamp
-            )
-    return PublishResult(
-        destination=destination, tables=tables, build_info=info, parquet_dir=written_parquet
+
+def _build_info(
+    record: build_record.BuildRecord,
+    *,
+    now: datetime,
+    raw_dir: str,
+    compared_with: str | None,
+    accept_anomalies: bool,
+    anomalies: list[publication_guards.Anomaly],
+) -> BuildInfo:
+    build = record.latest_build
+    return BuildInfo(
+        published_at=now,
+        invocation_id=build.invocation_id,
+        dbt_version=build.dbt_version,
+        git_commit=git_commit(),
+        dbt_command=build.dbt_command,
+        models_built=build.models_built or 0,
+        tests_passed=build.tests_passed or 0,
+        tests_failed=build.tests_failed or 0,
+        tests_warned=build.tests_warned or 0,
+        tests_errored=build.tests_errored or 0,
+        raw_dir=raw_dir,
+        build_started_at=build.started_at,
+        build_finished_at=build.finished_at,
+        nodes_selected=build.nodes_selected or 0,
+        nodes_in_project=build.nodes_in_project or 0,
+        complete_build_invocation_id=record.complete_build.invocation_id,
+        compared_with_invocation_id=compared_with,
+        accept_anomalies=accept_anomalies,
+        overridden_anomalies="; ".join(str(item) for item in anomalies) or None,
     )
+
+
+def _write_publication(
+    temporary: Path,
+    destination: Path,
+    warehouse: Path,
+    models: list[PublicModel],
+    accounting: PublicModel,
+    thresholds_relation: str,
+    accept_anomalies: bool,
+    now: datetime,
+) -> tuple[dict[str, int], BuildInfo]:
+    """Check the build, write the new file beside the destination, swap it in."""
+    with duckdb.connect(str(temporary)) as connection:
+        _attach_warehouse(connection, warehouse)
+        record = _check_build_record(connection, warehouse)
+        anomalies, compared_with = _check_anomalies(
+            connection, accounting, thresholds_relation, destination, accept_anomalies
+        )
+        info = _build_info(
+            record,
+            now=now,
+            raw_dir=_raw_dir_used(connection),
+            compared_with=compared_with,
+            accept_anomalies=accept_anomalies,
+            anomalies=anomalies,
+        )
+        tables = _copy_marts(connection, models)
+        connection.execute("detach wh")
+        _write_build_info(connection, info)
+        connection.execute("checkpoint")
+    verify_publication(temporary, tables)
+    _fsync(temporary)
+    os.replace(temporary, destination)
+    # the swap is done: a failed directory fsync must not report it as not done
+    with contextlib.suppress(OSError):
+        _fsync(destination.parent)
+    return tables, info

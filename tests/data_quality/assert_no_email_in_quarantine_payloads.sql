@@ -1,4 +1,5 @@
--- The quarantined user rows keep the e-mail hash, never the address.
+-- The quarantined user rows keep neither the e-mail address nor anything
+-- derived from it: the payload is the raw row without its e-mail.
 with
 
 quarantined_rows as (
@@ -9,4 +10,4 @@ select *
 from quarantined_rows
 where
     raw_table = 'users'
-    and row_payload like '%@%'
+    and (row_payload like '%@%' or row_payload like '%"email"%')

@@ -18,6 +18,7 @@
     no NPS answer) is null and flagged; the score uses the component's seeded
     neutral_value in its place, so a missing input never reads as bad health.
     The band is the health_bands row with the largest min_score <= score.
+    The score is stored exact (not rounded), so the band agrees with it.
 #}
 
 with
@@ -130,6 +131,7 @@ nps_answers as (
     select
         tenant_id,
         user_id,
+        event_id,
         occurred_at,
         occurred_date,
         nps_score
@@ -145,7 +147,8 @@ nps_answers_in_window as (
         nps_answers.nps_score,
         row_number() over (
             partition by live_tenant_weeks.tenant_id, live_tenant_weeks.week_start, nps_answers.user_id
-            order by nps_answers.occurred_at desc
+            -- ties on occurred_at broken by event_id, as in int_user_days_aggregated
+            order by nps_answers.occurred_at desc, nps_answers.event_id desc
         ) as answer_recency_rank
     from live_tenant_weeks
     inner join nps_answers
@@ -277,8 +280,8 @@ scored as (
             or is_support_load_missing
             or is_sentiment_missing
         ) as has_missing_component,
-        round(activation_progress_points + usage_depth_points + support_load_points + sentiment_points, 6)
-            as health_score
+        -- exact: a score just under a band edge stays under it (rounding is for presentation)
+        activation_progress_points + usage_depth_points + support_load_points + sentiment_points as health_score
     from points
 ),
 

@@ -6,7 +6,9 @@
     (onboarded_date + adoption_window_days) closed in the rolling_cohort_weeks
     weeks ending with the week, i.e. on a day from week_start - 7 x (N - 1)
     to the week's last day. Numerator: those activated within the window
-    (0 <= days(onboarded_at, activated_at) <= adoption_window_days).
+    (days(onboarded_at, activated_at) <= adoption_window_days, macro
+    within_window; activation counts events from onboarded_at on, so the
+    day count is never negative).
     Activation after the window (or none) counts in the denominator only.
 
     weekly_adoption_rate: live tenants with at least one autonomy or learning
@@ -49,10 +51,8 @@ adoption_windows as (
         onboarding_cohort,
         cast({{ dbt.dateadd('day', kpi_parameter('adoption_window_days'), 'onboarded_date') }} as date)
             as window_closed_on,
-        coalesce(
-            days_to_activation between 0 and {{ kpi_parameter('adoption_window_days') }},
-            false
-        ) as is_activated_within_window
+        {{ within_window('days_to_activation', kpi_parameter('adoption_window_days')) }}
+            as is_activated_within_window
     from tenants
 ),
 

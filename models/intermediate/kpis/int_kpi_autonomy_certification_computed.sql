@@ -3,16 +3,20 @@
     x KPI x segment (all, industry, plan_tier, onboarding_cohort).
 
     time_to_certification_median_days: median of days(onboarded_at,
-    certified_at) over the tenants certified (first issued_at) on a day of
-    the rolling_cohort_weeks weeks ending with the week. An even count takes
-    the mean of the two middle values. numerator is null (a median has no
-    numerator); denominator = tenants in the cohort.
+    certified_at) over the tenants whose time to certification became known
+    on a day of the rolling_cohort_weeks weeks ending with the week: the day
+    of the first issued_at, or the onboarding day for a tenant certified
+    before it was onboarded (its day count, negative, is only defined once
+    it is onboarded, and its onboarding-cohort row starts then). An even
+    count takes the mean of the two middle values. numerator is null (a
+    median has no numerator); denominator = tenants in the cohort.
 
     certification_within_target_rate: each tenant's target is its industry's
     time_to_certification_high_days (industry_benchmarks). Rolling cohort =
     tenants whose target window (onboarded_date + target days) closed in the
     rolling_cohort_weeks weeks ending with the week; numerator = those
-    certified within the target (0 <= days <= target).
+    certified within the target (days <= target, macro within_window: a
+    certification issued before onboarding is within any target).
 
     Intervals (seed kpi_interval_methods): the median's exact order-statistic
     interval over the certified tenants (unit_count = denominator), the
@@ -50,7 +54,7 @@ certified_tenants as (
         industry,
         plan_tier,
         onboarding_cohort,
-        cast(certified_at as date) as certified_date,
+        greatest(cast(certified_at as date), onboarded_date) as certification_known_date,
         days_to_certification
     from tenants
     where certified_at is not null
@@ -62,7 +66,7 @@ certification_cohorts as (
         certified_tenants.*
     from complete_weeks
     inner join certified_tenants
-        on {{ in_rolling_cohort('certified_tenants.certified_date') }}
+        on {{ in_rolling_cohort('certified_tenants.certification_known_date') }}
 ),
 
 time_to_certification as (
@@ -117,10 +121,8 @@ target_windows as (
         tenants.onboarding_cohort,
         cast({{ dbt.dateadd('day', 'benchmarks.time_to_certification_high_days', 'tenants.onboarded_date') }} as date)
             as target_closed_on,
-        coalesce(
-            tenants.days_to_certification between 0 and benchmarks.time_to_certification_high_days,
-            false
-        ) as is_certified_within_target
+        {{ within_window('tenants.days_to_certification', 'benchmarks.time_to_certification_high_days') }}
+            as is_certified_within_target
     from tenants
     inner join benchmarks
         on tenants.industry = benchmarks.industry

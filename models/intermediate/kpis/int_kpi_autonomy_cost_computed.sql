@@ -9,16 +9,27 @@
 
     A tenant's cost = its own cost lines of the month + the month's
     platform-wide lines (null tenant_id) x its learners / all learners of the
-    month. A segment pools its tenants: numerator = their costs (USD),
-    denominator = their learners, value = numerator / denominator. For the
-    segment all this is all cost lines / all learners (the platform KPI).
-    Tenants with cost lines but no learners keep their own lines in the
-    numerator. When the month has no learner at all the platform lines cannot
-    be allocated and the value is null.
+    month. A segment pools its tenants: numerator = their own lines + the
+    platform lines x their learners / all learners (USD), denominator =
+    their learners, value = numerator / denominator. For the segment all this
+    is literally all cost lines of the month / all learners of the month (the
+    platform KPI). Tenants with cost lines but no learners keep their own
+    lines in the numerator. When the month has no learner at all the
+    platform lines cannot be allocated and the value is null.
+
+    A cost line counts in the month it is dated, also when that month is
+    before the tenant's onboarding (a licence paid at signing): in all,
+    industry and plan_tier. An onboarding-cohort segment has rows only from
+    the week holding the cohort's first day on (the fct_kpi_weekly grid,
+    macro kpi_segment_has_started), so a cohort's lines dated in a month
+    that only earlier weeks report appear in all, industry and plan_tier,
+    not in a cohort row. Amounts are summed as exact decimals (10 places),
+    never rounded to cents.
 
     Interval (seed kpi_interval_methods): the linearised variance of the
-    ratio cost / learners with the segment's tenants as units (unit_count)
-    and a Student t critical value (macro linearized_ratio_interval_bound).
+    ratio cost / learners with the segment's tenants as units (unit_count),
+    each tenant's cost being its own lines + its platform share, and a
+    Student t critical value (macro linearized_ratio_interval_bound).
 #}
 
 {%- set segments = {'industry': 'industry', 'plan_tier': 'plan_tier', 'onboarding_cohort': 'onboarding_cohort'} %}
@@ -67,7 +78,7 @@ tenant_month_costs as (
         tenant_id,
         cost_month,
         -- decimal sums are exact, so the result does not depend on the order threads add rows in
-        sum(cast(amount_usd as decimal(18, 2))) as own_cost_usd
+        sum(cast(amount_usd as decimal(38, 10))) as own_cost_usd
     from costs
     where tenant_id is not null
     group by 1, 2
@@ -82,7 +93,7 @@ cost_months as (
 platform_costs as (
     select
         cost_month,
-        sum(cast(amount_usd as decimal(18, 2))) as platform_cost_usd
+        sum(cast(amount_usd as decimal(38, 10))) as platform_cost_usd
     from costs
     where tenant_id is null
     group by 1
@@ -108,6 +119,8 @@ platform_months as (
         on cost_months.cost_month = learner_totals.cost_month
 ),
 
+-- every tenant with learners or own cost lines in the month, onboarded or
+-- not: a licence paid before onboarding is a cost line of its month
 tenant_months as (
     select
         coalesce(tenant_month_learners.tenant_id, tenant_month_costs.tenant_id) as tenant_id,
@@ -121,50 +134,67 @@ tenant_months as (
             and tenant_month_learners.cost_month = tenant_month_costs.cost_month
 ),
 
-tenant_month_allocations as (
-    select
-        tenant_months.tenant_id,
-        tenant_months.cost_month,
-        tenant_months.learners,
-        cast(
-            tenant_months.own_cost_usd
-            + platform_months.platform_cost_usd * tenant_months.learners
-            / nullif(platform_months.total_learners, 0)
-            as decimal(38, 8)
-        ) as cost_usd,
-        platform_months.total_learners
-    from tenant_months
-    inner join platform_months
-        on tenant_months.cost_month = platform_months.cost_month
-),
-
 tenant_weeks as (
     select
         week_months.week_start,
         tenants.industry,
         tenants.plan_tier,
         tenants.onboarding_cohort,
-        tenant_month_allocations.learners,
-        tenant_month_allocations.cost_usd,
-        tenant_month_allocations.total_learners
+        tenant_months.learners,
+        tenant_months.own_cost_usd,
+        platform_months.platform_cost_usd,
+        platform_months.total_learners,
+        -- the tenant's own cost, a unit of the interval's linearised variance
+        cast(tenant_months.own_cost_usd as double)
+        + cast(platform_months.platform_cost_usd as double)
+        * (cast(tenant_months.learners as double) / nullif(platform_months.total_learners, 0)) as tenant_cost_usd
     from week_months
-    inner join tenant_month_allocations
-        on week_months.cost_month = tenant_month_allocations.cost_month
+    inner join tenant_months
+        on week_months.cost_month = tenant_months.cost_month
+    inner join platform_months
+        on tenant_months.cost_month = platform_months.cost_month
     inner join tenants
-        on tenant_month_allocations.tenant_id = tenants.tenant_id
+        on tenant_months.tenant_id = tenants.tenant_id
+),
+
+-- per segment: own lines + the platform lines x the segment's share of the
+-- month's learners (for the segment all, the share is 1: all cost lines)
+segment_costs as (
+    select
+        week_start,
+        'cost_per_learner_usd' as kpi_name,
+        {{ kpi_segment_columns(segments) }},
+        sum(own_cost_usd) as own_cost_usd,
+        sum(learners) as learners,
+        max(platform_cost_usd) as platform_cost_usd,
+        max(total_learners) as total_learners,
+        {{ linearized_ratio_sums(['tenant_cost_usd', 'learners']) }}
+    from tenant_weeks
+    {{ kpi_grouping_sets(segments) }}  -- noqa: PRS
 ),
 
 cost_per_learner as (
     select
         week_start,
-        'cost_per_learner_usd' as kpi_name,
-        {{ kpi_segment_columns(segments) }},
-        -- null as soon as one tenant's platform share is unallocable (no learners in the month)
-        case when min(total_learners) > 0 then sum(cost_usd) end as numerator,
-        cast(sum(learners) as double) as denominator,
-        {{ linearized_ratio_sums(['cost_usd', 'learners']) }}
-    from tenant_weeks
-    {{ kpi_grouping_sets(segments) }}  -- noqa: PRS
+        kpi_name,
+        segment_type,
+        segment_value,
+        -- null when the month has no learner: its platform lines cannot be allocated
+        case
+            when total_learners > 0
+                then
+                    cast(own_cost_usd as double)
+                    + cast(platform_cost_usd as double) * (cast(learners as double) / total_learners)
+        end as numerator,
+        cast(learners as double) as denominator,
+        linearized_units,
+        linearized_sum_1,
+        linearized_sum_2,
+        linearized_cross_1_1,
+        linearized_cross_1_2,
+        linearized_cross_2_2
+    from segment_costs
+    where {{ kpi_segment_has_started() }}
 ),
 
 final as (

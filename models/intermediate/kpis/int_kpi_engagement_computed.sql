@@ -16,10 +16,11 @@
                                   numerator promoters - detractors,
                                   denominator respondents
 
-    Intervals, by the KPI's method in seed kpi_interval_methods: Wilson for
-    streak_4w_share and retention_week_4 (unit_count = users), the
-    linearised ratio (Student t; users or respondents as units) for the
-    mean active days and for NPS (the mean of +100 / 0 / -100 per
+    Intervals, the method of seed kpi_interval_methods named beside each
+    KPI's unit rows (assert_kpi_weekly_intervals_are_consistent checks they
+    agree): Wilson for streak_4w_share and retention_week_4 (unit_count =
+    users), the linearised ratio (Student t; users or respondents as units)
+    for the mean active days and for NPS (the mean of +100 / 0 / -100 per
     respondent).
 #}
 
@@ -50,10 +51,6 @@ user_kpi_windows as (
 
 weeks as (
     select * from {{ ref('int_weeks_spined') }}
-),
-
-interval_methods as (
-    select * from {{ ref('kpi_interval_methods') }}
 ),
 
 complete_weeks as (
@@ -107,6 +104,7 @@ unit_rows as (
         user_id,
         'repeat_usage_days_per_week' as kpi_name,
         'ratio' as aggregation,
+        'linearized_ratio_t' as interval_method,
         cast(active_days as double) as unit_numerator,
         cast(1 as double) as unit_denominator,
         cast(null as double) as unit_value
@@ -119,6 +117,7 @@ unit_rows as (
         user_id,
         'streak_4w_share' as kpi_name,
         'ratio' as aggregation,
+        'wilson' as interval_method,
         cast(
             case when usage_streak_weeks >= {{ kpi_parameter('streak_threshold_weeks') }} then 1 else 0 end as double
         ) as unit_numerator,
@@ -133,6 +132,7 @@ unit_rows as (
         user_kpi_windows.user_id,
         user_kpi_windows.kpi_name,
         user_kpi_windows.aggregation,
+        'wilson' as interval_method,
         user_kpi_windows.unit_numerator,
         user_kpi_windows.unit_denominator,
         user_kpi_windows.unit_value
@@ -149,6 +149,7 @@ unit_rows as (
         user_id,
         'nps' as kpi_name,
         'points' as aggregation,
+        'linearized_ratio_t' as interval_method,
         cast(case when nps_score >= 9 then 1 when nps_score <= 6 then -1 else 0 end as double) as unit_numerator,
         cast(1 as double) as unit_denominator,
         cast(null as double) as unit_value
@@ -173,6 +174,7 @@ aggregated as (
         kpi_name,
         {{ kpi_segment_columns(segments) }},
         {{ usr_kpi_value_columns() }},
+        max(interval_method) as interval_method,
         {{ linearized_ratio_sums([
             "case when aggregation = 'points' then 100 * unit_numerator else unit_numerator end",
             'unit_denominator',
@@ -190,12 +192,12 @@ with_intervals as (
         aggregated.value,
         aggregated.numerator,
         aggregated.denominator,
-        interval_methods.interval_method,
-        case interval_methods.interval_method
+        aggregated.interval_method,
+        case aggregated.interval_method
             when 'linearized_ratio_t' then aggregated.linearized_units
             else cast(aggregated.denominator as integer)
         end as unit_count,
-        case interval_methods.interval_method
+        case aggregated.interval_method
             when 'wilson' then {{ wilson_interval_bound('aggregated.numerator', 'aggregated.denominator', 'lower') }}
             when 'linearized_ratio_t'
                 then {{ linearized_ratio_interval_bound(
@@ -203,7 +205,7 @@ with_intervals as (
                     lowest="case when aggregated.kpi_name = 'nps' then -100.0 else 0.0 end",
                 ) }}
         end as interval_lower,
-        case interval_methods.interval_method
+        case aggregated.interval_method
             when 'wilson' then {{ wilson_interval_bound('aggregated.numerator', 'aggregated.denominator', 'upper') }}
             when 'linearized_ratio_t'
                 then {{ linearized_ratio_interval_bound(
@@ -212,8 +214,6 @@ with_intervals as (
                 ) }}
         end as interval_upper
     from aggregated
-    left join interval_methods
-        on aggregated.kpi_name = interval_methods.kpi_name
 ),
 
 final as (
@@ -230,6 +230,9 @@ final as (
         cast(interval_upper as double) as interval_upper,
         cast(interval_method as varchar) as interval_method
     from with_intervals
+    -- a user's activity up to a day before created_at (allowed by the raw
+    -- contract) can fall in the week before its cohort's first month
+    where {{ kpi_segment_has_started() }}
 )
 
 select * from final

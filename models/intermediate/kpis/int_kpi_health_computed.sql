@@ -24,8 +24,10 @@ health_score_mean as (
         week_start,
         'health_score_mean' as kpi_name,
         {{ kpi_segment_columns(segments) }},
-        -- a decimal sum is exact: the mean does not depend on the order threads add rows in
-        cast(sum(cast(health_score as decimal(38, 10))) as double) as numerator,
+        -- a decimal sum is exact, so the mean does not depend on the order threads add rows
+        -- in; 18 decimals keep a double score to its last bit or so (a score is not rounded:
+        -- rounding is for presentation)
+        cast(sum(cast(health_score as decimal(38, 18))) as double) as numerator,
         cast(count(*) as double) as denominator,
         {{ linearized_ratio_sums(['health_score', '1']) }}
     from health

@@ -3,8 +3,9 @@
     treatment - control, its 95% Newcombe hybrid score interval and the
     two-sided pooled z-test p-value (macro hrp_two_proportion_lift, the same
     SQL the pytest coverage test renders). Statistics are null while the
-    checkpoint is pending or when an arm has no tenant; they are rounded to
-    6 decimals.
+    checkpoint is pending or when an arm has no tenant. They are stored
+    exact (not rounded): the decision rules compare them with their
+    thresholds, and rounding belongs to the brief and BI.
 #}
 
 with
@@ -59,15 +60,13 @@ final as (
         tenants_control,
         observed_outcomes_treatment as outcomes_treatment,
         observed_outcomes_control as outcomes_control,
-        round(cast(observed_outcomes_treatment as double) / nullif(tenants_treatment, 0), 6)
-            as outcome_rate_treatment,
-        round(cast(observed_outcomes_control as double) / nullif(tenants_control, 0), 6)
-            as outcome_rate_control,
-        round(lift, 6) as lift,
-        round(lift_standard_error, 6) as lift_standard_error,
-        round(lift_ci_lower, 6) as lift_ci_lower,
-        round(lift_ci_upper, 6) as lift_ci_upper,
-        round(p_value, 6) as p_value
+        cast(observed_outcomes_treatment as double) / nullif(tenants_treatment, 0) as outcome_rate_treatment,
+        cast(observed_outcomes_control as double) / nullif(tenants_control, 0) as outcome_rate_control,
+        lift,
+        lift_standard_error,
+        lift_ci_lower,
+        lift_ci_upper,
+        p_value
     from statistics
 )
 

@@ -69,7 +69,8 @@ window_events as (
         events.event_name,
         events.feature_name,
         events.nps_score,
-        events.occurred_at
+        events.occurred_at,
+        events.event_id
     from tenant_windows
     inner join events
         on
@@ -93,7 +94,10 @@ latest_nps_answers as (
         tenant_id,
         user_id,
         nps_score,
-        row_number() over (partition by tenant_id, user_id order by occurred_at desc) as answer_recency_rank
+        -- ties on occurred_at broken by event_id, as in int_user_days_aggregated
+        row_number() over (
+            partition by tenant_id, user_id order by occurred_at desc, event_id desc
+        ) as answer_recency_rank
     from window_events
     where event_name = 'nps_submitted' and nps_score is not null
 ),
@@ -133,9 +137,10 @@ final as (
         tenant_windows.seats_purchased,
         tenant_windows.onboarded_at,
         tenant_windows.features_available_date,
-        coalesce(tenant_windows.days_to_activation between 0 and tenant_windows.feature_window_days, false)
+        {{ within_window('tenant_windows.days_to_activation', 'tenant_windows.feature_window_days') }}
             as is_activated_within_30d,
-        coalesce(tenant_windows.days_to_certification between 0 and tenant_windows.feature_window_days, false)
+        -- a certification issued before onboarding is certified by day 30 too
+        {{ within_window('tenant_windows.days_to_certification', 'tenant_windows.feature_window_days') }}
             as is_certified_within_30d,
         coalesce(usage_30d.active_users_30d, 0) as active_users_30d,
         coalesce(usage_30d.active_user_days_30d, 0) as active_user_days_30d,

@@ -152,9 +152,11 @@ joined as (
         coalesce(first_certifications.certifications_issued, 0) as certifications_issued,
         subscription_milestones.churned_at,
         subscription_milestones.renewed_at,
-        subscription_milestones.expanded_at,
-        cast({{ dbt.dateadd('day', kpi_parameter('expansion_window_days'), 'tenants.onboarded_at') }} as date)
-            as expansion_window_closed_on,
+        subscription_milestones.expanded_at as expanded_within_window_at,
+        cast(
+            {{ dbt.dateadd('day', kpi_parameter('expansion_window_days'), 'cast(tenants.onboarded_at as date)') }}
+            as date
+        ) as expansion_window_closed_on,
         as_of.as_of_date
     from tenants
     inner join activation_thresholds
@@ -191,12 +193,13 @@ final as (
         certifications_issued,
         churned_at,
         renewed_at,
-        expanded_at,
+        -- censored like every window flag: an expansion inside a window that
+        -- has not closed yet is not reported until it closes
+        case when expansion_window_closed_on <= as_of_date then expanded_within_window_at end as expanded_at,
         churned_at is not null as is_churned,
         renewed_at is not null as is_renewed,
         case
-            when expanded_at is not null then true
-            when expansion_window_closed_on <= as_of_date then false
+            when expansion_window_closed_on <= as_of_date then expanded_within_window_at is not null
         end as is_expanded,
         as_of_date
     from joined

@@ -4,10 +4,11 @@
     build's as-of date (events, certifications and activity after it are
     ignored, so the model is a snapshot of complete weeks).
 
-    Windows: "within N days" means days(created_at, event) <= N (an event up
-    to a day before created_at is allowed by the raw contract and counts);
-    a user is observed N days when as_of_date >= date(created_at) + N, and a
-    flag or window KPI of an unobserved user is null.
+    Windows (macro within_window): "within N days" means
+    days(created_at, event) <= N (an event up to a day before created_at is
+    allowed by the raw contract and counts); a user is observed N days when
+    as_of_date >= date(created_at) + N, and a flag or window KPI of an
+    unobserved user is null.
 
     Persona KPIs (setup, imports, governance for admins; tasks and
     collaboration for operators; feature breadth and critical feature for
@@ -79,7 +80,6 @@ users_with_segments as (
         users.user_id,
         users.tenant_id,
         users.persona,
-        users.email_hash,
         users.created_at,
         cast(users.created_at as date) as created_date,
         users.deactivated_at,
@@ -341,7 +341,6 @@ final as (
         user_id,
         tenant_id,
         persona,
-        email_hash,
         created_at,
         created_date,
         deactivated_at,
@@ -365,18 +364,12 @@ final as (
         activated_at,
         time_to_activate_days,
         {%- for n in baseline_days %}
-            case
-                when days_observed < {{ n }} then null
-                else coalesce(time_to_activate_days <= {{ n }}, false)
-            end as is_activated_within_{{ n }}d,
+            {{ within_window('time_to_activate_days', n, 'days_observed') }} as is_activated_within_{{ n }}d,
         {%- endfor %}
         first_value_at,
         time_to_first_value_days,
         {%- for n in baseline_days %}
-            case
-                when days_observed < {{ n }} then null
-                else coalesce(time_to_first_value_days <= {{ n }}, false)
-            end as is_first_value_within_{{ n }}d,
+            {{ within_window('time_to_first_value_days', n, 'days_observed') }} as is_first_value_within_{{ n }}d,
         {%- endfor %}
         first_certified_at,
         time_to_certification_days,

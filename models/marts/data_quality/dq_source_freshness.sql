@@ -6,7 +6,9 @@
     thresholds are the sources' own `freshness` config (via
     int_source_freshness_thresholds), so `dbt source freshness` and this
     mart share one definition. Timestamps come from the base_ models, so
-    quarantined rows still count as loaded.
+    quarantined rows still count as loaded, except those quarantined as
+    timestamp_out_of_range: a row dated 2030 would otherwise make a stale
+    feed look fresh.
 #}
 
 {%- set raw_tables = [
@@ -41,7 +43,11 @@ loads as (
             '{{ table.raw_table }}' as raw_table,
             '{{ table.column }}' as timestamp_column,
             count(*) as rows_loaded,
-            max(cast({{ table.column }} as timestamp)) as max_loaded_at
+            -- an implausible timestamp (2030, 9999-12-31) is not a load: it would hide a stale feed
+            max(case
+                when quarantine_reason is null or quarantine_reason != 'timestamp_out_of_range'
+                    then cast({{ table.column }} as timestamp)
+            end) as max_loaded_at
         from {{ table.raw_table }}_rows
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}

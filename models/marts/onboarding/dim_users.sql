@@ -9,7 +9,6 @@ final as (
         user_id,
         tenant_id,
         persona,
-        email_hash,
         created_at,
         created_date,
         deactivated_at,

@@ -3,10 +3,12 @@
     adoption and certification KPIs, and the contract outcomes, as of the
     build's as-of date.
 
-    Flags follow the project's window rule: "within N days" means
-    0 <= days(onboarded_at, event) <= N, and a flag is null until the tenant
-    has been observed N days (as_of_date >= onboarded_date + N), even when
-    the event already happened.
+    Flags follow the project's window rule (macro within_window): "within N
+    days" means days(onboarded_at, event) <= N, so a certification issued
+    before onboarding (negative days) is within any target; a flag is null
+    until the tenant has been observed N days (as_of_date >= onboarded_date
+    + N), even when the event already happened. The expansion flag and date
+    come censored the same way from int_tenants_lifecycle.
 #}
 
 with
@@ -43,22 +45,15 @@ final as (
         cast(activated_at as timestamp) as activated_at,
         cast(days_to_activation as integer) as days_to_activation,
         cast(
-            case
-                when days_observed >= {{ kpi_parameter('adoption_window_days') }}
-                    then coalesce(
-                        days_to_activation between 0 and {{ kpi_parameter('adoption_window_days') }},
-                        false
-                    )
-            end as boolean
+            {{ within_window('days_to_activation', kpi_parameter('adoption_window_days'), 'days_observed') }}
+            as boolean
         ) as is_activated_within_90d,
         cast(certified_at as timestamp) as certified_at,
         cast(days_to_certification as integer) as days_to_certification,
         cast(certification_target_days as integer) as certification_target_days,
         cast(
-            case
-                when days_observed >= certification_target_days
-                    then coalesce(days_to_certification between 0 and certification_target_days, false)
-            end as boolean
+            {{ within_window('days_to_certification', 'certification_target_days', 'days_observed') }}
+            as boolean
         ) as is_certified_within_target,
         cast(is_churned as boolean) as is_churned,
         cast(churned_at as timestamp) as churned_at,

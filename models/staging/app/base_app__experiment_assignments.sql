@@ -14,6 +14,10 @@ allowed_values as (
     select * from {{ ref('allowed_values') }}
 ),
 
+plausibility_bounds_timestamps as (
+    select * from {{ ref('plausibility_bounds_timestamps') }}
+),
+
 renamed as (
     select
         ----------  ids
@@ -47,6 +51,8 @@ validated as (
                 )
                 then 'invalid_value'
             when tenants.tenant_id is null then 'unknown_tenant'
+            when {{ is_implausible_timestamp('renamed.assigned_at', 'experiment_assignments', 'assigned_at') }}
+                then 'timestamp_out_of_range'
         end as rule_reason
     from renamed
     left join tenants

@@ -10,6 +10,14 @@ allowed_values as (
     select * from {{ ref('allowed_values') }}
 ),
 
+plausibility_bounds_timestamps as (
+    select * from {{ ref('plausibility_bounds_timestamps') }}
+),
+
+plausibility_bounds_numbers as (
+    select * from {{ ref('plausibility_bounds_numbers') }}
+),
+
 renamed as (
     select
         ----------  ids
@@ -54,8 +62,12 @@ validated as (
                     where allowed_values.column_name = 'plan_tier'
                 )
                 or seats_purchased is null
-                or seats_purchased < 0
+                or {{ is_implausible_number('seats_purchased', 'tenants', 'seats_purchased') }}
                 then 'invalid_value'
+            when
+                {{ is_implausible_timestamp('signed_at', 'tenants', 'signed_at') }}
+                or {{ is_implausible_timestamp('onboarded_at', 'tenants', 'onboarded_at') }}
+                then 'timestamp_out_of_range'
         end as rule_reason
     from renamed
 ),
@@ -77,7 +89,7 @@ final as (
         industry,
         plan_tier,
         region,
-        cast(seats_purchased as integer) as seats_purchased,
+        {{ to_plausible_integer('seats_purchased', 'tenants', 'seats_purchased') }} as seats_purchased,
         signed_at,
         onboarded_at,
         coalesce(

@@ -14,9 +14,19 @@ allowed_values as (
     select * from {{ ref('allowed_values') }}
 ),
 
-email_hashed as (
-    -- the raw e-mail is replaced by its hash before anything else
-    select * replace ({{ hash_email('email') }} as email)
+plausibility_bounds_timestamps as (
+    select * from {{ ref('plausibility_bounds_timestamps') }}
+),
+
+without_email as (
+    -- the e-mail (PII) is dropped before anything else: nothing derived
+    -- from it leaves the raw layer, not even in a quarantine payload
+    select
+        user_id,
+        tenant_id,
+        persona,
+        created_at,
+        deactivated_at
     from source
 ),
 
@@ -28,17 +38,16 @@ renamed as (
 
         ----------  strings
         {{ clean_string('persona') }} as persona,
-        email as email_hash,
 
         ----------  timestamps
         {{ to_utc('created_at') }} as created_at,
         {{ to_utc('deactivated_at') }} as deactivated_at,
         {{ is_unparseable_timestamp('deactivated_at') }} as is_deactivated_at_unparseable,
 
-        ----------  the raw row, for the quarantine (e-mail replaced by its hash)
-        {{ row_payload('email_hashed') }} as raw_payload
+        ----------  the raw row without the e-mail, for the quarantine
+        {{ row_payload('without_email') }} as raw_payload
 
-    from email_hashed
+    from without_email
 ),
 
 validated as (
@@ -57,6 +66,10 @@ validated as (
                 )
                 then 'invalid_value'
             when tenants.tenant_id is null then 'unknown_tenant'
+            when
+                {{ is_implausible_timestamp('renamed.created_at', 'users', 'created_at') }}
+                or {{ is_implausible_timestamp('renamed.deactivated_at', 'users', 'deactivated_at') }}
+                then 'timestamp_out_of_range'
         end as rule_reason
     from renamed
     left join tenants
@@ -80,7 +93,6 @@ final as (
         persona,
         created_at,
         deactivated_at,
-        email_hash,
         coalesce(
             rule_reason,
             case when key_rank > 1 then 'duplicate_key' end

@@ -10,8 +10,7 @@ final as (
         tenant_id,
         persona,
         created_at,
-        deactivated_at,
-        email_hash
+        deactivated_at
     from base
     where quarantine_reason is null
 )

@@ -12,6 +12,14 @@ allowed_values as (
     select * from {{ ref('allowed_values') }}
 ),
 
+plausibility_bounds_timestamps as (
+    select * from {{ ref('plausibility_bounds_timestamps') }}
+),
+
+plausibility_bounds_numbers as (
+    select * from {{ ref('plausibility_bounds_numbers') }}
+),
+
 renamed as (
     select
         ----------  ids
@@ -51,9 +59,12 @@ validated as (
                 )
                 or renamed.is_seats_delta_invalid
                 or renamed.is_mrr_delta_invalid
-                or not isfinite(renamed.mrr_delta_usd)
+                or {{ is_implausible_number('renamed.seats_delta', 'subscription_events', 'seats_delta') }}
+                or {{ is_implausible_number('renamed.mrr_delta_usd', 'subscription_events', 'mrr_delta_usd') }}
                 then 'invalid_value'
             when tenants.tenant_id is null then 'unknown_tenant'
+            when {{ is_implausible_timestamp('renamed.effective_at', 'subscription_events', 'effective_at') }}
+                then 'timestamp_out_of_range'
         end as rule_reason
     from renamed
     left join tenants
@@ -76,7 +87,7 @@ final as (
         tenant_id,
         event_type,
         effective_at,
-        cast(seats_delta as integer) as seats_delta,
+        {{ to_plausible_integer('seats_delta', 'subscription_events', 'seats_delta') }} as seats_delta,
         mrr_delta_usd,
         coalesce(
             rule_reason,

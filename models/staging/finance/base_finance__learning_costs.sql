@@ -14,6 +14,14 @@ allowed_values as (
     select * from {{ ref('allowed_values') }}
 ),
 
+plausibility_bounds_timestamps as (
+    select * from {{ ref('plausibility_bounds_timestamps') }}
+),
+
+plausibility_bounds_numbers as (
+    select * from {{ ref('plausibility_bounds_numbers') }}
+),
+
 renamed as (
     select
         ----------  ids
@@ -49,10 +57,11 @@ validated as (
                     where allowed_values.column_name = 'cost_category'
                 )
                 or renamed.amount_usd is null
-                or renamed.amount_usd < 0
-                or not isfinite(renamed.amount_usd)
+                or {{ is_implausible_number('renamed.amount_usd', 'learning_costs', 'amount_usd') }}
                 then 'invalid_value'
             when renamed.tenant_id is not null and tenants.tenant_id is null then 'unknown_tenant'
+            when {{ is_implausible_timestamp('renamed.cost_month', 'learning_costs', 'month') }}
+                then 'timestamp_out_of_range'
         end as rule_reason
     from renamed
     left join tenants

@@ -14,6 +14,10 @@ users as (
     select * from {{ ref('stg_app__users') }}
 ),
 
+plausibility_bounds_timestamps as (
+    select * from {{ ref('plausibility_bounds_timestamps') }}
+),
+
 renamed as (
     select
         ----------  ids
@@ -47,6 +51,8 @@ validated as (
             when tenants.tenant_id is null then 'unknown_tenant'
             when users.user_id is null then 'unknown_user'
             when users.tenant_id != renamed.tenant_id then 'user_tenant_mismatch'
+            when {{ is_implausible_timestamp('renamed.issued_at', 'certifications', 'issued_at') }}
+                then 'timestamp_out_of_range'
         end as rule_reason
     from renamed
     left join tenants

@@ -6,6 +6,10 @@ source as (
     select * from {{ source('learning', 'content') }}
 ),
 
+plausibility_bounds_timestamps as (
+    select * from {{ ref('plausibility_bounds_timestamps') }}
+),
+
 renamed as (
     select
         ----------  ids
@@ -38,6 +42,11 @@ validated as (
                 or last_updated_at is null
                 or is_retired_at_unparseable
                 then 'unparseable_timestamp'
+            when
+                {{ is_implausible_timestamp('published_at', 'content', 'published_at') }}
+                or {{ is_implausible_timestamp('last_updated_at', 'content', 'last_updated_at') }}
+                or {{ is_implausible_timestamp('retired_at', 'content', 'retired_at') }}
+                then 'timestamp_out_of_range'
         end as rule_reason
     from renamed
 ),

@@ -36,6 +36,14 @@ event_taxonomy as (
     select * from {{ ref('event_taxonomy') }}
 ),
 
+plausibility_bounds_timestamps as (
+    select * from {{ ref('plausibility_bounds_timestamps') }}
+),
+
+plausibility_bounds_numbers as (
+    select * from {{ ref('plausibility_bounds_numbers') }}
+),
+
 {% if is_incremental() %}
 -- {{ this }} is read in place (no import CTE): a CTE read three times would
 -- be materialised, copying the whole table on every incremental run.
@@ -225,9 +233,9 @@ validated as (
             when
                 properties_typed.event_name is null
                 or properties_typed.has_malformed_property
-                or properties_typed.import_rows < 0
-                or properties_typed.import_errors < 0
-                or properties_typed.nps_score not between 0 and 10
+                or {{ is_implausible_number('properties_typed.import_rows', 'events', 'properties.rows') }}
+                or {{ is_implausible_number('properties_typed.import_errors', 'events', 'properties.errors') }}
+                or {{ is_implausible_number('properties_typed.nps_score', 'events', 'properties.score') }}
                 or (properties_typed.event_name = 'nps_submitted' and properties_typed.nps_score is null)
                 then 'invalid_value'
             when properties_typed.properties is not null and not coalesce(properties_typed.is_json_object, false)
@@ -236,7 +244,9 @@ validated as (
             when users.user_id is null then 'unknown_user'
             when users.tenant_id != properties_typed.tenant_id then 'user_tenant_mismatch'
             when
-                properties_typed.occurred_at < {{ dbt.dateadd('day', -1, 'users.created_at') }}
+                {{ is_implausible_timestamp('properties_typed.occurred_at', 'events', 'occurred_at') }}
+                or {{ is_implausible_timestamp('properties_typed.received_at', 'events', 'received_at') }}
+                or properties_typed.occurred_at < {{ dbt.dateadd('day', -1, 'users.created_at') }}
                 or properties_typed.occurred_at > {{ dbt.dateadd('day', 1, 'properties_typed.received_at') }}
                 then 'timestamp_out_of_range'
         end as quarantine_reason
@@ -263,8 +273,8 @@ new_events_final as (
         received_at,
         properties,
         setup_step,
-        cast(import_rows as integer) as import_rows,
-        cast(import_errors as integer) as import_errors,
+        {{ to_plausible_integer('import_rows', 'events', 'properties.rows') }} as import_rows,
+        {{ to_plausible_integer('import_errors', 'events', 'properties.errors') }} as import_errors,
         integration_name,
         setting_name,
         governance_action,
@@ -274,7 +284,7 @@ new_events_final as (
         task_type,
         content_id,
         course_id,
-        cast(nps_score as integer) as nps_score,
+        {{ to_plausible_integer('nps_score', 'events', 'properties.score') }} as nps_score,
         quarantine_reason,
         case when quarantine_reason is not null then {{ row_payload('raw_row') }} end as row_payload
     from validated

@@ -14,8 +14,12 @@ users as (
     select * from {{ ref('stg_app__users') }}
 ),
 
-allowed_values as (
-    select * from {{ ref('allowed_values') }}
+plausibility_bounds_timestamps as (
+    select * from {{ ref('plausibility_bounds_timestamps') }}
+),
+
+plausibility_bounds_numbers as (
+    select * from {{ ref('plausibility_bounds_numbers') }}
 ),
 
 renamed as (
@@ -51,15 +55,15 @@ validated as (
                 then 'unparseable_timestamp'
             when
                 renamed.ticket_tier is null
-                or cast(renamed.ticket_tier as varchar) not in (
-                    select allowed_values.allowed_value
-                    from allowed_values
-                    where allowed_values.column_name = 'ticket_tier'
-                )
+                or {{ is_implausible_number('renamed.ticket_tier', 'support_tickets', 'tier') }}
                 then 'invalid_value'
             when tenants.tenant_id is null then 'unknown_tenant'
             when renamed.user_id is not null and users.user_id is null then 'unknown_user'
             when users.tenant_id != renamed.tenant_id then 'user_tenant_mismatch'
+            when
+                {{ is_implausible_timestamp('renamed.created_at', 'support_tickets', 'created_at') }}
+                or {{ is_implausible_timestamp('renamed.resolved_at', 'support_tickets', 'resolved_at') }}
+                then 'timestamp_out_of_range'
         end as rule_reason
     from renamed
     left join tenants
@@ -84,7 +88,7 @@ final as (
         tenant_id,
         user_id,
         created_at,
-        cast(ticket_tier as integer) as ticket_tier,
+        {{ to_plausible_integer('ticket_tier', 'support_tickets', 'tier') }} as ticket_tier,
         ticket_category,
         resolved_at,
         coalesce(

@@ -231,6 +231,7 @@ _BUILD_FIELDS = (
     "tests_failed",
     "tests_warned",
     "tests_errored",
+    "overridden_anomalies",
 )
 
 

@@ -141,12 +141,22 @@ def pct(value_: Any, digits: int = 0) -> str:
     return "n/a" if is_missing(value_) else f"{float(value_) * 100:.{digits}f}%"
 
 
-def wrap(text: str, width_chars: int) -> list[str]:
-    """Wrap a text into lines of at most width_chars characters (never empty)."""
+def wrap(text: str, width_chars: int, max_lines: int | None = None) -> list[str]:
+    """Wrap a text into lines of at most width_chars characters (never empty).
+
+    With max_lines, a longer text keeps its first lines and ends in an
+    ellipsis, so one long value (a tenant's legal name) cannot make its table
+    row too tall to fit and drop it from the page.
+    """
+    width = max(8, width_chars)
     lines: list[str] = []
     for paragraph in str(text).splitlines() or [""]:
-        lines.extend(textwrap.wrap(paragraph, max(8, width_chars), break_long_words=True) or [""])
-    return lines
+        lines.extend(textwrap.wrap(paragraph, width, break_long_words=True) or [""])
+    if max_lines is None or len(lines) <= max_lines:
+        return lines
+    kept = lines[: max(1, max_lines)]
+    kept[-1] = kept[-1][: width - 1].rstrip() + "…"
+    return kept
 
 
 def chars_per_inch(size_pt: float) -> float:

@@ -37,6 +37,7 @@ class Column:
     width: float  # share of the table width
     align: str = "left"
     wrap: bool = False
+    max_lines: int | None = None  # wrapped cells: lines kept before an ellipsis
 
 
 class Page:
@@ -229,7 +230,9 @@ class Page:
             cells: list[list[str]] = []
             for col, cell, w in zip(columns, row, widths, strict=True):
                 chars = int((w - 0.08) * fmt.chars_per_inch(size))
-                cells.append(fmt.wrap(cell, chars) if col.wrap else [_clip(cell, chars)])
+                cells.append(
+                    fmt.wrap(cell, chars, col.max_lines) if col.wrap else [_clip(cell, chars)]
+                )
             n_lines = max(len(c) for c in cells)
             needed = n_lines * lh + 0.04
             remaining = len(rows) - row_index

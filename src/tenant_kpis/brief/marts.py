@@ -280,6 +280,7 @@ FIELDS: dict[str, dict[str, Candidates]] = {
         "tests_failed": ("tests_failed",),
         "tests_warned": ("tests_warned",),
         "tests_errored": ("tests_errored",),
+        "overridden_anomalies": ("overridden_anomalies",),
     },
 }
 

@@ -21,6 +21,8 @@ HEALTH_MARTS = (
 )
 NOT_YET = "Health and risk data is not available yet"
 TOP_RISKS = 10
+# A tenant's name wraps to at most this many lines, then ends in an ellipsis.
+TENANT_NAME_LINES = 2
 
 
 def render(page: Page, brief: Brief) -> None:
@@ -187,7 +189,7 @@ def _worsened(page: Page, brief: Brief) -> None:
         )
         colours.append(after.color if after else None)
     columns = [
-        Column("Tenant", 0.25, wrap=True),
+        Column("Tenant", 0.25, wrap=True, max_lines=TENANT_NAME_LINES),
         Column("Industry / tier", 0.2, wrap=True),
         Column("Band", 0.19),
         Column("Score", 0.11, "right"),
@@ -287,7 +289,7 @@ def _risks(page: Page, brief: Brief) -> None:
         color=style.MUTED,
     )
     columns = [
-        Column("Tenant", 0.19, wrap=True),
+        Column("Tenant", 0.19, wrap=True, max_lines=TENANT_NAME_LINES),
         Column("Industry / tier", 0.16, wrap=True),
         Column("Renewal", 0.08, "right"),
         Column("Expansion", 0.09, "right"),

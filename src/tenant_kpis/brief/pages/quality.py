@@ -196,6 +196,17 @@ def _build(page: Page, brief: Brief) -> None:
         page.cursor -= 0.15
         page.text(x, page.cursor, label, size=style.TINY, color=style.MUTED)
         page.text(x + 0.95, page.cursor, text, size=style.TINY)
+    overridden = build.get("overridden_anomalies")
+    if overridden:
+        # the reader must know these figures passed a guard only by override
+        page.cursor -= 0.08
+        page.paragraph(
+            f"▼ Published with --accept-anomalies despite: {overridden}.",
+            size=style.TINY,
+            x=x,
+            width=HALF,
+            max_lines=5,
+        )
 
 
 def _definitions(page: Page, brief: Brief) -> None:

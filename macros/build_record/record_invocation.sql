@@ -1,0 +1,155 @@
+{#
+    The build record: `audit.dbt_invocation_log`, written by the project's
+    on-run-start and on-run-end hooks, so that it lives with the warehouse
+    and says what happened to it, whatever became of target/ afterwards.
+
+    Every dbt command that runs the project's hooks (build, run, seed,
+    snapshot, test, ...) appends one `started` row when it begins and one
+    `finished` row when it ends, with the node counts of the run. A command
+    killed mid-way (SIGKILL, out of memory, a lost connection) never writes
+    its `finished` row. `tenant-kpis publish` reads the log
+    (src/tenant_kpis/build_record.py) and publishes only a warehouse whose
+    last complete `dbt build` finished with every node and test passing and
+    that nothing unfinished, failed or untested has changed since.
+
+    Append-only, two statements, portable types and literals: no update, no
+    merge, no engine-specific function, so the same macros serve DuckDB,
+    PostgreSQL and Spark.
+#}
+{% macro invocation_log_relation() %}
+    {% do return(api.Relation.create(
+        database=target.database, schema='audit', identifier='dbt_invocation_log'
+    )) %}
+{% endmacro %}
+
+
+{# on-run-start: create the log if needed and record that this command started. #}
+{% macro record_invocation_started() %}
+    {% if not execute %}
+        {% do return('') %}
+    {% endif %}
+    {% set relation = invocation_log_relation() %}
+    {% do adapter.create_schema(relation) %}
+    {% call statement('create_invocation_log', auto_begin=True) %}
+        create table if not exists {{ relation }} (
+            invocation_id {{ dbt.type_string() }},
+            dbt_command {{ dbt.type_string() }},
+            log_event {{ dbt.type_string() }},
+            started_at {{ dbt.type_timestamp() }},
+            recorded_at {{ dbt.type_timestamp() }},
+            dbt_version {{ dbt.type_string() }},
+            nodes_in_project {{ dbt.type_int() }},
+            nodes_selected {{ dbt.type_int() }},
+            nodes_succeeded {{ dbt.type_int() }},
+            nodes_errored {{ dbt.type_int() }},
+            nodes_skipped {{ dbt.type_int() }},
+            models_built {{ dbt.type_int() }},
+            tests_passed {{ dbt.type_int() }},
+            tests_warned {{ dbt.type_int() }},
+            tests_failed {{ dbt.type_int() }},
+            tests_errored {{ dbt.type_int() }}
+        )
+    {% endcall %}
+    {% do adapter.commit() %}
+    {% do insert_invocation_log_row('started', {}) %}
+    {% do return('') %}
+{% endmacro %}
+
+
+{#
+    on-run-end: record how the command ended. A node counts as succeeded
+    when it passed (success, pass, warn); a selected node with no result
+    (skipped after a failed on-run-start hook, or after --fail-fast) does
+    not.
+#}
+{% macro record_invocation_finished(results) %}
+    {% if not execute %}
+        {% do return('') %}
+    {% endif %}
+    {% set project_nodes = invocation_executable_nodes() %}
+    {% set selected = {} %}
+    {% for unique_id in selected_resources if unique_id in project_nodes %}
+        {% do selected.update({unique_id: true}) %}
+    {% endfor %}
+    {% set counts = {
+        'nodes_in_project': project_nodes | length,
+        'nodes_selected': selected | length,
+        'nodes_succeeded': 0, 'nodes_errored': 0, 'nodes_skipped': 0, 'models_built': 0,
+        'tests_passed': 0, 'tests_warned': 0, 'tests_failed': 0, 'tests_errored': 0
+    } %}
+    {% set test_counters = {
+        'pass': 'tests_passed', 'warn': 'tests_warned', 'fail': 'tests_failed',
+        'error': 'tests_errored', 'runtime error': 'tests_errored'
+    } %}
+    {% for result in results %}
+        {% set status = result.status | string | lower %}
+        {% set resource_type = result.node.resource_type | string %}
+        {% if result.node.unique_id in selected and status in ['success', 'pass', 'warn'] %}
+            {% do counts.update({'nodes_succeeded': counts['nodes_succeeded'] + 1}) %}
+        {% endif %}
+        {% if status in ['error', 'runtime error'] %}
+            {% do counts.update({'nodes_errored': counts['nodes_errored'] + 1}) %}
+        {% elif status == 'skipped' %}
+            {% do counts.update({'nodes_skipped': counts['nodes_skipped'] + 1}) %}
+        {% endif %}
+        {% if resource_type == 'model' and status == 'success' %}
+            {% do counts.update({'models_built': counts['models_built'] + 1}) %}
+        {% elif resource_type in ['test', 'unit_test'] and status in test_counters %}
+            {% set counter = test_counters[status] %}
+            {% do counts.update({counter: counts[counter] + 1}) %}
+        {% endif %}
+    {% endfor %}
+    {% do insert_invocation_log_row('finished', counts) %}
+    {% do return('') %}
+{% endmacro %}
+
+
+{#
+    The nodes a complete `dbt build` runs: models (not ephemeral), seeds,
+    snapshots and data tests. Unit tests are left out: production builds
+    skip them (`make build`), and they check SQL on fixed inputs, not data.
+#}
+{% macro invocation_executable_nodes() %}
+    {% set nodes = {} %}
+    {% for node in graph.nodes.values() %}
+        {% if node.resource_type in ['model', 'seed', 'snapshot', 'test']
+            and node.config.materialized != 'ephemeral' %}
+            {% do nodes.update({node.unique_id: true}) %}
+        {% endif %}
+    {% endfor %}
+    {% do return(nodes) %}
+{% endmacro %}
+
+
+{# One row of the log; counts missing from `counts` are null. #}
+{% macro insert_invocation_log_row(log_event, counts) %}
+    {% set count_columns = [
+        'nodes_in_project', 'nodes_selected', 'nodes_succeeded', 'nodes_errored',
+        'nodes_skipped', 'models_built', 'tests_passed', 'tests_warned', 'tests_failed',
+        'tests_errored'
+    ] %}
+    {% set now = modules.datetime.datetime.now(modules.pytz.utc) %}
+    {% set timestamp_format = '%Y-%m-%d %H:%M:%S.%f' %}
+    {% call statement('insert_invocation_log_row', auto_begin=True) %}
+        insert into {{ invocation_log_relation() }} (
+            invocation_id, dbt_command, log_event, started_at, recorded_at, dbt_version,
+            {{ count_columns | join(', ') }}
+        )
+        values (
+            '{{ invocation_id }}',
+            '{{ flags.WHICH }}',
+            '{{ log_event }}',
+            cast('{{ run_started_at.strftime(timestamp_format) }}' as {{ dbt.type_timestamp() }}),
+            cast('{{ now.strftime(timestamp_format) }}' as {{ dbt.type_timestamp() }}),
+            '{{ dbt_version }}',
+            {%- for column in count_columns %}
+            {% if column in counts -%}
+                {{ counts[column] }}
+            {%- else -%}
+                cast(null as {{ dbt.type_int() }})
+            {%- endif %}{{ ',' if not loop.last }}
+            {%- endfor %}
+        )
+    {% endcall %}
+    {% do adapter.commit() %}
+{% endmacro %}
