@@ -21,7 +21,10 @@
     not null), linearized_sum_<k> and linearized_cross_<k>_<l> (k <= l),
     summed in an exact type so that the bounds do not depend on the order
     threads add rows in: decimal(38, 10) by default, bigint (faster) when
-    every term is a whole number (counts, days, points).
+    every term is a whole number (counts, days, points). A decimal cross
+    product is taken in double precision, then summed exactly: the product
+    of two decimal(38, 10) overflows from 10^9 x 10^9 (a tenant's monthly
+    cost can reach that under the contract's bounds), a double does not.
 
     linearized_ratio_interval_bound(exponents, side): one bound of R from
     those columns (of `relation` when given), optionally clamped to
@@ -37,7 +40,11 @@
         {%- set outer = loop %}
         {%- for second in terms %}
             {%- if loop.index >= outer.index %}
-        sum(cast({{ first }} as {{ exact_type }}) * cast({{ second }} as {{ exact_type }}))
+            {%- if exact_type == 'bigint' %}
+        sum(cast({{ first }} as bigint) * cast({{ second }} as bigint))
+            {%- else %}
+        sum(cast(cast({{ first }} as double) * cast({{ second }} as double) as {{ exact_type }}))
+            {%- endif %}
             as linearized_cross_{{ outer.index }}_{{ loop.index }}{{ ',' if not (outer.last and loop.last) }}
             {%- endif %}
         {%- endfor %}
