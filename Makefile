@@ -16,9 +16,11 @@ TEST_DIR := data/test
 EVENTS ?= 10000000
 MEMORY_LIMIT ?= 4GB
 EVENTS_LAYOUT ?= file
+# Alert simulation runs: make alert-sim ALERT_SIM_RUNS=40
+ALERT_SIM_RUNS ?= 20
 
 .PHONY: help install demo data build publish brief docs test lint lint-sql lint-python \
-        dbt-test-build semantic-check governance kpi-reference pytest test-postgres fuzz bench clean
+        dbt-test-build semantic-check governance kpi-reference pytest test-postgres fuzz bench alert-sim clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -106,6 +108,9 @@ fuzz: install  ## contract property tests, long random budget (about an hour; no
 bench: install  ## benchmark generation and builds (EVENTS=, MEMORY_LIMIT=, EVENTS_LAYOUT=)
 	$(BIN)/python -m tenant_kpis.bench --events $(EVENTS) --memory-limit $(MEMORY_LIMIT) \
 	  --events-layout $(EVENTS_LAYOUT)
+
+alert-sim: install  ## false alerts and detection of the alert rule, by simulation on the built warehouse (make demo first)
+	$(BIN)/python -m tenant_kpis.alert_simulation --runs $(ALERT_SIM_RUNS)
 
 clean:  ## remove generated data, warehouses and dbt artefacts
 	rm -rf data target target_* logs logs_* reports/out

@@ -1,7 +1,7 @@
 {#
     on-run-start hook: helper functions an engine lacks, created before any
     model runs. Only PostgreSQL needs any: a non-raising JSON parse (15 has
-    no `IS JSON`). They live in the staging schema, the only layer that
+    no `IS JSON`), a checked UTC conversion, ln(Gamma) (lgamma from 18). They live in the staging schema, the only layer that
     parses raw text, and are replaced on every run (idempotent).
 #}
 {% macro create_engine_functions() %}
@@ -61,6 +61,35 @@
                 strings := strings || (parsed ->> key);
             end loop;
             return strings;
+        end;
+        $function$;
+
+        -- ln(Gamma(x)) for x > 0 (lgamma arrives in PostgreSQL 18): the
+        -- Stirling series from x >= 10, a smaller x shifted up first with
+        -- ln Gamma(x) = ln Gamma(x + 1) - ln x; about 1e-15 relative, as the
+        -- C library's lgamma DuckDB calls
+        create or replace function {{ schema }}.log_gamma(value double precision)
+        returns double precision
+        language plpgsql immutable strict parallel safe
+        as $function$
+        declare
+            x double precision := value;
+            shifted double precision := 0;
+            inverse_square double precision;
+        begin
+            if x <= 0 then
+                return null;
+            end if;
+            while x < 10 loop
+                shifted := shifted + ln(x);
+                x := x + 1;
+            end loop;
+            inverse_square := 1 / (x * x);
+            return (x - 0.5) * ln(x) - x + 0.91893853320467274178032973640562
+                + (1.0 / 12 - inverse_square * (1.0 / 360 - inverse_square * (1.0 / 1260
+                    - inverse_square * (1.0 / 1680 - inverse_square * (1.0 / 1188
+                    - inverse_square * (691.0 / 360360 - inverse_square / 156)))))) / x
+                - shifted;
         end;
         $function$;
 

@@ -196,8 +196,10 @@ class _Project:
         metric = self.metrics.get(kpi_name)
         return KpiFiles(
             definition=_unique([str(CATALOG), *doc_files]),
-            sql=_unique([model["original_file_path"], *other_sql, *macro_sql]),
-            tests=_unique(tests),
+            # sorted: the manifest's node order differs between a full and a
+            # partial parse, and the page must not change with it
+            sql=_unique([model["original_file_path"], *sorted(other_sql), *sorted(macro_sql)]),
+            tests=_unique(sorted(tests)),
             metric=_unique([metric["original_file_path"]] if metric else []),
             brief=_unique(path for path, text in self.brief.items() if literal.search(text)),
         )

@@ -2,8 +2,11 @@
 
 It stands in for `tenant-kpis publish` output so the brief can be tested
 without running the whole pipeline; the end-to-end test uses the real one.
-Values are hand-set or drawn from a seeded numpy Generator; statuses follow
-the spec's rule (off track outside the band edge, at risk within 10%).
+Values are hand-set or drawn from a seeded numpy Generator; every value has
+a 95% interval of half a tenth of its band's width and statuses follow the
+spec's rule (at risk within 10% of the threshold; beyond, off track when the
+interval lies past the threshold, else possibly off track); a change is
+called when it exceeds the root sum of squares of the facing half-widths.
 """
 
 from __future__ import annotations
@@ -77,23 +80,26 @@ def _band(
     return low, high, None
 
 
-def _status(value: float | None, low: float, high: float, higher: bool) -> str:
-    """The spec's rule: at risk = on the wrong side of the threshold by at most 10%."""
+def _status(value: float | None, low: float, high: float, higher: bool, half_width: float) -> str:
+    """The spec's rule: at risk within 10% of the threshold; beyond, by the interval."""
     if value is None:
         return "no_data"
     threshold = low if higher else high
     margin = abs(threshold) * 0.1
-    if higher:
-        return (
-            "on_track"
-            if value >= threshold
-            else ("at_risk" if value >= threshold - margin else "off_track")
-        )
-    return (
-        "on_track"
-        if value <= threshold
-        else ("at_risk" if value <= threshold + margin else "off_track")
-    )
+    past = (threshold - value) if higher else (value - threshold)
+    if past <= 0:
+        return "on_track"
+    if past <= margin:
+        return "at_risk"
+    return "off_track" if past > half_width else "possibly_off_track"
+
+
+def _direction(now: float | None, before: float | None, half_width: float) -> str | None:
+    if now is None or before is None:
+        return None
+    if abs(now - before) > (2 * half_width**2) ** 0.5:
+        return "up" if now > before else "down"
+    return "within_noise"
 
 
 def build(path: Path, *, with_health: bool = True, with_pilots: bool = True, seed: int = 7) -> Path:
@@ -138,15 +144,26 @@ def build(path: Path, *, with_health: bool = True, with_pilots: bool = True, see
                 continue
             actions = "; ".join(r["action"] for r in _playbooks() if r["kpi_name"] == name)
             streak = 0
+            half_width = spread * 0.05
             for i, week in enumerate(weeks):
                 value = values[i]
                 denominator = None if value is None else float(rng.integers(20, 200))
                 numerator = None if value is None else round(value * denominator, 4)
-                weekly.append((week, name, seg_type, seg_value, value, numerator, denominator))
-                status = _status(value, low, high, higher)
+                units = None if value is None else int(denominator)
+                lower = None if value is None else value - half_width
+                upper = None if value is None else value + half_width
+                row = (week, name, seg_type, seg_value, value, numerator, denominator)
+                weekly.append((*row, units, lower, upper))
+                status = _status(value, low, high, higher, half_width)
                 streak = streak + 1 if status == "off_track" else 0
                 prior = values[i - 1] if i >= 1 else None
                 prior4 = values[i - 4] if i >= 4 else None
+                threshold = low if higher else high
+                evidence = (
+                    None
+                    if value is None
+                    else ((threshold - value) if higher else (value - threshold)) / half_width
+                )
                 card.append(
                     (
                         week,
@@ -171,21 +188,34 @@ def build(path: Path, *, with_health: bool = True, with_pilots: bool = True, see
                         kpi["decision_point"],
                         actions,
                         streak,
+                        units,
+                        lower,
+                        upper,
+                        status.replace("_", " "),
+                        evidence,
+                        _direction(value, prior, half_width),
+                        _direction(value, prior4, half_width),
                     )
                 )
     con = duckdb.connect(str(path))
     con.execute("""create table fct_kpi_weekly (week_start date, kpi_name varchar,
         segment_type varchar, segment_value varchar, value double, numerator double,
-        denominator double)""")
-    con.executemany("insert into fct_kpi_weekly values (?, ?, ?, ?, ?, ?, ?)", weekly)
+        denominator double, unit_count integer, interval_lower double, interval_upper double)""")
+    con.executemany(f"insert into fct_kpi_weekly values ({', '.join('?' * 10)})", weekly)
     con.execute("""create table fct_kpi_scorecard (week_start date, kpi_name varchar,
         segment_type varchar, segment_value varchar, value double, numerator double,
         denominator double, benchmark_low double, benchmark_high double,
         benchmark_label varchar, threshold double, status varchar,
         change_vs_prior_week double, change_vs_4_weeks double, kpi_label varchar,
         unit varchar, direction varchar, owner varchar, business_outcome varchar,
-        decision_point varchar, playbook_actions varchar, consecutive_off_track_weeks integer)""")
-    con.executemany(f"insert into fct_kpi_scorecard values ({', '.join('?' * 22)})", card)
+        decision_point varchar, playbook_actions varchar, consecutive_off_track_weeks integer,
+        unit_count integer, interval_lower double, interval_upper double, status_reason varchar,
+        evidence_past_threshold double, change_vs_prior_week_direction varchar,
+        change_vs_4_weeks_direction varchar)""")
+    con.executemany(f"insert into fct_kpi_scorecard values ({', '.join('?' * 29)})", card)
+    con.execute("""create table dim_kpi_rule_parameters as select * from (values
+        ('alert_consecutive_weeks', 2.0), ('alert_minimum_units', 50.0),
+        ('alert_owner_capacity', 1.0)) as parameters (parameter_name, parameter_value)""")
     con.execute(
         "create table kpi_catalog as select * from read_csv(?, all_varchar = true)",
         [str(PROJECT / "seeds" / "kpi_catalog.csv")],

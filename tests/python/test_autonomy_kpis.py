@@ -494,6 +494,8 @@ def test_ticket_decline_recovers_planted_ticket_reduction(
 def _copy_project(destination: Path) -> Path:
     for name in ("models", "macros", "seeds", "analyses"):
         shutil.copytree(PROJECT_DIR / name, destination / name)
+    # unit-test fixtures (csv): dbt parses them with the models
+    shutil.copytree(PROJECT_DIR / "tests" / "fixtures", destination / "tests" / "fixtures")
     for name in ("dbt_project.yml", "profiles.yml"):
         shutil.copy(PROJECT_DIR / name, destination / name)
     return destination

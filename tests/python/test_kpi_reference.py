@@ -137,6 +137,17 @@ def test_every_kind_of_file_is_found_and_nothing_else(tmp_path: Path) -> None:
     assert len(files.all()) == 10
 
 
+def test_files_do_not_depend_on_the_manifest_node_order(tmp_path: Path) -> None:
+    """A partial parse orders the manifest's nodes differently from a full one:
+    the page listed the same tests in another order and `--check` failed."""
+    project = _project(tmp_path, ROW)
+    manifest = _manifest()
+    reordered = {**manifest, "nodes": dict(reversed(list(manifest["nodes"].items())))}
+    (files,) = kpi_files(manifest, project).values()
+    (files_reordered,) = kpi_files(reordered, project).values()
+    assert files_reordered == files
+
+
 def test_page_keeps_the_catalog_table_and_links_the_files(tmp_path: Path) -> None:
     text = render(_manifest(), _project(tmp_path, ROW))
     assert "## Autonomy (tenant level)" in text

@@ -346,3 +346,49 @@ def test_saved_queries_run(built: DbtWorkspace) -> None:
         completed = run_mf(built, "query", "--saved-query", name, "--limit", "5", "--quiet")
         assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
         assert "ERROR" not in completed.stdout.upper().replace("_ERROR", ""), completed.stdout
+
+
+@pytest.mark.slow
+def test_unit_count_and_interval_metrics_equal_the_mart(built: DbtWorkspace) -> None:
+    """kpi_unit_count, kpi_interval_lower and kpi_interval_upper serve fct_kpi_weekly's columns."""
+    (answer,) = mf_query_batch(
+        built,
+        [
+            {
+                "metrics": ["kpi_unit_count", "kpi_interval_lower", "kpi_interval_upper"],
+                "group_by": [
+                    "metric_time__week",
+                    "kpi_row__kpi_name",
+                    "kpi_row__segment_type",
+                    "kpi_row__segment_value",
+                ],
+                "where": ["{{ Dimension('kpi_row__segment_type') }} = 'all'"],
+            }
+        ],
+    )
+    assert "error" not in answer, answer.get("error", "")[:2000]
+    served = {
+        (str(row[0])[:10], str(row[1])): tuple(_as_float(v) for v in row[4:7])
+        for row in answer["rows"]
+    }
+    with duckdb.connect(str(built.warehouse), read_only=True) as connection:
+        rows = connection.execute(
+            "select cast(week_start as varchar), kpi_name, unit_count, interval_lower, "
+            "interval_upper from main.fct_kpi_weekly where segment_type = 'all' "
+            "and unit_count is not null"
+        ).fetchall()
+    assert len(rows) > 100
+    problems = [
+        f"{week} {kpi}: mart {(units, low, high)} vs metric {served.get((week, kpi))}"
+        for week, kpi, units, low, high in rows
+        if (week, kpi) not in served
+        or not all(
+            _close(a, b)
+            for a, b in zip(
+                (_as_float(units), _as_float(low), _as_float(high)),
+                served[(week, kpi)],
+                strict=True,
+            )
+        )
+    ]
+    assert not problems, "\n".join(problems[:20])

@@ -13,6 +13,9 @@
 
     weekly_adoption_rate: live tenants with at least one autonomy or learning
     event in the week / live tenants.
+
+    Both are proportions of tenants: unit_count = denominator, Wilson
+    interval (seed kpi_interval_methods).
 #}
 
 {%- set segments = {'industry': 'industry', 'plan_tier': 'plan_tier', 'onboarding_cohort': 'onboarding_cohort'} %}
@@ -109,7 +112,11 @@ final as (
         cast(segment_value as {{ dbt.type_string() }}) as segment_value,
         numerator / nullif(denominator, 0) as value,
         numerator,
-        denominator
+        denominator,
+        cast(denominator as integer) as unit_count,
+        {{ wilson_interval_bound('numerator', 'denominator', 'lower') }} as interval_lower,
+        {{ wilson_interval_bound('numerator', 'denominator', 'upper') }} as interval_upper,
+        cast('wilson' as {{ dbt.type_string() }}) as interval_method
     from unioned
 )
 

@@ -17,6 +17,10 @@
     rolling_cohort_weeks weeks ending with the week; numerator = those
     certified within the target (days <= target, macro within_window: a
     certification issued before onboarding is within any target).
+
+    Intervals (seed kpi_interval_methods): the median's exact order-statistic
+    interval over the certified tenants (unit_count = denominator), the
+    rate's Wilson interval (unit_count = denominator).
 #}
 
 {%- set segments = {'industry': 'industry', 'plan_tier': 'plan_tier', 'onboarding_cohort': 'onboarding_cohort'} %}
@@ -77,6 +81,38 @@ time_to_certification as (
     {{ kpi_grouping_sets(segments) }}  -- noqa: PRS
 ),
 
+certification_day_frequencies as (
+    select
+        week_start,
+        'time_to_certification_median_days' as kpi_name,
+        {{ kpi_segment_columns(segments) }},
+        days_to_certification as unit_value,
+        count(*) as units
+    from certification_cohorts
+    {{ kpi_grouping_sets(segments, time_column='week_start, days_to_certification') }}  -- noqa: PRS
+),
+
+time_to_certification_intervals as (
+    {{ median_order_statistic_interval(
+        'certification_day_frequencies', ['week_start', 'kpi_name', 'segment_type', 'segment_value']
+    ) }}
+),
+
+time_to_certification_with_intervals as (
+    select
+        time_to_certification.*,
+        time_to_certification_intervals.unit_count,
+        time_to_certification_intervals.interval_lower,
+        time_to_certification_intervals.interval_upper,
+        'median_order_statistic' as interval_method
+    from time_to_certification
+    left join time_to_certification_intervals
+        on
+            time_to_certification.week_start = time_to_certification_intervals.week_start
+            and time_to_certification.segment_type = time_to_certification_intervals.segment_type
+            and time_to_certification.segment_value = time_to_certification_intervals.segment_value
+),
+
 target_windows as (
     select
         tenants.tenant_id,
@@ -120,12 +156,16 @@ within_target_rate_valued as (
         segment_value,
         numerator / nullif(denominator, 0) as value,
         numerator,
-        denominator
+        denominator,
+        cast(denominator as integer) as unit_count,
+        {{ wilson_interval_bound('numerator', 'denominator', 'lower') }} as interval_lower,
+        {{ wilson_interval_bound('numerator', 'denominator', 'upper') }} as interval_upper,
+        'wilson' as interval_method
     from within_target_rate
 ),
 
 unioned as (
-    select * from time_to_certification
+    select * from time_to_certification_with_intervals
     union all
     select * from within_target_rate_valued
 ),
@@ -138,7 +178,11 @@ final as (
         cast(segment_value as {{ dbt.type_string() }}) as segment_value,
         cast(value as {{ dbt.type_float() }}) as value,
         cast(numerator as {{ dbt.type_float() }}) as numerator,
-        cast(denominator as {{ dbt.type_float() }}) as denominator
+        cast(denominator as {{ dbt.type_float() }}) as denominator,
+        cast(unit_count as integer) as unit_count,
+        cast(interval_lower as {{ dbt.type_float() }}) as interval_lower,
+        cast(interval_upper as {{ dbt.type_float() }}) as interval_upper,
+        cast(interval_method as {{ dbt.type_string() }}) as interval_method
     from unioned
 )
 

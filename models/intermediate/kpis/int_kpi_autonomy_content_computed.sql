@@ -12,6 +12,12 @@
     content_freshness_weighted = content_viewed events of the week on fresh
     live items / all content_viewed events of the week (views of unknown or
     retired items count in the denominator only).
+
+    Intervals (seed kpi_interval_methods): content_freshness_rate is a
+    proportion of live items (Wilson, unit_count = items);
+    content_freshness_weighted pools views over the viewed items, whose
+    views are not independent of each other, so the item is the unit
+    (unit_count = viewed items) of a linearised ratio interval.
 #}
 
 with
@@ -81,14 +87,12 @@ freshness_rate as (
     group by 1
 ),
 
-views_weighted as (
+viewed_items as (
     select
         complete_weeks.week_start,
-        'content_freshness_weighted' as kpi_name,
-        cast(
-            sum(case when content_freshness.is_fresh then content_views.views else 0 end) as {{ dbt.type_float() }}
-        ) as numerator,
-        cast(sum(content_views.views) as {{ dbt.type_float() }}) as denominator
+        content_views.content_id,
+        case when content_freshness.is_fresh then content_views.views else 0 end as fresh_views,
+        content_views.views
     from complete_weeks
     inner join content_views
         on complete_weeks.week_start = content_views.week_start
@@ -96,13 +100,46 @@ views_weighted as (
         on
             content_views.week_start = content_freshness.week_start
             and content_views.content_id = content_freshness.content_id
+),
+
+views_weighted as (
+    select
+        week_start,
+        'content_freshness_weighted' as kpi_name,
+        cast(sum(fresh_views) as {{ dbt.type_float() }}) as numerator,
+        cast(sum(views) as {{ dbt.type_float() }}) as denominator,
+        {{ linearized_ratio_sums(['fresh_views', 'views'], exact_type='bigint') }}
+    from viewed_items
     group by 1
 ),
 
+freshness_rate_with_interval as (
+    select
+        *,
+        cast(denominator as integer) as unit_count,
+        {{ wilson_interval_bound('numerator', 'denominator', 'lower') }} as interval_lower,
+        {{ wilson_interval_bound('numerator', 'denominator', 'upper') }} as interval_upper,
+        'wilson' as interval_method
+    from freshness_rate
+),
+
+views_weighted_with_interval as (
+    select
+        week_start,
+        kpi_name,
+        numerator,
+        denominator,
+        linearized_units as unit_count,
+        {{ linearized_ratio_interval_bound([1, -1], 'lower', lowest='0.0') }} as interval_lower,
+        {{ linearized_ratio_interval_bound([1, -1], 'upper', highest='1.0') }} as interval_upper,
+        'linearized_ratio_t' as interval_method
+    from views_weighted
+),
+
 unioned as (
-    select * from freshness_rate
+    select * from freshness_rate_with_interval
     union all
-    select * from views_weighted
+    select * from views_weighted_with_interval
 ),
 
 final as (
@@ -113,7 +150,11 @@ final as (
         cast('all' as {{ dbt.type_string() }}) as segment_value,
         numerator / nullif(denominator, 0) as value,
         numerator,
-        denominator
+        denominator,
+        cast(unit_count as integer) as unit_count,
+        cast(interval_lower as {{ dbt.type_float() }}) as interval_lower,
+        cast(interval_upper as {{ dbt.type_float() }}) as interval_upper,
+        cast(interval_method as {{ dbt.type_string() }}) as interval_method
     from unioned
 )
 

@@ -25,6 +25,11 @@
     that only earlier weeks report appear in all, industry and plan_tier,
     not in a cohort row. Amounts are summed as exact decimals (10 places),
     never rounded to cents.
+
+    Interval (seed kpi_interval_methods): the linearised variance of the
+    ratio cost / learners with the segment's tenants as units (unit_count),
+    each tenant's cost being its own lines + its platform share, and a
+    Student t critical value (macro linearized_ratio_interval_bound).
 #}
 
 {%- set segments = {'industry': 'industry', 'plan_tier': 'plan_tier', 'onboarding_cohort': 'onboarding_cohort'} %}
@@ -138,7 +143,11 @@ tenant_weeks as (
         tenant_months.learners,
         tenant_months.own_cost_usd,
         platform_months.platform_cost_usd,
-        platform_months.total_learners
+        platform_months.total_learners,
+        -- the tenant's own cost, a unit of the interval's linearised variance
+        cast(tenant_months.own_cost_usd as {{ dbt.type_float() }})
+        + cast(platform_months.platform_cost_usd as {{ dbt.type_float() }})
+        * (cast(tenant_months.learners as {{ dbt.type_float() }}) / nullif(platform_months.total_learners, 0)) as tenant_cost_usd
     from week_months
     inner join tenant_months
         on week_months.cost_month = tenant_months.cost_month
@@ -158,7 +167,8 @@ segment_costs as (
         sum(own_cost_usd) as own_cost_usd,
         sum(learners) as learners,
         max(platform_cost_usd) as platform_cost_usd,
-        max(total_learners) as total_learners
+        max(total_learners) as total_learners,
+        {{ linearized_ratio_sums(['tenant_cost_usd', 'learners']) }}
     from tenant_weeks
     {{ kpi_grouping_sets(segments) }}  -- noqa: PRS
 ),
@@ -177,7 +187,13 @@ cost_per_learner as (
                     + cast(platform_cost_usd as {{ dbt.type_float() }})
                     * (cast(learners as {{ dbt.type_float() }}) / total_learners)
         end as numerator,
-        cast(learners as {{ dbt.type_float() }}) as denominator
+        cast(learners as {{ dbt.type_float() }}) as denominator,
+        linearized_units,
+        linearized_sum_1,
+        linearized_sum_2,
+        linearized_cross_1_1,
+        linearized_cross_1_2,
+        linearized_cross_2_2
     from segment_costs
     where {{ kpi_segment_has_started() }}
 ),
@@ -190,7 +206,17 @@ final as (
         cast(segment_value as {{ dbt.type_string() }}) as segment_value,
         numerator / nullif(denominator, 0) as value,
         cast(numerator as {{ dbt.type_float() }}) as numerator,
-        cast(denominator as {{ dbt.type_float() }}) as denominator
+        cast(denominator as {{ dbt.type_float() }}) as denominator,
+        cast(linearized_units as integer) as unit_count,
+        cast(
+            case
+                when numerator is not null then {{ linearized_ratio_interval_bound([1, -1], 'lower', lowest='0.0') }}
+            end as {{ dbt.type_float() }}
+        ) as interval_lower,
+        cast(
+            case when numerator is not null then {{ linearized_ratio_interval_bound([1, -1], 'upper') }} end as {{ dbt.type_float() }}
+        ) as interval_upper,
+        cast('linearized_ratio_t' as {{ dbt.type_string() }}) as interval_method
     from cost_per_learner
 )
 

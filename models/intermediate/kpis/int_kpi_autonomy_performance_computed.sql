@@ -14,11 +14,13 @@
         denominator = pooled pre error rate  (pre failures / pre tasks)
         value       = 1 - numerator / denominator (null when the pre rate is 0)
     Positive means fewer errors after certification.
-
     ticket_decline: the same with tenants (first issued_at of the tenant) and
     Tier-1 tickets by created date, no minimum count:
         numerator = pooled post-window Tier-1 tickets, denominator = pooled
         pre-window Tier-1 tickets, value = 1 - numerator / denominator.
+
+    Interval (seed kpi_interval_methods): 1 - the linearised interval of the
+    pooled ratio, with the pooled users or tenants as units (unit_count).
 #}
 
 {%- set segments = {'industry': 'industry', 'plan_tier': 'plan_tier', 'onboarding_cohort': 'onboarding_cohort'} %}
@@ -63,43 +65,29 @@ user_first_certifications as (
     group by 1, 2
 ),
 
-user_window_tasks as (
+user_window_days as (
     select
         user_first_certifications.user_id,
-        sum(
-            case
-                when user_days.activity_date < user_first_certifications.certified_date
-                    then user_days.tasks_completed + user_days.tasks_failed
-                else 0
-            end
-        ) as pre_tasks,
-        sum(
-            case
-                when user_days.activity_date < user_first_certifications.certified_date
-                    then user_days.tasks_failed
-                else 0
-            end
-        ) as pre_failures,
-        sum(
-            case
-                when user_days.activity_date > user_first_certifications.certified_date
-                    then user_days.tasks_completed + user_days.tasks_failed
-                else 0
-            end
-        ) as post_tasks,
-        sum(
-            case
-                when user_days.activity_date > user_first_certifications.certified_date
-                    then user_days.tasks_failed
-                else 0
-            end
-        ) as post_failures
+        user_days.activity_date < user_first_certifications.certified_date as is_pre_window,
+        user_days.activity_date > user_first_certifications.certified_date as is_post_window,
+        user_days.tasks_completed + user_days.tasks_failed as tasks,
+        user_days.tasks_failed as failures
     from user_first_certifications
     inner join user_days
         on
             user_first_certifications.user_id = user_days.user_id
             and {{ dbt.datediff('user_first_certifications.certified_date', 'user_days.activity_date', 'day') }}
             between -{{ window_days }} and {{ window_days }}
+),
+
+user_window_tasks as (
+    select
+        user_id,
+        sum(case when is_pre_window then tasks else 0 end) as pre_tasks,
+        sum(case when is_pre_window then failures else 0 end) as pre_failures,
+        sum(case when is_post_window then tasks else 0 end) as post_tasks,
+        sum(case when is_post_window then failures else 0 end) as post_failures
+    from user_window_days
     group by 1
 ),
 
@@ -141,7 +129,8 @@ performance_improvement as (
         'performance_improvement' as kpi_name,
         {{ kpi_segment_columns(segments) }},
         cast(sum(post_failures) as {{ dbt.type_float() }}) / nullif(sum(post_tasks), 0) as numerator,
-        cast(sum(pre_failures) as {{ dbt.type_float() }}) / nullif(sum(pre_tasks), 0) as denominator
+        cast(sum(pre_failures) as {{ dbt.type_float() }}) / nullif(sum(pre_tasks), 0) as denominator,
+        {{ linearized_ratio_sums(['post_failures', 'post_tasks', 'pre_failures', 'pre_tasks'], exact_type='bigint') }}
     from user_cohorts
     {{ kpi_grouping_sets(segments) }}  -- noqa: PRS
 ),
@@ -190,6 +179,7 @@ tenant_window_tickets as (
 tenant_cohorts as (
     select
         complete_weeks.week_start,
+        certified_tenants.tenant_id,
         certified_tenants.industry,
         certified_tenants.plan_tier,
         certified_tenants.onboarding_cohort,
@@ -210,15 +200,32 @@ ticket_decline as (
         'ticket_decline' as kpi_name,
         {{ kpi_segment_columns(segments) }},
         cast(sum(post_tier1_tickets) as {{ dbt.type_float() }}) as numerator,
-        cast(sum(pre_tier1_tickets) as {{ dbt.type_float() }}) as denominator
+        cast(sum(pre_tier1_tickets) as {{ dbt.type_float() }}) as denominator,
+        {{ linearized_ratio_sums(['post_tier1_tickets', '1', 'pre_tier1_tickets', '1'], exact_type='bigint') }}
     from tenant_cohorts
     {{ kpi_grouping_sets(segments) }}  -- noqa: PRS
 ),
 
+-- one interval formula: post / pre tickets = (post / tenants) / (pre / tenants),
+-- whose tenant-count terms cancel in the linearised variance
 unioned as (
     select * from performance_improvement
     union all
     select * from ticket_decline
+),
+
+with_interval as (
+    select
+        week_start,
+        kpi_name,
+        segment_type,
+        segment_value,
+        numerator,
+        denominator,
+        linearized_units as unit_count,
+        1 - {{ linearized_ratio_interval_bound([1, -1, -1, 1], 'upper') }} as interval_lower,
+        1 - {{ linearized_ratio_interval_bound([1, -1, -1, 1], 'lower', lowest='0.0') }} as interval_upper
+    from unioned
 ),
 
 final as (
@@ -229,8 +236,12 @@ final as (
         cast(segment_value as {{ dbt.type_string() }}) as segment_value,
         1 - numerator / nullif(denominator, 0) as value,
         cast(numerator as {{ dbt.type_float() }}) as numerator,
-        cast(denominator as {{ dbt.type_float() }}) as denominator
-    from unioned
+        cast(denominator as {{ dbt.type_float() }}) as denominator,
+        cast(unit_count as integer) as unit_count,
+        cast(interval_lower as {{ dbt.type_float() }}) as interval_lower,
+        cast(interval_upper as {{ dbt.type_float() }}) as interval_upper,
+        cast('linearized_ratio_t' as {{ dbt.type_string() }}) as interval_method
+    from with_interval
     -- a certification issued before the tenant's onboarding counts in the
     -- weeks after it, which can precede the cohort's first month
     where {{ kpi_segment_has_started() }}

@@ -15,6 +15,13 @@
                                   day; value in points (-100..100),
                                   numerator promoters - detractors,
                                   denominator respondents
+
+    Intervals, the method of seed kpi_interval_methods named beside each
+    KPI's unit rows (assert_kpi_weekly_intervals_are_consistent checks they
+    agree): Wilson for streak_4w_share and retention_week_4 (unit_count =
+    users), the linearised ratio (Student t; users or respondents as units)
+    for the mean active days and for NPS (the mean of +100 / 0 / -100 per
+    respondent).
 #}
 
 {%- set segments = {
@@ -97,6 +104,7 @@ unit_rows as (
         user_id,
         'repeat_usage_days_per_week' as kpi_name,
         'ratio' as aggregation,
+        'linearized_ratio_t' as interval_method,
         cast(active_days as {{ dbt.type_float() }}) as unit_numerator,
         cast(1 as {{ dbt.type_float() }}) as unit_denominator,
         cast(null as {{ dbt.type_float() }}) as unit_value
@@ -109,6 +117,7 @@ unit_rows as (
         user_id,
         'streak_4w_share' as kpi_name,
         'ratio' as aggregation,
+        'wilson' as interval_method,
         cast(
             case when usage_streak_weeks >= {{ kpi_parameter('streak_threshold_weeks') }} then 1 else 0 end
             as {{ dbt.type_float() }}
@@ -124,6 +133,7 @@ unit_rows as (
         user_kpi_windows.user_id,
         user_kpi_windows.kpi_name,
         user_kpi_windows.aggregation,
+        'wilson' as interval_method,
         user_kpi_windows.unit_numerator,
         user_kpi_windows.unit_denominator,
         user_kpi_windows.unit_value
@@ -140,9 +150,8 @@ unit_rows as (
         user_id,
         'nps' as kpi_name,
         'points' as aggregation,
-        cast(
-            case when nps_score >= 9 then 1 when nps_score <= 6 then -1 else 0 end as {{ dbt.type_float() }}
-        ) as unit_numerator,
+        'linearized_ratio_t' as interval_method,
+        cast(case when nps_score >= 9 then 1 when nps_score <= 6 then -1 else 0 end as {{ dbt.type_float() }}) as unit_numerator,
         cast(1 as {{ dbt.type_float() }}) as unit_denominator,
         cast(null as {{ dbt.type_float() }}) as unit_value
     from nps_latest_in_window
@@ -165,9 +174,47 @@ aggregated as (
         week_start,
         kpi_name,
         {{ kpi_segment_columns(segments) }},
-        {{ usr_kpi_value_columns() }}
+        {{ usr_kpi_value_columns() }},
+        max(interval_method) as interval_method,
+        {{ linearized_ratio_sums([
+            "case when aggregation = 'points' then 100 * unit_numerator else unit_numerator end",
+            'unit_denominator',
+        ], exact_type='bigint') }}
     from unit_rows_segmented
     {{ kpi_grouping_sets(segments, time_column='week_start, kpi_name') }}  -- noqa: PRS
+),
+
+with_intervals as (
+    select
+        aggregated.week_start,
+        aggregated.kpi_name,
+        aggregated.segment_type,
+        aggregated.segment_value,
+        aggregated.value,
+        aggregated.numerator,
+        aggregated.denominator,
+        aggregated.interval_method,
+        case aggregated.interval_method
+            when 'linearized_ratio_t' then aggregated.linearized_units
+            else cast(aggregated.denominator as integer)
+        end as unit_count,
+        case aggregated.interval_method
+            when 'wilson' then {{ wilson_interval_bound('aggregated.numerator', 'aggregated.denominator', 'lower') }}
+            when 'linearized_ratio_t'
+                then {{ linearized_ratio_interval_bound(
+                    [1, -1], 'lower', relation='aggregated',
+                    lowest="case when aggregated.kpi_name = 'nps' then -100.0 else 0.0 end",
+                ) }}
+        end as interval_lower,
+        case aggregated.interval_method
+            when 'wilson' then {{ wilson_interval_bound('aggregated.numerator', 'aggregated.denominator', 'upper') }}
+            when 'linearized_ratio_t'
+                then {{ linearized_ratio_interval_bound(
+                    [1, -1], 'upper', relation='aggregated',
+                    highest="case when aggregated.kpi_name = 'nps' then 100.0 else 7.0 end",
+                ) }}
+        end as interval_upper
+    from aggregated
 ),
 
 final as (
@@ -178,8 +225,12 @@ final as (
         segment_value,
         cast(value as {{ dbt.type_float() }}) as value,
         numerator,
-        denominator
-    from aggregated
+        denominator,
+        cast(unit_count as integer) as unit_count,
+        cast(interval_lower as {{ dbt.type_float() }}) as interval_lower,
+        cast(interval_upper as {{ dbt.type_float() }}) as interval_upper,
+        cast(interval_method as {{ dbt.type_string() }}) as interval_method
+    from with_intervals
     -- a user's activity up to a day before created_at (allowed by the raw
     -- contract) can fall in the week before its cohort's first month
     where {{ kpi_segment_has_started() }}

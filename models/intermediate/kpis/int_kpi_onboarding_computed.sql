@@ -6,6 +6,12 @@
     the rolling cohort of the week (users whose window for the KPI closed in
     the rolling_cohort_weeks weeks ending with the week). Per-user windows
     and contributions come from int_user_kpi_windows_unioned.
+
+    Intervals, by the KPI's method in seed kpi_interval_methods: Wilson for
+    the activation and first-value rates (unit_count = users), the exact
+    order-statistic interval for the three medians (unit_count = users with
+    a value), the linearised ratio (users as units, Student t) for login
+    consistency, whose numerator and denominator count weeks.
 #}
 
 {%- set segments = {
@@ -23,6 +29,10 @@ user_kpi_windows as (
 
 weeks as (
     select * from {{ ref('int_weeks_spined') }}
+),
+
+interval_methods as (
+    select * from {{ ref('kpi_interval_methods') }}
 ),
 
 complete_weeks as (
@@ -44,7 +54,7 @@ onboarding_windows as (
     )
 ),
 
-cohort_members as (
+cohort_members as {{ cte_not_materialized() }} (
     select
         complete_weeks.week_start,
         onboarding_windows.*
@@ -58,9 +68,66 @@ aggregated as (
         week_start,
         kpi_name,
         {{ kpi_segment_columns(segments) }},
-        {{ usr_kpi_value_columns() }}
+        {{ usr_kpi_value_columns() }},
+        {{ linearized_ratio_sums(['unit_numerator', 'unit_denominator'], exact_type='bigint') }}
     from cohort_members
     {{ kpi_grouping_sets(segments, time_column='week_start, kpi_name') }}  -- noqa: PRS
+),
+
+median_frequencies as (
+    select
+        week_start,
+        kpi_name,
+        {{ kpi_segment_columns(segments) }},
+        unit_value,
+        count(*) as units
+    from cohort_members
+    where aggregation = 'median' and unit_value is not null
+    {{ kpi_grouping_sets(segments, time_column='week_start, kpi_name, unit_value') }}  -- noqa: PRS
+),
+
+median_intervals as (
+    {{ median_order_statistic_interval(
+        'median_frequencies', ['week_start', 'kpi_name', 'segment_type', 'segment_value']
+    ) }}
+),
+
+with_intervals as (
+    select
+        aggregated.week_start,
+        aggregated.kpi_name,
+        aggregated.segment_type,
+        aggregated.segment_value,
+        aggregated.value,
+        aggregated.numerator,
+        aggregated.denominator,
+        interval_methods.interval_method,
+        case interval_methods.interval_method
+            when 'median_order_statistic' then coalesce(median_intervals.unit_count, 0)
+            when 'linearized_ratio_t' then aggregated.linearized_units
+            else cast(aggregated.denominator as integer)
+        end as unit_count,
+        case interval_methods.interval_method
+            when 'wilson' then {{ wilson_interval_bound('aggregated.numerator', 'aggregated.denominator', 'lower') }}
+            when 'median_order_statistic' then median_intervals.interval_lower
+            when 'linearized_ratio_t'
+                then {{ linearized_ratio_interval_bound([1, -1], 'lower', relation='aggregated', lowest='0.0') }}
+        end as interval_lower,
+        case interval_methods.interval_method
+            when 'wilson' then {{ wilson_interval_bound('aggregated.numerator', 'aggregated.denominator', 'upper') }}
+            when 'median_order_statistic' then median_intervals.interval_upper
+            when 'linearized_ratio_t'
+                then {{ linearized_ratio_interval_bound([1, -1], 'upper', relation='aggregated', highest='1.0') }}
+        end as interval_upper
+    from aggregated
+    left join interval_methods
+        on aggregated.kpi_name = interval_methods.kpi_name
+    left join median_intervals
+        on
+            aggregated.week_start = median_intervals.week_start
+            and aggregated.kpi_name = median_intervals.kpi_name
+            and aggregated.segment_type = median_intervals.segment_type
+            and aggregated.segment_value = median_intervals.segment_value
 ),
 
 final as (
@@ -71,8 +138,12 @@ final as (
         segment_value,
         cast(value as {{ dbt.type_float() }}) as value,
         numerator,
-        denominator
-    from aggregated
+        denominator,
+        cast(unit_count as integer) as unit_count,
+        cast(interval_lower as {{ dbt.type_float() }}) as interval_lower,
+        cast(interval_upper as {{ dbt.type_float() }}) as interval_upper,
+        cast(interval_method as {{ dbt.type_string() }}) as interval_method
+    from with_intervals
 )
 
 select * from final

@@ -1,12 +1,19 @@
 {#
-    One row per alert: a KPI x segment series that is off_track for
-    alert_consecutive_weeks weeks in a row opens an alert in the week the run
-    reaches that length (opened_week). The alert closes in the first later
-    week whose status is on_track (closed_week, null while open); at_risk and
-    no_data weeks keep it open. A new run of off_track weeks while the alert
-    is open does not open a second alert (gaps and islands: every trigger
-    week is mapped to its closing week, and triggers sharing a closing week,
-    or all still open, form one alert).
+    One row per alert, opened and closed by the rule of macro
+    kpi_alert_episodes (the one home of the rule, shared with the alert
+    simulation of make alert-sim): a KPI x segment series whose status is
+    off_track (the whole 95% interval past the threshold and the value past
+    the at-risk margin) with at least alert_minimum_units units for
+    alert_consecutive_weeks weeks in a row opens an alert in the week the
+    run reaches that length; it closes in the first later on_track week, or
+    when the series stops reporting for good (closed_reason).
+    Both parameters are seeds (kpi_parameters), chosen by the simulation's
+    false-positive and detection figures (README, Alerts).
+
+    Each alert carries the evidence at its opening and in its last week
+    (the closing week, or the last complete week while open): value, unit
+    count, interval and evidence_past_threshold, by which the brief orders
+    the alerts it shows.
 #}
 
 with
@@ -20,52 +27,21 @@ last_week as {{ cte_materialized() }} (
     from scorecard
 ),
 
-triggers as (
+weekly_statuses as (
     select
         kpi_name,
         segment_type,
         segment_value,
-        week_start as trigger_week
+        week_start,
+        status,
+        unit_count,
+        {{ kpi_parameter('alert_consecutive_weeks') }} as alert_consecutive_weeks,
+        {{ kpi_parameter('alert_minimum_units') }} as alert_minimum_units
     from scorecard
-    where consecutive_off_track_weeks = {{ kpi_parameter('alert_consecutive_weeks') }}
-),
-
-recoveries as (
-    select
-        kpi_name,
-        segment_type,
-        segment_value,
-        week_start as recovery_week
-    from scorecard
-    where status = 'on_track'
-),
-
-trigger_closures as (
-    select
-        triggers.kpi_name,
-        triggers.segment_type,
-        triggers.segment_value,
-        triggers.trigger_week,
-        min(recoveries.recovery_week) as closed_week
-    from triggers
-    left join recoveries
-        on
-            triggers.kpi_name = recoveries.kpi_name
-            and triggers.segment_type = recoveries.segment_type
-            and triggers.segment_value = recoveries.segment_value
-            and recoveries.recovery_week > triggers.trigger_week
-    group by 1, 2, 3, 4
 ),
 
 alerts as (
-    select
-        kpi_name,
-        segment_type,
-        segment_value,
-        closed_week,
-        min(trigger_week) as opened_week
-    from trigger_closures
-    group by 1, 2, 3, 4
+    {{ kpi_alert_episodes('weekly_statuses', ['kpi_name', 'segment_type', 'segment_value']) }}
 ),
 
 final as (
@@ -82,6 +58,7 @@ final as (
         cast(alerts.segment_value as {{ dbt.type_string() }}) as segment_value,
         cast(alerts.opened_week as date) as opened_week,
         cast(alerts.closed_week as date) as closed_week,
+        cast(alerts.closed_reason as {{ dbt.type_string() }}) as closed_reason,
         cast(
             {{ dbt.datediff(
                 'alerts.opened_week',
@@ -92,7 +69,14 @@ final as (
         cast(case when alerts.closed_week is null then 'open' else 'closed' end as {{ dbt.type_string() }}) as status,
         alerts.closed_week is null as is_open,
         cast(scorecard.value as {{ dbt.type_float() }}) as value_at_open,
+        cast(scorecard.unit_count as integer) as unit_count_at_open,
+        cast(scorecard.evidence_past_threshold as {{ dbt.type_float() }}) as evidence_at_open,
         cast(latest.value as {{ dbt.type_float() }}) as last_value,
+        cast(latest.unit_count as integer) as last_unit_count,
+        cast(latest.interval_lower as {{ dbt.type_float() }}) as last_interval_lower,
+        cast(latest.interval_upper as {{ dbt.type_float() }}) as last_interval_upper,
+        cast(latest.status as {{ dbt.type_string() }}) as last_status,
+        cast(latest.evidence_past_threshold as {{ dbt.type_float() }}) as last_evidence_past_threshold,
         cast(scorecard.threshold as {{ dbt.type_float() }}) as threshold,
         cast(scorecard.direction as {{ dbt.type_string() }}) as direction,
         cast(scorecard.owner as {{ dbt.type_string() }}) as owner,

@@ -1,7 +1,9 @@
 {#
     The executive scorecard: one row per week x KPI x segment of
-    fct_kpi_weekly, with the KPI's threshold band, status, week-over-week
-    changes, owner, business outcome, decision point and playbook.
+    fct_kpi_weekly, with the value's unit count and 95% interval, the KPI's
+    threshold band, a status that respects the interval, week-over-week and
+    4-week changes called only when larger than their noise, owner,
+    business outcome, decision point and playbook.
 
     Band (benchmark_low / benchmark_high):
     - KPIs whose benchmark_source is industry_benchmarks: for an industry
@@ -11,11 +13,13 @@
     - other KPIs: the kpi_targets band, the same for every segment.
     Threshold: the band's low end for higher_is_better KPIs, its high end for
     lower_is_better KPIs.
-    Status: no_data when the value is null; small_sample when fewer than
-    min_sample_size units (the denominator) stand behind it, so a segment of
-    three tenants neither shows a verdict nor opens an alert; on_track on the right side of
-    the threshold (or on it); at_risk on the wrong side by at most
-    at_risk_margin x |threshold|; off_track beyond that.
+    Status: the first matching rule of seed kpi_status_rules over the facts
+    of macro kpi_status_facts (no_data, small_sample, no_target, on_track,
+    at_risk, off_track when the whole interval lies past the threshold,
+    possibly_off_track when the value is past the at-risk margin but the
+    interval still reaches the threshold).
+    Changes: value - the value 1 and 4 weeks before, with a direction (up,
+    down, within_noise) from macro kpi_change_direction.
 #}
 
 with
@@ -46,6 +50,10 @@ tenants as (
 
 weeks as (
     select * from {{ ref('int_weeks_spined') }}
+),
+
+status_rules as (
+    select * from {{ ref('kpi_status_rules') }}
 ),
 
 industry_bands as (
@@ -143,6 +151,10 @@ banded as (
         kpi_weekly.value,
         kpi_weekly.numerator,
         kpi_weekly.denominator,
+        kpi_weekly.unit_count,
+        kpi_weekly.interval_lower,
+        kpi_weekly.interval_upper,
+        kpi_weekly.interval_method,
         kpi_catalog.benchmark_source,
         case
             when kpi_catalog.benchmark_source = 'kpi_targets' then kpi_targets.target_low
@@ -197,39 +209,30 @@ thresholded as (
     from banded
 ),
 
-statused as (
+status_facts as (
     select
         *,
-        case
-            when value is null then 'no_data'
-            when denominator < {{ kpi_parameter('min_sample_size') }} then 'small_sample'
-            when threshold is null then 'no_target'
-            when direction = 'higher_is_better' and value >= threshold then 'on_track'
-            when direction = 'lower_is_better' and value <= threshold then 'on_track'
-            when
-                direction = 'higher_is_better'
-                and value >= threshold - {{ kpi_parameter('at_risk_margin') }} * abs(threshold)
-                then 'at_risk'
-            when
-                direction = 'lower_is_better'
-                and value <= threshold + {{ kpi_parameter('at_risk_margin') }} * abs(threshold)
-                then 'at_risk'
-            else 'off_track'
-        end as status
+        {{ kpi_status_facts() }}
     from thresholded
+),
+
+statused as (
+    {{ kpi_status_from_rules(
+        'status_facts', ['week_start', 'kpi_name', 'segment_type', 'segment_value'], 'status_rules'
+    ) }}
 ),
 
 lagged as (
     select
         *,
-        lag(value, 1) over (
-            partition by kpi_name, segment_type, segment_value
-            order by week_start
-        ) as value_prior_week,
-        lag(value, 4) over (
-            partition by kpi_name, segment_type, segment_value
-            order by week_start
-        ) as value_4_weeks_before,
+        {%- for weeks_back, suffix in [(1, 'prior_week'), (4, '4_weeks_before')] %}
+            {%- for column in ['value', 'interval_lower', 'interval_upper'] %}
+                lag({{ column }}, {{ weeks_back }}) over (
+                    partition by kpi_name, segment_type, segment_value
+                    order by week_start
+                ) as {{ column }}_{{ suffix }},
+            {%- endfor %}
+        {%- endfor %}
         -- a run of off_track weeks starts after each row that is not off_track
         sum(case when status = 'off_track' then 0 else 1 end) over (
             partition by kpi_name, segment_type, segment_value
@@ -251,16 +254,34 @@ final as (
         cast(value as {{ dbt.type_float() }}) as value,
         cast(numerator as {{ dbt.type_float() }}) as numerator,
         cast(denominator as {{ dbt.type_float() }}) as denominator,
+        cast(unit_count as integer) as unit_count,
+        cast(interval_lower as {{ dbt.type_float() }}) as interval_lower,
+        cast(interval_upper as {{ dbt.type_float() }}) as interval_upper,
+        cast(interval_method as {{ dbt.type_string() }}) as interval_method,
         cast(benchmark_source as {{ dbt.type_string() }}) as benchmark_source,
         cast(benchmark_low as {{ dbt.type_float() }}) as benchmark_low,
         cast(benchmark_high as {{ dbt.type_float() }}) as benchmark_high,
         cast(benchmark_label as {{ dbt.type_string() }}) as benchmark_label,
         cast(threshold as {{ dbt.type_float() }}) as threshold,
         cast(status as {{ dbt.type_string() }}) as status,
+        cast(status_reason as {{ dbt.type_string() }}) as status_reason,
+        cast(evidence_past_threshold as {{ dbt.type_float() }}) as evidence_past_threshold,
         cast(value_prior_week as {{ dbt.type_float() }}) as value_prior_week,
         cast(value - value_prior_week as {{ dbt.type_float() }}) as change_vs_prior_week,
+        cast(
+            {{ kpi_change_direction(
+                'value', 'interval_lower', 'interval_upper',
+                'value_prior_week', 'interval_lower_prior_week', 'interval_upper_prior_week',
+            ) }} as {{ dbt.type_string() }}
+        ) as change_vs_prior_week_direction,
         cast(value_4_weeks_before as {{ dbt.type_float() }}) as value_4_weeks_before,
         cast(value - value_4_weeks_before as {{ dbt.type_float() }}) as change_vs_4_weeks,
+        cast(
+            {{ kpi_change_direction(
+                'value', 'interval_lower', 'interval_upper',
+                'value_4_weeks_before', 'interval_lower_4_weeks_before', 'interval_upper_4_weeks_before',
+            ) }} as {{ dbt.type_string() }}
+        ) as change_vs_4_weeks_direction,
         cast(
             case
                 when status = 'off_track'

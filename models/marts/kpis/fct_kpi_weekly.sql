@@ -13,6 +13,10 @@
     first month on. Rows a family computes outside this grid are dropped
     (a singular test asserts there are none).
 
+    Every value carries its unit count and its 95% interval
+    (interval_lower, interval_upper), computed once in the families by the
+    method the seed kpi_interval_methods names for the KPI (interval_method).
+
     Adding a KPI family is one line in the macro kpi_family_models.
 #}
 
@@ -136,7 +140,11 @@ computed as (
             segment_value,
             value,
             numerator,
-            denominator
+            denominator,
+            unit_count,
+            interval_lower,
+            interval_upper,
+            interval_method
         from {{ family }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -150,7 +158,11 @@ final as (
         cast(grid.segment_value as {{ dbt.type_string() }}) as segment_value,
         cast(computed.value as {{ dbt.type_float() }}) as value,
         cast(computed.numerator as {{ dbt.type_float() }}) as numerator,
-        cast(computed.denominator as {{ dbt.type_float() }}) as denominator
+        cast(computed.denominator as {{ dbt.type_float() }}) as denominator,
+        cast(computed.unit_count as integer) as unit_count,
+        cast(computed.interval_lower as {{ dbt.type_float() }}) as interval_lower,
+        cast(computed.interval_upper as {{ dbt.type_float() }}) as interval_upper,
+        cast(computed.interval_method as {{ dbt.type_string() }}) as interval_method
     from grid
     left join computed
         on

@@ -1,4 +1,4 @@
-"""Chart helpers: sparkline and the trend chart with band, threshold and breaches."""
+"""Chart helpers: sparkline and the trend chart with band, interval, threshold and breaches."""
 
 from __future__ import annotations
 
@@ -63,10 +63,34 @@ def sparkline(
             style="italic",
         )
         return
-    ax.plot(x, y, color=style.LINE, linewidth=1.3, marker="o", markersize=1.8)
+    lower, upper = interval_band(ax, x, history)
+    ax.plot(x, y, color=style.LINE, linewidth=1.3, marker="o", markersize=1.8, zorder=3)
     last = np.where(~np.isnan(y))[0][-1]
-    ax.plot([x[last]], [y[last]], marker="o", markersize=4.5, color=style.LINE)
-    _pad_limits(ax, y, low, high)
+    ax.plot([x[last]], [y[last]], marker="o", markersize=4.5, color=style.LINE, zorder=3)
+    _pad_limits(ax, y, low, high, lower, upper)
+
+
+def interval_band(ax: Axes, x: np.ndarray, history: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Shade the value's 95% interval week by week; returns the bounds (NaN where missing)."""
+    columns = ("interval_lower", "interval_upper")
+    if not all(column in history.columns for column in columns):
+        empty = np.full(len(x), np.nan)
+        return empty, empty
+    lower = _floats(list(history["interval_lower"]))
+    upper = _floats(list(history["interval_upper"]))
+    known = ~(np.isnan(lower) | np.isnan(upper))
+    if known.any():
+        ax.fill_between(
+            x,
+            np.where(known, lower, np.nan),
+            np.where(known, upper, np.nan),
+            color=style.INTERVAL,
+            alpha=style.INTERVAL_ALPHA,
+            linewidth=0,
+            zorder=2,
+            label="95% interval",
+        )
+    return lower, upper
 
 
 def _pad_limits(ax: Axes, *series: np.ndarray) -> None:
@@ -101,9 +125,10 @@ def trend(
             linestyle="--",
             label="threshold",
         )
+    lower, upper = interval_band(ax, x, history)
     ax.plot(x, y, color=style.LINE, linewidth=1.4, label="value", zorder=3)
     statuses = list(history["status"])
-    for key in ("at_risk", "off_track", "on_track"):
+    for key in ("at_risk", "possibly_off_track", "off_track", "on_track"):
         mark = style.STATUSES[key]
         chosen = np.array([s == key for s in statuses], dtype=bool)
         if chosen.any():
@@ -131,7 +156,7 @@ def trend(
             color=style.MUTED,
             style="italic",
         )
-    _pad_limits(ax, y, low, high, thr)
+    _pad_limits(ax, y, low, high, thr, lower, upper)
     unit_axis(ax, unit)
     ticks = list(range(0, len(weeks), 4))
     if len(weeks) - 1 not in ticks:

@@ -73,6 +73,19 @@ def band(low: Any, high: Any, unit: str | None) -> str:
     return f"{bare(low, unit)}{DASH}{bare(high, unit)}{suffix}"
 
 
+def interval(low: Any, high: Any, unit: str | None) -> str:
+    """A 95% interval: 49–97%, 20–24 days, $119–$187; 'no interval' when missing."""
+    if is_missing(low) or is_missing(high):
+        return "no interval"
+    suffix = " days" if (unit or "").lower() == "days" else ""
+    return f"{bare(low, unit)}{DASH}{bare(high, unit)}{suffix}"
+
+
+def sample(units: Any) -> str:
+    """The unit count behind a value: n = 1,203."""
+    return "n = ?" if is_missing(units) else f"n = {int(units):,}"
+
+
 def change(delta: Any, unit: str | None) -> str:
     """A change: +4 pts, −2.5 days, +$12."""
     if is_missing(delta):

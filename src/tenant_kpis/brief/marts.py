@@ -29,6 +29,9 @@ FIELDS: dict[str, dict[str, Candidates]] = {
         "value": ("value",),
         "numerator": ("numerator",),
         "denominator": ("denominator",),
+        "unit_count": ("unit_count",),
+        "interval_lower": ("interval_lower",),
+        "interval_upper": ("interval_upper",),
     },
     "fct_kpi_scorecard": {
         "week_start": ("week_start",),
@@ -49,6 +52,13 @@ FIELDS: dict[str, dict[str, Candidates]] = {
         ),
         "threshold": ("threshold", "threshold_value", "status_threshold"),
         "status": ("status",),
+        "status_reason": ("status_reason",),
+        "unit_count": ("unit_count",),
+        "interval_lower": ("interval_lower",),
+        "interval_upper": ("interval_upper",),
+        "evidence": ("evidence_past_threshold",),
+        "change_1w_direction": ("change_vs_prior_week_direction",),
+        "change_4w_direction": ("change_vs_4_weeks_direction",),
         "change_1w": (
             "change_vs_prior_week",
             "change_1w",
@@ -97,9 +107,13 @@ FIELDS: dict[str, dict[str, Candidates]] = {
         "playbook_actions": ("playbook_actions", "playbook", "recommended_actions"),
         "last_value": ("last_value", "value_at_close", "latest_value", "value"),
     },
+    "dim_kpi_rule_parameters": {
+        "parameter_name": ("parameter_name",),
+        "parameter_value": ("parameter_value",),
+    },
     "kpi_catalog": {
         "kpi_name": ("kpi_name",),
-        "label": ("label",),
+        "label": ("label", "kpi_label"),
         "unit": ("unit",),
         "direction": ("direction",),
         "definition": ("definition",),

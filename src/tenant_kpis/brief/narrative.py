@@ -1,7 +1,9 @@
 """Three to five sentences generated from the scorecard and the alerts.
 
-Every number in a sentence is a value of a mart row (value, band, change);
-the text only picks which rows to mention and words them.
+Every number in a sentence is a value of a mart row (value, interval, unit
+count, band, change); the text only picks which rows to mention and words
+them. A change is called (rose, fell, improved, worsened) only when the
+scorecard's change direction says it is larger than its noise.
 """
 
 from __future__ import annotations
@@ -64,18 +66,30 @@ def _band_phrase(kpi: KpiWeek, scope_label: str) -> str:
     return f"the {band} band for {where or scope_label}"
 
 
+def evidence(row: dict[str, Any], unit: str) -> str:
+    """'95% interval 20–24 days, n = 306' from a scorecard row."""
+    return (
+        f"95% interval {fmt.interval(row.get('interval_lower'), row.get('interval_upper'), unit)}, "
+        f"{fmt.sample(row.get('unit_count'))}"
+    )
+
+
+def called(direction: Any) -> bool:
+    """A change the scorecard calls: larger than its noise."""
+    return not fmt.is_missing(direction) and str(direction) in ("up", "down")
+
+
 def _movement(kpi: KpiWeek) -> str:
     row = kpi.row or {}
     value = fmt.value(row.get("value"), kpi.info.unit)
     delta = row.get("change_1w")
-    if fmt.is_missing(delta) or float(delta) == 0:
-        return (
-            f"{kpi.info.label} was {value}"
-            if fmt.is_missing(delta)
-            else (f"{kpi.info.label} held at {value}")
-        )
+    if not called(row.get("change_1w_direction")) or fmt.is_missing(delta):
+        return f"{kpi.info.label} was {value} ({evidence(row, kpi.info.unit)})"
     verb = "rose" if float(delta) > 0 else "fell"
-    return f"{kpi.info.label} {verb} {fmt.change_words(delta, kpi.info.unit)} to {value}"
+    return (
+        f"{kpi.info.label} {verb} {fmt.change_words(delta, kpi.info.unit)} to {value} "
+        f"({evidence(row, kpi.info.unit)})"
+    )
 
 
 def _side(kpi: KpiWeek) -> str:
@@ -87,11 +101,29 @@ def off_track_sentence(kpi: KpiWeek, scope_label: str) -> str:
     streak = f" for the {ordinal(weeks)} week in a row" if weeks >= 2 else " this week"
     owner = (kpi.row or {}).get("owner") or kpi.info.owner or "unassigned"
     text = (
-        f"{_movement(kpi)}, {_side(kpi)} {_band_phrase(kpi, scope_label)}{streak}; owner: {owner}"
+        f"{_movement(kpi)}, its whole interval {_side(kpi)} {_band_phrase(kpi, scope_label)}"
+        f"{streak}; owner: {owner}"
     )
     if kpi.first_action:
         text += f"; recommended: {kpi.first_action}"
     return text + "."
+
+
+def possibly_off_track_sentence(kpi: KpiWeek, scope_label: str) -> str:
+    owner = (kpi.row or {}).get("owner") or kpi.info.owner or "unassigned"
+    return (
+        f"{_movement(kpi)}: {_side(kpi)} {_band_phrase(kpi, scope_label)}, but the interval still "
+        f"reaches the threshold, so it is possibly off track, not proven; owner: {owner}."
+    )
+
+
+def small_sample_sentence(kpis: list[KpiWeek]) -> str:
+    parts = [
+        f"{k.info.label} ({fmt.value((k.row or {}).get('value'), k.info.unit)}, "
+        f"{evidence(k.row or {}, k.info.unit)})"
+        for k in kpis
+    ]
+    return f"Too few units to judge: {'; '.join(parts)}."
 
 
 def at_risk_sentence(kpi: KpiWeek, scope_label: str) -> str:
@@ -109,7 +141,7 @@ def at_risk_sentence(kpi: KpiWeek, scope_label: str) -> str:
 def mover_sentence(kpi: KpiWeek) -> str | None:
     row = kpi.row or {}
     delta = row.get("change_4w")
-    if fmt.is_missing(delta) or float(delta) == 0:
+    if fmt.is_missing(delta) or not called(row.get("change_4w_direction")):
         return None
     better = (float(delta) > 0) == kpi.info.higher_is_better
     verb = "improved" if better else "worsened"
@@ -131,13 +163,22 @@ def sentences(
 ) -> list[str]:
     counts = {
         key: sum(1 for k in kpis if k.status == key)
-        for key in ("on_track", "at_risk", "off_track", "no_data", "small_sample")
+        for key in (
+            "on_track",
+            "at_risk",
+            "off_track",
+            "possibly_off_track",
+            "no_data",
+            "small_sample",
+        )
     }
     summary = (
         f"{scope_label}, week of {week_text}: {counts['on_track']} of {len(kpis)} "
         f"autonomy KPIs on track, {counts['at_risk']} at risk, "
         f"{counts['off_track']} off track"
     )
+    if counts["possibly_off_track"]:
+        summary += f", {counts['possibly_off_track']} possibly off track"
     if counts["small_sample"]:
         summary += f", {counts['small_sample']} with too few tenants to judge"
     summary += f", {counts['no_data']} without data." if counts["no_data"] else "."
@@ -147,6 +188,12 @@ def sentences(
         key=lambda k: (-k.weeks_off_track, k.info.kpi_name),
     )
     out.extend(off_track_sentence(k, scope_label) for k in off[:2])
+    possibly = [k for k in kpis if k.status == "possibly_off_track"]
+    if possibly and len(out) < 3:
+        out.append(possibly_off_track_sentence(possibly[0], scope_label))
+    small = [k for k in kpis if k.status == "small_sample"]
+    if small and len(out) < 4:
+        out.append(small_sample_sentence(small))
     risk = [k for k in kpis if k.status == "at_risk"]
     if risk and len(out) < 4:
         out.append(at_risk_sentence(risk[0], scope_label))
@@ -167,13 +214,13 @@ def sentences(
                 out.append(text)
                 break
     if alerts_open is not None:
-        text = f"{alerts_open} alert{'s' if alerts_open != 1 else ''} open on {scope_label.lower()}"
+        text = f"{alerts_open} alert{'s' if alerts_open != 1 else ''} open"
         if alerts_opened:
             text += f" ({alerts_opened} opened this week)"
         text += f", {alerts_closed or 0} closed this week"
         if alerts_segments:
             text += f"; {alerts_segments}"
-        text += "; owners and playbooks on page 3."
+        text += ", with owners and playbooks."
         out.append(text)
     if not any(k.reported for k in kpis):
         out = [

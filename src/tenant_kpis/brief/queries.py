@@ -24,8 +24,15 @@ SCORECARD_FIELDS = (
     "band_label",
     "threshold",
     "status",
+    "status_reason",
+    "unit_count",
+    "interval_lower",
+    "interval_upper",
+    "evidence",
     "change_1w",
     "change_4w",
+    "change_1w_direction",
+    "change_4w_direction",
     "label",
     "unit",
     "direction",
@@ -88,6 +95,9 @@ def kpi_values(
             "value",
             "numerator",
             "denominator",
+            "unit_count",
+            "interval_lower",
+            "interval_upper",
         ],
         required=["week_start", "kpi_name", "segment_type", "segment_value", "value"],
         where=where,
@@ -140,3 +150,18 @@ def action_list(actions: Any) -> list[str]:
         if separator in text:
             return [part.strip() for part in text.split(separator) if part.strip()]
     return [text.strip()] if text.strip() else []
+
+
+def rule_parameter(brief: Brief, name: str, default: float) -> float:
+    """A parameter of the status and alert rule as published (dim_kpi_rule_parameters)."""
+    if not brief.marts.has_fields("dim_kpi_rule_parameters", ("parameter_name", "parameter_value")):
+        return default
+    frame = brief.marts.select(
+        "dim_kpi_rule_parameters",
+        ["parameter_name", "parameter_value"],
+        where="parameter_name = ?",
+        params=[name],
+    )
+    if frame.empty or frame.iloc[0]["parameter_value"] is None:
+        return default
+    return float(frame.iloc[0]["parameter_value"])

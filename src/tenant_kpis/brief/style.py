@@ -27,6 +27,8 @@ GRID = "#e3e3e3"
 PANEL = "#f4f4f4"
 BAND = "#cfe3f1"  # light sky blue: benchmark band fill
 BAND_EDGE = "#56B4E9"
+INTERVAL = "#8c8c8c"  # the value's 95% interval around its line: grey, unlike the blue band
+INTERVAL_ALPHA = 0.35
 LINE = "#0072B2"  # Okabe-Ito blue: the KPI line
 THRESHOLD = "#000000"
 ACCENT = "#E69F00"
@@ -50,6 +52,9 @@ STATUSES: dict[str, Status] = {
     "on_track": Status("on_track", "on track", "▲", "^", "#0072B2", ""),
     "at_risk": Status("at_risk", "at risk", "●", "o", "#E69F00", "..."),
     "off_track": Status("off_track", "off track", "▼", "v", "#D55E00", "///"),
+    "possibly_off_track": Status(
+        "possibly_off_track", "possibly off track", "▽", "v", "#CC79A7", "\\\\\\"
+    ),
     "no_data": Status("no_data", "no data", "○", "o", "#8c8c8c", ""),
     "small_sample": Status("small_sample", "too few to judge", "◌", "o", "#8c8c8c", ""),
     "no_target": Status("no_target", "no target", "○", "o", "#8c8c8c", ""),

@@ -1,7 +1,8 @@
-"""Page 3: open and newly closed alerts with owners and playbook actions."""
+"""Page 3: open alerts by strength of evidence (capped), closed alerts, KPIs off track now."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import pandas as pd
@@ -10,7 +11,7 @@ from tenant_kpis.brief import fmt, style
 from tenant_kpis.brief.context import Brief
 from tenant_kpis.brief.layout import Column, Page
 from tenant_kpis.brief.marts import MartUnavailable
-from tenant_kpis.brief.queries import action_list, first_action, scorecard
+from tenant_kpis.brief.queries import first_action, rule_parameter, scorecard
 
 TITLE = "Alerts and playbooks"
 FIELDS = (
@@ -25,27 +26,68 @@ FIELDS = (
     "owner",
     "playbook_actions",
 )
+EVIDENCE_FIELDS = (
+    "kpi_name",
+    "segment_type",
+    "segment_value",
+    "value",
+    "unit_count",
+    "interval_lower",
+    "interval_upper",
+    "evidence",
+    "status",
+)
+# Used when the publication has no dim_kpi_rule_parameters (the seeds' defaults).
+DEFAULT_CAPACITY = 8
+DEFAULT_CONSECUTIVE_WEEKS = 2
+DEFAULT_MINIMUM_UNITS = 50
 
 
 @dataclass(frozen=True)
 class Alerts:
-    """Alerts of the brief's own segment (``all`` for the platform brief)."""
+    """Alerts of the brief's scope: every segment for the platform brief, else its own."""
 
-    open: pd.DataFrame
+    open: pd.DataFrame  # ordered by strength of evidence in the brief's week, strongest first
     opened_this_week: int
     closed: pd.DataFrame
-    # platform brief only: open alerts of the other segments, per segment type
-    segment_open: dict[str, int]
+    capacity: int
 
-    def segment_summary(self) -> str:
-        if not self.segment_open:
+    @property
+    def shown(self) -> pd.DataFrame:
+        return self.open.head(self.capacity)
+
+    @property
+    def rest(self) -> pd.DataFrame:
+        return self.open.iloc[self.capacity :]
+
+    def rest_summary(self) -> str:
+        """The open alerts beyond the cap, counted by segment type and owner."""
+        rest = self.rest
+        if rest.empty:
             return ""
-        parts = [f"{n} {fmt.humanise(kind)}" for kind, n in sorted(self.segment_open.items())]
-        total = sum(self.segment_open.values())
-        return (
-            f"{total} more alert{'s' if total != 1 else ''} open in segments "
-            f"({', '.join(parts)}): see the segment briefs"
+        kinds = Counter(
+            "all tenants" if kind == "all" else fmt.humanise(kind) for kind in rest["segment_type"]
         )
+        owners = Counter(str(owner or "unassigned") for owner in rest["owner"])
+        by_kind = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+        by_owner = ", ".join(f"{n} {owner}" for owner, n in sorted(owners.items()))
+        return (
+            f"{len(rest)} more open alert{'s' if len(rest) != 1 else ''} with weaker evidence "
+            f"(by segment: {by_kind}; by owner: {by_owner})"
+        )
+
+
+def _evidence(brief: Brief) -> pd.DataFrame:
+    """Each KPI x segment's value, interval and evidence in the brief's week (scorecard)."""
+    if not brief.marts.has_fields("fct_kpi_scorecard", ("kpi_name", "week_start")):
+        return pd.DataFrame(columns=EVIDENCE_FIELDS)
+    frame = brief.marts.select(
+        "fct_kpi_scorecard",
+        ["week_start", *EVIDENCE_FIELDS],
+        where="week_start = ?",
+        params=[brief.scope.week],
+    )
+    return frame.drop(columns=["week_start"])
 
 
 def load(brief: Brief) -> Alerts:
@@ -64,30 +106,37 @@ def load(brief: Brief) -> Alerts:
         required=("kpi_name", "segment_type", "segment_value", "opened_week"),
         where=where,
         params=params,
-        order_by="case when segment_type = 'all' then 0 else 1 end, opened_week, kpi_name, "
-        "segment_type, segment_value",
+        order_by="opened_week, kpi_name, segment_type, segment_value",
     )
     for column in ("opened_week", "closed_week"):
         frame[column] = pd.to_datetime(frame[column]).dt.date
+    frame = frame.merge(
+        _evidence(brief), on=["kpi_name", "segment_type", "segment_value"], how="left"
+    )
     closed_mask = pd.Series(
         [d is not None and not pd.isna(d) and d <= scope.week for d in frame["closed_week"]],
         index=frame.index,
         dtype=bool,
     )
-    open_frame = frame[~closed_mask].copy()
     closed_now = pd.Series(
         [d == scope.week for d in frame["closed_week"]], index=frame.index, dtype=bool
     )
-    closed = frame[closed_mask & closed_now].copy()
-    segment_open: dict[str, int] = {}
-    if scope.is_platform:
-        others = open_frame[open_frame["segment_type"] != "all"]
-        segment_open = {str(k): int(v) for k, v in others.groupby("segment_type").size().items()}
-        open_frame = open_frame[open_frame["segment_type"] == "all"]
-        closed = closed[closed["segment_type"] == "all"]
+    open_frame = frame[~closed_mask].copy()
+    # strongest evidence first: how far past the threshold, in interval half-widths
+    open_frame["strength"] = pd.to_numeric(open_frame["evidence"], errors="coerce")
+    open_frame = open_frame.sort_values(
+        ["strength", "opened_week", "kpi_name", "segment_type", "segment_value"],
+        ascending=[False, True, True, True, True],
+        na_position="last",
+        kind="mergesort",
+    )
     opened = int((open_frame["opened_week"] == scope.week).sum())
+    capacity = int(rule_parameter(brief, "alert_owner_capacity", DEFAULT_CAPACITY))
     return Alerts(
-        open=open_frame, opened_this_week=opened, closed=closed, segment_open=segment_open
+        open=open_frame,
+        opened_this_week=opened,
+        closed=frame[closed_mask & closed_now].copy(),
+        capacity=capacity,
     )
 
 
@@ -101,29 +150,75 @@ def _weeks_open(brief: Brief, row: pd.Series) -> str:
     return str((end - row["opened_week"]).days // 7 + 1)
 
 
-def _segment(row: pd.Series) -> str:
+def _short_segment(row: pd.Series) -> str:
+    """The segment in few words, for the narrow alert table."""
+    kind, value = str(row["segment_type"]), str(row["segment_value"])
+    return {
+        "all": "all tenants",
+        "industry": value,
+        "plan_tier": f"{value} tier",
+        "persona": f"{value} persona",
+        "onboarding_cohort": f"cohort {value}",
+    }.get(kind, f"{fmt.humanise(kind)}: {value}")
+
+
+def _value_with_evidence(brief: Brief, row: pd.Series) -> str:
+    unit = brief.kpi(str(row["kpi_name"])).unit
     return (
-        "all tenants"
-        if row["segment_type"] == "all"
-        else (f"{fmt.humanise(row['segment_type'])}: {row['segment_value']}")
+        f"{fmt.value(row.get('value'), unit)} "
+        f"[{fmt.interval(row.get('interval_lower'), row.get('interval_upper'), unit)}] "
+        f"{fmt.sample(row.get('unit_count'))}"
     )
+
+
+def _strength(row: pd.Series) -> str:
+    strength = row.get("strength")
+    status = style.status(row.get("status"))
+    if fmt.is_missing(strength):
+        return f"{status.symbol} {status.word}"
+    return f"{float(strength):.1f}× {status.symbol} {status.word}"
 
 
 def _rows(brief: Brief, frame: pd.DataFrame, closed: bool) -> list[list[str]]:
     rows = []
     for _, row in frame.iterrows():
-        actions = "; ".join(action_list(row["playbook_actions"])) or "—"
+        info = brief.kpi(str(row["kpi_name"]))
+        if closed:
+            rows.append(
+                [
+                    info.label,
+                    _short_segment(row),
+                    fmt.day(row["opened_week"]),
+                    fmt.day(row["closed_week"]),
+                    str(row["owner"] or info.owner or "—"),
+                    first_action(row["playbook_actions"]) or "—",
+                ]
+            )
+            continue
         rows.append(
             [
-                brief.kpi(str(row["kpi_name"])).label,
-                _segment(row),
-                fmt.day(row["opened_week"]),
-                fmt.day(row["closed_week"]) if closed else _weeks_open(brief, row),
-                str(row["owner"] or brief.kpi(str(row["kpi_name"])).owner or "—"),
-                actions,
+                info.label,
+                _short_segment(row),
+                _value_with_evidence(brief, row),
+                _strength(row),
+                f"{fmt.day(row['opened_week'])}, {_weeks_open(brief, row)} wk",
+                str(row["owner"] or info.owner or "—"),
+                first_action(row["playbook_actions"]) or "—",
             ]
         )
     return rows
+
+
+def _rule_text(brief: Brief) -> str:
+    weeks = int(rule_parameter(brief, "alert_consecutive_weeks", DEFAULT_CONSECUTIVE_WEEKS))
+    units = int(rule_parameter(brief, "alert_minimum_units", DEFAULT_MINIMUM_UNITS))
+    return (
+        f"An alert opens when a KPI is off track, its whole 95% interval past the threshold, "
+        f"{weeks} weeks in a row with at least {units} units behind it, and closes when it is "
+        "back on track. Evidence: how far the value lies past the threshold in half-widths of "
+        "its interval this week (above 1: the whole interval is past it); value [95% interval] "
+        "n = units."
+    )
 
 
 def render(page: Page, brief: Brief) -> None:
@@ -137,47 +232,45 @@ def render(page: Page, brief: Brief) -> None:
     if alerts is not None:
         note = (
             f"{len(alerts.open)} open at the end of the week, "
-            f"{alerts.opened_this_week} opened this week"
+            f"{alerts.opened_this_week} opened this week; "
+            f"the {min(alerts.capacity, len(alerts.open))} with the strongest evidence"
         )
         page.heading("Open alerts", note)
-        page.paragraph(
-            "An alert opens when a KPI is off track two weeks in a row and closes when it is "
-            "back on track. Weeks open counts the weeks up to and including this week."
-            + (
-                f" Shown: alerts on all tenants; {alerts.segment_summary()}."
-                if alerts.segment_open
-                else ""
-            ),
-            size=style.SMALL,
-            color=style.MUTED,
-        )
+        page.paragraph(_rule_text(brief), size=style.SMALL, color=style.MUTED)
         page.gap(0.05)
         columns = [
-            Column("KPI", 0.22, wrap=True),
-            Column("Segment", 0.15, wrap=True),
-            Column("Opened", 0.11),
-            Column("Weeks open", 0.09, "right"),
-            Column("Owner", 0.14, wrap=True),
-            Column("Playbook actions", 0.29, wrap=True),
+            Column("KPI", 0.19, wrap=True),
+            Column("Segment", 0.12, wrap=True),
+            Column("Value [95%] n", 0.18, wrap=True),
+            Column("Evidence", 0.15, wrap=True),
+            Column("Opened", 0.11, wrap=True),
+            Column("Owner", 0.11, wrap=True),
+            Column("First action", 0.14, wrap=True),
         ]
         page.table(
             columns,
-            _rows(brief, alerts.open, closed=False),
-            max_height=4.3,
+            _rows(brief, alerts.shown, closed=False),
+            max_height=4.0,
             empty=f"No open alerts for {scope.label.lower()} this week.",
         )
+        summary = alerts.rest_summary()
+        if summary:
+            page.gap(0.04)
+            page.paragraph(summary + ".", size=style.SMALL, color=style.MUTED)
         page.gap(0.15)
         page.heading("Closed this week", f"{len(alerts.closed)} closed")
         closed_columns = [
-            *columns[:3],
+            Column("KPI", 0.25, wrap=True),
+            Column("Segment", 0.15, wrap=True),
+            Column("Opened", 0.11),
             Column("Closed", 0.11),
-            columns[4],
-            Column("Playbook actions", 0.27, wrap=True),
+            Column("Owner", 0.16, wrap=True),
+            Column("First action", 0.22, wrap=True),
         ]
         page.table(
             closed_columns,
             _rows(brief, alerts.closed, closed=True),
-            max_height=1.6,
+            max_height=1.5,
             empty="No alert closed this week.",
         )
         page.gap(0.15)
@@ -185,15 +278,16 @@ def render(page: Page, brief: Brief) -> None:
 
 
 def _off_track_now(page: Page, brief: Brief) -> None:
-    """Every KPI of the scope that is off track or at risk this week, with its playbook."""
-    page.heading("Every KPI off track or at risk this week", f"scope: {brief.scope.label.lower()}")
+    """Every KPI of the scope past its threshold this week, with its evidence and playbook."""
+    page.heading("Every KPI past its threshold this week", f"scope: {brief.scope.label.lower()}")
     try:
         frame = scorecard(brief, weeks=1)
     except MartUnavailable as error:
         page.empty_state(f"The scorecard is not available: {error}.")
         return
-    frame = frame[frame["status"].isin(["off_track", "at_risk"])].copy()
-    frame["order"] = frame["status"].map({"off_track": 0, "at_risk": 1})
+    order = {"off_track": 0, "possibly_off_track": 1, "at_risk": 2}
+    frame = frame[frame["status"].isin(list(order))].copy()
+    frame["order"] = frame["status"].map(order)
     frame = frame.sort_values(["order", "kpi_name"])
     rows, colours = [], []
     for _, row in frame.iterrows():
@@ -203,6 +297,8 @@ def _off_track_now(page: Page, brief: Brief) -> None:
             [
                 info.label,
                 fmt.value(row["value"], info.unit),
+                fmt.interval(row.get("interval_lower"), row.get("interval_upper"), info.unit),
+                fmt.sample(row.get("unit_count")),
                 fmt.band(row["band_low"], row["band_high"], info.unit),
                 f"{mark.symbol} {mark.word}",
                 str(row["owner"] or info.owner or "—"),
@@ -211,12 +307,14 @@ def _off_track_now(page: Page, brief: Brief) -> None:
         )
         colours.append(mark.color)
     columns = [
-        Column("KPI", 0.27, wrap=True),
-        Column("Value", 0.10, "right"),
-        Column("Band", 0.12, "right"),
-        Column("Status", 0.12),
-        Column("Owner", 0.15, wrap=True),
-        Column("First playbook action", 0.24, wrap=True),
+        Column("KPI", 0.2, wrap=True),
+        Column("Value", 0.09, "right"),
+        Column("95% interval", 0.12, "right"),
+        Column("Units", 0.09, "right"),
+        Column("Band", 0.1, "right"),
+        Column("Status", 0.13, wrap=True),
+        Column("Owner", 0.12, wrap=True),
+        Column("First playbook action", 0.15, wrap=True),
     ]
     page.table(
         columns, rows, marker_colors=colours, empty="Every KPI with data is on track this week."

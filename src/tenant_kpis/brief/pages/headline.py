@@ -76,7 +76,7 @@ def render(page: Page, brief: Brief) -> None:
     page.gap(0.12)
     page.heading(
         "The five autonomy KPIs",
-        "band = benchmark of the segment; sparkline = 13 weeks, band shaded",
+        "band = benchmark of the segment; sparkline = 13 weeks, band blue, 95% interval grey",
     )
     try:
         history = scorecard(brief, AUTONOMY_KPIS)
@@ -94,11 +94,12 @@ def render(page: Page, brief: Brief) -> None:
     page.heading("What changed and what to do")
     try:
         alerts = alerts_page.load(brief)
+        shown = min(alerts.capacity, len(alerts.open))
         counts: tuple[int | None, int | None, int | None, str] = (
             len(alerts.open),
             alerts.opened_this_week,
             len(alerts.closed),
-            alerts.segment_summary(),
+            f"page 3 lists the {shown} with the strongest evidence" if len(alerts.open) else "",
         )
     except MartUnavailable:
         counts = (None, None, None, "")
@@ -120,10 +121,18 @@ def _tile(
     unit = kpi.info.unit
     x0 = MARGIN_X + 0.2
     page.text(x0, top - 0.2, kpi.info.label, size=style.SUBHEADING, weight="bold")
-    page.text(x0, top - 0.63, fmt.value(row.get("value"), unit), size=20, weight="bold")
+    page.text(x0, top - 0.56, fmt.value(row.get("value"), unit), size=20, weight="bold")
     page.text(
         x0,
-        top - 0.9,
+        top - 0.75,
+        f"95% {fmt.interval(row.get('interval_lower'), row.get('interval_upper'), unit)} · "
+        f"{fmt.sample(row.get('unit_count'))}",
+        size=style.SMALL,
+        color=style.MUTED,
+    )
+    page.text(
+        x0,
+        top - 0.93,
         f"{mark.symbol} {mark.word}",
         size=style.BODY,
         weight="bold",
@@ -143,8 +152,8 @@ def _tile(
         )
     lines = [
         ("Band", band_text),
-        ("vs prior week", fmt.change(row.get("change_1w"), unit)),
-        ("vs 4 weeks before", fmt.change(row.get("change_4w"), unit)),
+        ("vs prior week", _change(row.get("change_1w"), row.get("change_1w_direction"), unit)),
+        ("vs 4 weeks before", _change(row.get("change_4w"), row.get("change_4w_direction"), unit)),
         ("Owner", str(row.get("owner") or kpi.info.owner or "—")),
     ]
     for index, (label, text) in enumerate(lines):
@@ -172,27 +181,43 @@ def _tile(
     )
 
 
+def _change(delta: Any, direction: Any, unit: str) -> str:
+    """A change and whether it is larger than its noise (the scorecard's direction)."""
+    text = fmt.change(delta, unit)
+    if fmt.is_missing(delta) or fmt.is_missing(direction):
+        return text
+    return f"{text} ({'beyond' if str(direction) in ('up', 'down') else 'within'} noise)"
+
+
 def _clip(text: str, chars: int) -> str:
     return text if len(text) <= chars else text[: chars - 1] + "…"
 
 
 def _legend(page: Page) -> None:
-    page.cursor -= 0.16
-    x = MARGIN_X
-    page.text(x, page.cursor, "Status:", size=style.SMALL, color=style.MUTED)
-    x += 0.55
-    words = {
-        "on_track": "on track (right side of the threshold)",
-        "at_risk": "at risk (past it by at most 10%)",
-        "off_track": "off track (past it by more)",
-    }
-    for key, meaning in words.items():
-        mark = style.STATUSES[key]
-        page.text(
-            x,
-            page.cursor,
-            f"{mark.symbol} {meaning}",
-            size=style.SMALL,
-            color=mark.color if key != "at_risk" else "#9a6a00",
-        )
-        x += 0.25 + len(meaning) * 0.062
+    lines = (
+        {
+            "on_track": "on track (right side of the threshold)",
+            "at_risk": "at risk (past it by at most 10%)",
+            "small_sample": "too few to judge",
+        },
+        {
+            "off_track": "off track (whole 95% interval past the threshold)",
+            "possibly_off_track": "possibly off track (past it; interval reaches it)",
+        },
+    )
+    for index, words in enumerate(lines):
+        page.cursor -= 0.16
+        x = MARGIN_X
+        if index == 0:
+            page.text(x, page.cursor, "Status:", size=style.SMALL, color=style.MUTED)
+        x += 0.55
+        for key, meaning in words.items():
+            mark = style.STATUSES[key]
+            page.text(
+                x,
+                page.cursor,
+                f"{mark.symbol} {meaning}",
+                size=style.SMALL,
+                color=mark.color if key != "at_risk" else "#9a6a00",
+            )
+            x += 0.25 + len(meaning) * 0.062

@@ -1,4 +1,4 @@
-"""Page 2: each autonomy KPI over 13 weeks with band, threshold and breaches."""
+"""Page 2: each autonomy KPI over 13 weeks with band, 95% interval, threshold and breaches."""
 
 from __future__ import annotations
 
@@ -28,9 +28,10 @@ def thresholds(info: KpiInfo, history: pd.DataFrame) -> list[object]:
 def render(page: Page, brief: Brief) -> None:
     scope = brief.scope
     page.paragraph(
-        f"{scope.label}, the 13 weeks ending with the week of {scope.week}. Shaded: the "
-        "benchmark band of the segment; dashed: the threshold the status is judged against; "
-        "markers: ▼ off track, ● at risk, ▲ on track.",
+        f"{scope.label}, the 13 weeks ending with the week of {scope.week}. Blue: the "
+        "benchmark band of the segment; grey: the value's 95% interval; dashed: the threshold "
+        "the status is judged against; markers: ▼ off track (whole interval past the "
+        "threshold), ▽ possibly off track, ● at risk, ▲ on track.",
         size=style.SMALL,
         color=style.MUTED,
     )
@@ -58,8 +59,9 @@ def render(page: Page, brief: Brief) -> None:
         status = style.status(current.iloc[0]["status"] if len(current) else None)
         value = fmt.value(current.iloc[0]["value"], info.unit) if len(current) else "n/a"
         breaches = int((frame["status"] == "off_track").sum())
+        units = fmt.sample(current.iloc[0].get("unit_count")) if len(current) else "n = ?"
         ax.set_title(
-            f"{info.label}\n{value}  {status.symbol} {status.word} · "
+            f"{info.label}\n{value} ({units})  {status.symbol} {status.word} · "
             f"{breaches} of 13 weeks off track",
             loc="left",
             fontsize=style.SMALL,
@@ -77,13 +79,21 @@ def render(page: Page, brief: Brief) -> None:
         Line2D(
             [],
             [],
+            color=style.INTERVAL,
+            alpha=style.INTERVAL_ALPHA,
+            linewidth=8,
+            label="95% interval of the value",
+        ),
+        Line2D(
+            [],
+            [],
             color=style.THRESHOLD,
             linestyle="--",
             linewidth=0.9,
             label="threshold (band edge)",
         ),
     ]
-    for key in ("off_track", "at_risk", "on_track"):
+    for key in ("off_track", "possibly_off_track", "at_risk", "on_track"):
         mark = style.STATUSES[key]
         handles.append(
             Line2D(
