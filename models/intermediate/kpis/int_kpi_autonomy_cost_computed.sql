@@ -147,7 +147,10 @@ tenant_weeks as (
         -- the tenant's own cost, a unit of the interval's linearised variance
         cast(tenant_months.own_cost_usd as {{ dbt.type_float() }})
         + cast(platform_months.platform_cost_usd as {{ dbt.type_float() }})
-        * (cast(tenant_months.learners as {{ dbt.type_float() }}) / nullif(platform_months.total_learners, 0)) as tenant_cost_usd
+        * (
+            cast(tenant_months.learners as {{ dbt.type_float() }})
+            / nullif(platform_months.total_learners, 0)
+        ) as tenant_cost_usd
     from week_months
     inner join tenant_months
         on week_months.cost_month = tenant_months.cost_month
@@ -214,7 +217,9 @@ final as (
             end as {{ dbt.type_float() }}
         ) as interval_lower,
         cast(
-            case when numerator is not null then {{ linearized_ratio_interval_bound([1, -1], 'upper') }} end as {{ dbt.type_float() }}
+            case
+                when numerator is not null then {{ linearized_ratio_interval_bound([1, -1], 'upper') }}
+            end as {{ dbt.type_float() }}
         ) as interval_upper,
         cast('linearized_ratio_t' as {{ dbt.type_string() }}) as interval_method
     from cost_per_learner

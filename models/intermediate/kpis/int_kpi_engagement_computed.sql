@@ -151,7 +151,9 @@ unit_rows as (
         'nps' as kpi_name,
         'points' as aggregation,
         'linearized_ratio_t' as interval_method,
-        cast(case when nps_score >= 9 then 1 when nps_score <= 6 then -1 else 0 end as {{ dbt.type_float() }}) as unit_numerator,
+        cast(
+            case when nps_score >= 9 then 1 when nps_score <= 6 then -1 else 0 end as {{ dbt.type_float() }}
+        ) as unit_numerator,
         cast(1 as {{ dbt.type_float() }}) as unit_denominator,
         cast(null as {{ dbt.type_float() }}) as unit_value
     from nps_latest_in_window
