@@ -62,3 +62,24 @@
 {% macro postgres__cte_computed_once() -%}
     materialized
 {%- endmacro %}
+
+
+{#
+    Model pre-hook `{{ config(pre_hook="{{ prefer_hash_joins() }}") }}`:
+    PostgreSQL joins by hash, not by nested loop, in this model's
+    transaction. Its row estimate of a CTE joined on several correlated
+    columns can fall to 1, and a left join to such a CTE then runs as a
+    nested loop over every row of the other side (int_kpi_onboarding_computed:
+    its median intervals joined to the grouping-sets aggregate, hours instead
+    of 2 s). A join on a range alone still runs as a nested loop.
+#}
+{% macro prefer_hash_joins() -%}
+    {{ return(adapter.dispatch('prefer_hash_joins', 'tenant_kpis')()) }}
+{%- endmacro %}
+
+{% macro default__prefer_hash_joins() -%}
+{%- endmacro %}
+
+{% macro postgres__prefer_hash_joins() -%}
+    set local enable_nestloop = off
+{%- endmacro %}

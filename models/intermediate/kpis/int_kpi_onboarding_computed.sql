@@ -14,6 +14,8 @@
     consistency, whose numerator and denominator count weeks.
 #}
 
+{{ config(pre_hook="{{ prefer_hash_joins() }}") }}  {#- PostgreSQL: the median intervals' join -#}
+
 {%- set segments = {
     'industry': 'industry',
     'plan_tier': 'plan_tier',
