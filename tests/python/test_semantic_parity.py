@@ -371,12 +371,12 @@ def test_unit_count_and_interval_metrics_equal_the_mart(built: DbtWorkspace) -> 
         (str(row[0])[:10], str(row[1])): tuple(_as_float(v) for v in row[4:7])
         for row in answer["rows"]
     }
-    with duckdb.connect(str(built.warehouse), read_only=True) as connection:
-        rows = connection.execute(
-            "select cast(week_start as varchar), kpi_name, unit_count, interval_lower, "
-            "interval_upper from main.fct_kpi_weekly where segment_type = 'all' "
-            "and unit_count is not null"
-        ).fetchall()
+    rows = warehouse_rows(
+        built,
+        "select cast(week_start as varchar(10)), kpi_name, unit_count, interval_lower, "
+        "interval_upper from {fct_kpi_weekly} where segment_type = 'all' "
+        "and unit_count is not null",
+    )
     assert len(rows) > 100
     problems = [
         f"{week} {kpi}: mart {(units, low, high)} vs metric {served.get((week, kpi))}"
