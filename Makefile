@@ -20,7 +20,7 @@ EVENTS_LAYOUT ?= file
 ALERT_SIM_RUNS ?= 20
 
 .PHONY: help install demo data build publish brief docs test lint lint-sql lint-python \
-        dbt-test-build semantic-check governance kpi-reference pytest fuzz bench alert-sim clean
+        dbt-test-build semantic-check governance kpi-reference pytest test-postgres fuzz bench alert-sim clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -40,8 +40,8 @@ data: install  ## generate the demo raw dataset into data/raw
 # A production build: seeds, models and data tests. Unit tests check SQL logic
 # on fixed fixtures, not data, so (as dbt Labs recommends) they run in
 # development and CI (`make test`), not in every build.
-build: install  ## dbt build (seeds, models, data tests) on data/raw into data/tenant_kpis.duckdb
-	$(BIN)/dbt build --exclude-resource-type unit_test
+build: install  ## dbt build, Python steps, dbt build (seeds, models, data tests) on data/raw
+	$(BIN)/tenant-kpis build --exclude-resource-type unit_test
 
 publish: install  ## publish the public marts for BI tools and the brief (atomic swap)
 	$(BIN)/tenant-kpis publish
@@ -75,7 +75,7 @@ dbt-test-build: install  ## dbt build (models, data and unit tests) on a small g
 	rm -rf $(TEST_DIR) && mkdir -p $(TEST_DIR)
 	$(BIN)/python tests/python/dbt_project.py sources-mtime > $(TEST_DIR)/.sources_mtime
 	$(BIN)/tenant-kpis generate --out $(TEST_DIR)/raw --tenants $(TEST_TENANTS) --seed $(TEST_SEED) --quiet
-	$(TEST_ENV) $(BIN)/dbt build
+	$(TEST_ENV) $(BIN)/tenant-kpis build
 	$(TEST_ENV) $(BIN)/tenant-kpis publish
 	echo "{\"tenants\": $(TEST_TENANTS), \"seed\": $(TEST_SEED), \"sources_mtime\": $$(cat $(TEST_DIR)/.sources_mtime)}" > $(TEST_DIR)/.build_ok
 
@@ -92,6 +92,11 @@ pytest: install
 	TEST_TENANTS=$(TEST_TENANTS) TEST_SEED=$(TEST_SEED) $(BIN)/pytest -n 2 --dist loadfile --durations=15
 
 test: lint dbt-test-build semantic-check governance kpi-reference pytest  ## everything CI runs
+
+# The same raw feed (RAW=DIR, or a generated one) on DuckDB and on a throwaway
+# PostgreSQL server, every public mart compared row by row (README "PostgreSQL").
+test-postgres: install  ## DuckDB and PostgreSQL build the same feed, marts compared (RAW=DIR)
+	$(BIN)/python -m tenant_kpis.engines.postgres_parity $(if $(RAW),--raw $(RAW)) $(PG_ARGS)
 
 # Not in CI: the contract property tests with a random budget 33x CI's (about
 # an hour on an idle machine), two lanes on two workers; a failure is shrunk

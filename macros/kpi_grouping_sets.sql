@@ -17,7 +17,7 @@
     end as segment_type,
     case
         {%- for segment_type, column in segment_columns.items() %}
-        when grouping({{ column }}) = 0 then cast({{ column }} as varchar)
+        when grouping({{ column }}) = 0 then cast({{ column }} as {{ dbt.type_string() }})
         {%- endfor %}
         else 'all'
     end as segment_value

@@ -7,7 +7,9 @@
     snapshot, test, ...) appends one `started` row when it begins and one
     `finished` row when it ends, with the node counts of the run. A command
     killed mid-way (SIGKILL, out of memory, a lost connection) never writes
-    its `finished` row. `tenant-kpis publish` reads the log
+    its `finished` row. The dbt phases of one `tenant-kpis build` (dbt, the
+    Python steps, dbt again) record the same `build_id`, so that together
+    they count as one build. `tenant-kpis publish` reads the log
     (src/tenant_kpis/build_record.py) and publishes only a warehouse whose
     last complete `dbt build` finished with every node and test passing and
     that nothing unfinished, failed or untested has changed since.
@@ -47,8 +49,13 @@
             tests_passed {{ dbt.type_int() }},
             tests_warned {{ dbt.type_int() }},
             tests_failed {{ dbt.type_int() }},
-            tests_errored {{ dbt.type_int() }}
+            tests_errored {{ dbt.type_int() }},
+            build_id {{ dbt.type_string() }}
         )
+    {% endcall %}
+    {#- logs created before build_id existed -#}
+    {% call statement('add_invocation_log_build_id', auto_begin=True) %}
+        alter table {{ relation }} add column if not exists build_id {{ dbt.type_string() }}
     {% endcall %}
     {% do adapter.commit() %}
     {% do insert_invocation_log_row('started', {}) %}
@@ -129,11 +136,14 @@
         'tests_errored'
     ] %}
     {% set now = modules.datetime.datetime.now(modules.pytz.utc) %}
+    {#- the phases of one `tenant-kpis build` share its id (src/tenant_kpis/build.py);
+        read at run time only, so a new id does not make dbt re-parse the project -#}
+    {% set build_id = env_var('TENANT_KPIS_BUILD_ID', '') | trim %}
     {% set timestamp_format = '%Y-%m-%d %H:%M:%S.%f' %}
     {% call statement('insert_invocation_log_row', auto_begin=True) %}
         insert into {{ invocation_log_relation() }} (
             invocation_id, dbt_command, log_event, started_at, recorded_at, dbt_version,
-            {{ count_columns | join(', ') }}
+            {{ count_columns | join(', ') }}, build_id
         )
         values (
             '{{ invocation_id }}',
@@ -147,8 +157,13 @@
                 {{ counts[column] }}
             {%- else -%}
                 cast(null as {{ dbt.type_int() }})
-            {%- endif %}{{ ',' if not loop.last }}
+            {%- endif %},
             {%- endfor %}
+            {% if build_id -%}
+                '{{ build_id | replace("'", "''") }}'
+            {%- else -%}
+                cast(null as {{ dbt.type_string() }})
+            {%- endif %}
         )
     {% endcall %}
     {% do adapter.commit() %}

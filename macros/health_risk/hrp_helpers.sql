@@ -2,7 +2,7 @@
    seed, as a scalar subquery (null if the setting is missing). #}
 {% macro risk_model_setting(setting_name) -%}
     (
-        select cast(setting_value as double)
+        select cast(setting_value as {{ dbt.type_float() }})
         from {{ ref('risk_model_settings') }}
         where setting_name = '{{ setting_name }}'
     )

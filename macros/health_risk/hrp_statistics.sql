@@ -42,11 +42,11 @@
 {% macro hrp_wilson_bound(successes, trials, sign, z=1.959963984540054) -%}
     (case when ({{ trials }}) > 0 then
         (
-            cast({{ successes }} as double) / ({{ trials }})
+            cast({{ successes }} as {{ dbt.type_float() }}) / ({{ trials }})
             + {{ z }} * {{ z }} / (2.0 * ({{ trials }}))
             + ({{ sign }}) * {{ z }} * sqrt(
-                (cast({{ successes }} as double) / ({{ trials }}))
-                * (1.0 - cast({{ successes }} as double) / ({{ trials }})) / ({{ trials }})
+                (cast({{ successes }} as {{ dbt.type_float() }}) / ({{ trials }}))
+                * (1.0 - cast({{ successes }} as {{ dbt.type_float() }}) / ({{ trials }})) / ({{ trials }})
                 + {{ z }} * {{ z }} / (4.0 * ({{ trials }}) * ({{ trials }}))
             )
         ) / (1.0 + {{ z }} * {{ z }} / ({{ trials }}))
@@ -62,9 +62,9 @@
    correction). Every output is null when an arm is empty; the p-value is
    null when the pooled rate is 0 or 1 (no variation). #}
 {% macro hrp_two_proportion_lift(x_treatment, n_treatment, x_control, n_control, z=1.959963984540054) -%}
-    {%- set p_t = '(cast(' ~ x_treatment ~ ' as double) / nullif(' ~ n_treatment ~ ', 0))' -%}
-    {%- set p_c = '(cast(' ~ x_control ~ ' as double) / nullif(' ~ n_control ~ ', 0))' -%}
-    {%- set pooled = '(cast((' ~ x_treatment ~ ') + (' ~ x_control ~ ') as double) / nullif((' ~ n_treatment ~ ') + (' ~ n_control ~ '), 0))' -%}
+    {%- set p_t = '(cast(' ~ x_treatment ~ ' as ' ~ dbt.type_float() ~ ') / nullif(' ~ n_treatment ~ ', 0))' -%}
+    {%- set p_c = '(cast(' ~ x_control ~ ' as ' ~ dbt.type_float() ~ ') / nullif(' ~ n_control ~ ', 0))' -%}
+    {%- set pooled = '(cast((' ~ x_treatment ~ ') + (' ~ x_control ~ ') as ' ~ dbt.type_float() ~ ') / nullif((' ~ n_treatment ~ ') + (' ~ n_control ~ '), 0))' -%}
     {%- set z_stat -%}
         (({{ p_t }} - {{ p_c }}) / nullif(sqrt({{ pooled }} * (1.0 - {{ pooled }})
             * (1.0 / nullif({{ n_treatment }}, 0) + 1.0 / nullif({{ n_control }}, 0))), 0))

@@ -5,7 +5,7 @@
 #}
 {% macro kpi_parameter(parameter_name) -%}
     (
-        select cast(parameter_value as double)
+        select cast(parameter_value as {{ dbt.type_float() }})
         from {{ ref('kpi_parameters') }}
         where parameter_name = '{{ parameter_name }}'
     )

@@ -22,9 +22,13 @@
         as a number). A wrong type stops the build unless the column holds
         no value at all, in which case it is read as missing;
       - stops the build if a required column is missing;
-      - creates `raw.<table>` with the contract's columns only: extra columns
-        are dropped, missing optional columns become typed nulls. CSV is read
-        as text, so keys stay strings.
+      - creates `raw.<table>` with the contract's columns only, as text:
+        extra columns are dropped, missing optional columns become typed
+        nulls. CSV is read as text, so keys stay strings, and a typed Parquet
+        value is rendered as text, exactly as `tenant-kpis load` renders it
+        for a warehouse (it runs this macro on an in-memory DuckDB and copies
+        the views): staging sees the same text on every engine, and a
+        quarantined row's payload is the same JSON.
     Every error is one line: "raw table '<table>' ... (file <path>)".
     `dbt seed` (and commands that run no SQL) do not need the raw files.
 #}
@@ -66,8 +70,9 @@
             {% endif %}
             {% for column in spec['columns'] %}
                 {% if column['name'] in present %}
+                    {#- as text, as `tenant-kpis load` writes it on a warehouse -#}
                     {% do select_list.append(
-                        adapter.quote(present[column['name']]) ~ ' as ' ~ column['name']
+                        'cast(' ~ adapter.quote(present[column['name']]) ~ ' as varchar) as ' ~ column['name']
                     ) %}
                 {% elif column['required'] %}
                     {% do raise_raw_error(

@@ -7,7 +7,8 @@
 
 {# A timestamp as naive UTC: Parquet timestamps (naive = UTC) and ISO-8601
    strings with or without an offset ('Z', '+02:00', '+0200'). The session
-   TimeZone is UTC (profiles.yml), so timestamptz -> timestamp gives UTC. #}
+   TimeZone is UTC (profiles.yml), so timestamptz -> timestamp gives UTC.
+   On PostgreSQL the conversion does not depend on the session time zone. #}
 {% macro to_utc(column) -%}
     {{ return(adapter.dispatch('to_utc', 'tenant_kpis')(column)) }}
 {%- endmacro %}
@@ -22,22 +23,31 @@
     make_timestamp(epoch_us(coalesce(
         try_cast({{ column }} as timestamptz),
         try_strptime(
-            trim(cast({{ column }} as varchar)),
+            trim(cast({{ column }} as {{ dbt.type_string() }})),
             ['%Y-%m-%dT%H:%M%z', '%Y-%m-%d %H:%M%z']
         )
     )))
 {%- endmacro %}
 
 
+{% macro postgres__to_utc(column) -%}
+    {#- The ISO-8601 forms DuckDB's cast accepts, checked and converted by
+        the function iso_timestamp_to_utc (engine_functions.sql): a bad cast
+        raises on PostgreSQL, and the conversion must not depend on the
+        session time zone. -#}
+    {{ engine_function('iso_timestamp_to_utc') }}(cast({{ column }} as text))
+{%- endmacro %}
+
+
 {# A string with surrounding blanks removed; empty becomes null. #}
 {% macro clean_string(column) -%}
-    nullif(trim(cast({{ column }} as varchar)), '')
+    nullif(trim(cast({{ column }} as {{ dbt.type_string() }})), '')
 {%- endmacro %}
 
 
 {# True when the raw value is null or only blanks. #}
 {% macro is_blank(column) -%}
-    ({{ column }} is null or trim(cast({{ column }} as varchar)) = '')
+    ({{ column }} is null or trim(cast({{ column }} as {{ dbt.type_string() }})) = '')
 {%- endmacro %}
 
 
@@ -65,8 +75,23 @@
     end as bigint)
 {%- endmacro %}
 
+{% macro postgres__to_integer(column) -%}
+    {#- A cast to bigint raises out of its range: checked first, on the
+        same double DuckDB's try_cast rounds to. -#}
+    {%- set number = tenant_kpis.to_double(column) -%}
+    cast(case
+        when {{ tenant_kpis.float_is_whole(number) }}
+            and {{ number }} >= cast('-9223372036854775808' as double precision)
+            and {{ number }} < cast('9223372036854775808' as double precision)
+            then {{ number }}
+    end as bigint)
+{%- endmacro %}
 
-{# A decimal number as double, or null when the value is not a number. #}
+
+{# A decimal number as double, or null when the value is not a number.
+   Accepted, as DuckDB's try_cast: optional sign, digits with `_`
+   separators, optional fraction and exponent, `inf`/`infinity`/`nan` in
+   any case; out of range becomes +/-infinity. #}
 {% macro to_double(column) -%}
     {{ return(adapter.dispatch('to_double', 'tenant_kpis')(column)) }}
 {%- endmacro %}
@@ -79,9 +104,35 @@
     try_cast({{ clean_string(column) }} as double)
 {%- endmacro %}
 
+{% macro postgres__to_double(column) -%}
+    {#- PostgreSQL raises on a bad cast: the text is checked against the
+        grammar DuckDB accepts first. -#}
+    {%- set text_value = clean_string(column) -%}
+    {%- set digits = 'replace(' ~ text_value ~ ', \'_\', \'\')' -%}
+    (case
+        when {{ text_value }} ~* '^[+-]?(inf|infinity|nan)$'
+            then cast({{ text_value }} as double precision)
+        when {{ text_value }} ~ '^[+-]?([0-9]+(_[0-9]+)*(\.([0-9]+(_[0-9]+)*)?)?|\.[0-9]+(_[0-9]+)*)([eE][+-]?[0-9]+)?$'
+            then case
+                {#- numeric parses any magnitude; float8 would raise out of its range #}
+                when abs(cast({{ digits }} as numeric)) >= 1.7976931348623157e308
+                    then sign(cast({{ digits }} as numeric)) * cast('infinity' as double precision)
+                when abs(cast({{ digits }} as numeric)) < 2.2250738585072014e-308
+                    then cast(0 as double precision)
+                else cast({{ digits }} as double precision)
+            end
+    end)
+{%- endmacro %}
+
+{% macro spark__to_double(column) -%}
+    try_cast(replace({{ clean_string(column) }}, '_', '') as double)
+{%- endmacro %}
+
 
 {# JSON text of the whole raw row (a relation alias or struct column
-   holding the row). The payload is kept for quarantined rows only. #}
+   holding the row). The payload is kept for quarantined rows only. Keys in
+   column order, values as JSON strings (raw columns are text on every
+   engine, so the payload is the same text everywhere). #}
 {% macro row_payload(struct_column) -%}
     {{ return(adapter.dispatch('row_payload', 'tenant_kpis')(struct_column)) }}
 {%- endmacro %}
@@ -92,4 +143,13 @@
 
 {% macro duckdb__row_payload(struct_column) -%}
     cast(to_json({{ struct_column }}) as varchar)
+{%- endmacro %}
+
+{% macro postgres__row_payload(struct_column) -%}
+    {#- a FROM alias is a whole-row value on PostgreSQL -#}
+    cast(to_json({{ struct_column }}) as text)
+{%- endmacro %}
+
+{% macro spark__row_payload(struct_column) -%}
+    to_json(struct({{ struct_column }}.*))
 {%- endmacro %}

@@ -47,7 +47,7 @@ where
 select *
 from {{ model }}
 where {{ column_name }} is not null
-    and ({{ column_name }} < 0 or {{ column_name }} > 1 or isnan({{ column_name }}))
+    and ({{ column_name }} < 0 or {{ column_name }} > 1 or {{ is_nan(column_name) }})
 {% endtest %}
 
 
@@ -152,8 +152,8 @@ where model_rows.row_count != compare_rows.row_count
 select {{ column_name }} as unexpected_value, count(*) as row_count
 from {{ model }}
 where {{ column_name }} is not null
-    and cast({{ column_name }} as varchar) not in (
-        select cast({{ seed_column }} as varchar)
+    and cast({{ column_name }} as {{ dbt.type_string() }}) not in (
+        select cast({{ seed_column }} as {{ dbt.type_string() }})
         from {{ seed }}
         where {{ seed_condition }}
     )

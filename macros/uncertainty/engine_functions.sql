@@ -13,6 +13,12 @@
     lgamma({{ expression }})
 {%- endmacro %}
 
+{% macro postgres__log_gamma(expression) -%}
+    {#- lgamma arrives in PostgreSQL 18: before, the function log_gamma of
+        create_engine_functions() (macros/portable/engine_functions.sql) -#}
+    {{ tenant_kpis.engine_function('log_gamma') }}({{ expression }})
+{%- endmacro %}
+
 
 {# A uniform double in [0, 1) that depends only on the text of `expression`:
    the first 48 bits of its md5 digest. The bootstrap draws its resampling
@@ -23,7 +29,7 @@
 {%- endmacro %}
 
 {% macro default__uniform_from_text(expression) -%}
-    cast(cast(('0x' || substr(md5({{ expression }}), 1, 12)) as bigint) as double) / 281474976710656.0
+    cast(cast(('0x' || substr(md5({{ expression }}), 1, 12)) as bigint) as {{ dbt.type_float() }}) / 281474976710656.0
 {%- endmacro %}
 
 {% macro postgres__uniform_from_text(expression) -%}

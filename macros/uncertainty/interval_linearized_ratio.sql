@@ -32,9 +32,19 @@
     positive.
 #}
 {% macro linearized_ratio_sums(terms, exact_type='decimal(38, 10)') -%}
+    {#- a decimal type goes through exact_decimal: PostgreSQL's float8 ->
+        numeric cast keeps 15 significant digits -#}
+    {%- set decimal = modules.re.match('^decimal\\((\\d+),\\s*(\\d+)\\)$', exact_type) -%}
+    {%- if exact_type != 'bigint' and not decimal -%}
+        {{ exceptions.raise_compiler_error("linearized_ratio_sums: exact_type must be bigint or decimal(p, s), got " ~ exact_type) }}
+    {%- endif -%}
     cast(count({{ terms[-1] }}) as integer) as linearized_units,
     {%- for term in terms %}
-        sum(cast({{ term }} as {{ exact_type }})) as linearized_sum_{{ loop.index }},
+        {%- if exact_type == 'bigint' %}
+        sum(cast({{ term }} as bigint)) as linearized_sum_{{ loop.index }},
+        {%- else %}
+        sum({{ exact_decimal(term, decimal.group(1), decimal.group(2)) }}) as linearized_sum_{{ loop.index }},
+        {%- endif %}
     {%- endfor %}
     {%- for first in terms %}
         {%- set outer = loop %}
@@ -43,7 +53,10 @@
             {%- if exact_type == 'bigint' %}
         sum(cast({{ first }} as bigint) * cast({{ second }} as bigint))
             {%- else %}
-        sum(cast(cast({{ first }} as double) * cast({{ second }} as double) as {{ exact_type }}))
+        sum({{ exact_decimal(
+            'cast(' ~ first ~ ' as ' ~ dbt.type_float() ~ ') * cast(' ~ second ~ ' as ' ~ dbt.type_float() ~ ')',
+            decimal.group(1), decimal.group(2)
+        ) }})
             {%- endif %}
             as linearized_cross_{{ outer.index }}_{{ loop.index }}{{ ',' if not (outer.last and loop.last) }}
             {%- endif %}
@@ -59,10 +72,10 @@
         {{ exceptions.raise_compiler_error("linearized_ratio_interval_bound: exponents must add up to 0 (a ratio-type statistic), got " ~ exponents) }}
     {%- endif -%}
     {%- set prefix = relation ~ '.' if relation else '' -%}
-    {%- set n = 'cast(' ~ prefix ~ 'linearized_units as double)' -%}
+    {%- set n = 'cast(' ~ prefix ~ 'linearized_units as ' ~ dbt.type_float() ~ ')' -%}
     {%- set sums = [] -%}
     {%- for exponent in exponents -%}
-        {%- do sums.append('cast(' ~ prefix ~ 'linearized_sum_' ~ loop.index ~ ' as double)') -%}
+        {%- do sums.append('cast(' ~ prefix ~ 'linearized_sum_' ~ loop.index ~ ' as ' ~ dbt.type_float() ~ ')') -%}
     {%- endfor -%}
     {#- products[0]: R; products[k]: R without the sum k (k with exponent +1) -#}
     {%- set products = [] -%}
@@ -100,7 +113,7 @@
                 {%- do variance_terms.append(
                     ('2.0 * ' if loop.index > outer.index else '') ~ gradients[outer.index0] ~ ' * '
                     ~ gradients[loop.index0] ~ ' * cast(' ~ prefix ~ 'linearized_cross_' ~ outer.index ~ '_'
-                    ~ loop.index ~ ' as double)'
+                    ~ loop.index ~ ' as ' ~ dbt.type_float() ~ ')'
                 ) -%}
             {%- endif -%}
         {%- endfor -%}

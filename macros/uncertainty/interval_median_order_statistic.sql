@@ -28,7 +28,7 @@
     distinct_sizes as (
         select distinct
             unit_count,
-            greatest(0, cast(floor(unit_count / 2.0 - 4.0 * sqrt(cast(unit_count as double))) as integer))
+            greatest(0, cast(floor(unit_count / 2.0 - 4.0 * sqrt(cast(unit_count as {{ dbt.type_float() }}))) as integer))
                 as first_count
         from {{ sizes }}
         where unit_count > 0
@@ -48,10 +48,10 @@
             unit_count,
             units_below,
             exp(
-                {{ log_gamma('cast(unit_count as double) + 1') }}
-                - {{ log_gamma('cast(units_below as double) + 1') }}
-                - {{ log_gamma('cast(unit_count - units_below as double) + 1') }}
-                - cast(unit_count as double) * ln(2.0)
+                {{ log_gamma('cast(unit_count as ' ~ dbt.type_float() ~ ') + 1') }}
+                - {{ log_gamma('cast(units_below as ' ~ dbt.type_float() ~ ') + 1') }}
+                - {{ log_gamma('cast(unit_count - units_below as ' ~ dbt.type_float() ~ ') + 1') }}
+                - cast(unit_count as {{ dbt.type_float() }}) * ln(2.0)
             ) as probability
         from counts
     ),

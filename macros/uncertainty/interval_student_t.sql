@@ -15,7 +15,7 @@
 {% macro student_t_critical_value(degrees_of_freedom, z=none, confidence=none) -%}
     {%- set z = z if z is not none else kpi_parameter('interval_z') -%}
     {%- set confidence = confidence if confidence is not none else kpi_parameter('interval_confidence') -%}
-    {%- set v = '(cast(' ~ degrees_of_freedom ~ ' as double))' -%}
+    {%- set v = '(cast(' ~ degrees_of_freedom ~ ' as ' ~ dbt.type_float() ~ '))' -%}
     {%- set z2 = '(' ~ z ~ ' * ' ~ z ~ ')' -%}
     case
         when {{ v }} >= 3

@@ -17,15 +17,15 @@
     case
         when ({{ trials }}) > 0
             then {{ 'greatest(0.0, ' if side == 'lower' else 'least(1.0, ' }}
-                (cast({{ successes }} as double) + {{ z }} * {{ z }} / 2.0)
-                / (cast({{ trials }} as double) + {{ z }} * {{ z }})
-                {{ '-' if side == 'lower' else '+' }} {{ z }} / (cast({{ trials }} as double) + {{ z }} * {{ z }})
+                (cast({{ successes }} as {{ dbt.type_float() }}) + {{ z }} * {{ z }} / 2.0)
+                / (cast({{ trials }} as {{ dbt.type_float() }}) + {{ z }} * {{ z }})
+                {{ '-' if side == 'lower' else '+' }} {{ z }} / (cast({{ trials }} as {{ dbt.type_float() }}) + {{ z }} * {{ z }})
                 * sqrt(
                     greatest(
                         0.0,
-                        cast({{ successes }} as double)
-                        * (cast({{ trials }} as double) - cast({{ successes }} as double))
-                        / cast({{ trials }} as double)
+                        cast({{ successes }} as {{ dbt.type_float() }})
+                        * (cast({{ trials }} as {{ dbt.type_float() }}) - cast({{ successes }} as {{ dbt.type_float() }}))
+                        / cast({{ trials }} as {{ dbt.type_float() }})
                     )
                     + {{ z }} * {{ z }} / 4.0
                 ))

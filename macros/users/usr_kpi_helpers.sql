@@ -16,10 +16,10 @@
         else {{ usr_safe_divide('sum(unit_numerator)', 'sum(unit_denominator)') }}
     end as value,
     case
-        when max(aggregation) <> 'median' then cast(coalesce(sum(unit_numerator), 0) as double)
+        when max(aggregation) <> 'median' then cast(coalesce(sum(unit_numerator), 0) as {{ dbt.type_float() }})
     end as numerator,
     case
-        when max(aggregation) = 'median' then cast(count(unit_value) as double)
-        else cast(coalesce(sum(unit_denominator), 0) as double)
+        when max(aggregation) = 'median' then cast(count(unit_value) as {{ dbt.type_float() }})
+        else cast(coalesce(sum(unit_denominator), 0) as {{ dbt.type_float() }})
     end as denominator
 {%- endmacro %}

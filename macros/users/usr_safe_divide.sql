@@ -5,6 +5,6 @@
 {% macro usr_safe_divide(numerator, denominator) -%}
     case
         when ({{ denominator }}) > 0
-            then cast({{ numerator }} as double) / cast({{ denominator }} as double)
+            then cast({{ numerator }} as {{ dbt.type_float() }}) / cast({{ denominator }} as {{ dbt.type_float() }})
     end
 {%- endmacro %}

@@ -39,8 +39,8 @@ candidates as (
 
 final as (
     select
-        cast(candidate_rule as varchar) as candidate_rule,
-        cast(status_basis as varchar) as status_basis,
+        cast(candidate_rule as {{ dbt.type_string() }}) as candidate_rule,
+        cast(status_basis as {{ dbt.type_string() }}) as status_basis,
         cast(alert_consecutive_weeks as integer) as alert_consecutive_weeks,
         cast(alert_minimum_units as integer) as alert_minimum_units
     from candidates

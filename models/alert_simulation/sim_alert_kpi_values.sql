@@ -96,7 +96,7 @@ wilson_intervals as (
         scenario,
         pair_id,
         week_start,
-        cast(successes as double) / trials as value,
+        cast(successes as {{ dbt.type_float() }}) / trials as value,
         cast(trials as integer) as unit_count,
         {{ wilson_interval_bound('successes', 'trials', 'lower') }} as interval_lower,
         {{ wilson_interval_bound('successes', 'trials', 'upper') }} as interval_upper
@@ -205,7 +205,7 @@ linearized_intervals as (
         scenario,
         pair_id,
         week_start,
-        cast(linearized_sum_1 as double) / cast(linearized_sum_2 as double) as value,
+        cast(linearized_sum_1 as {{ dbt.type_float() }}) / cast(linearized_sum_2 as {{ dbt.type_float() }}) as value,
         linearized_units as unit_count,
         {{ linearized_ratio_interval_bound([1, -1], 'lower') }} as interval_lower,
         {{ linearized_ratio_interval_bound([1, -1], 'upper') }} as interval_upper
@@ -347,7 +347,7 @@ count_ratio_intervals as (
         scenario,
         pair_id,
         week_start,
-        1 - cast(linearized_sum_1 as double) / nullif(cast(linearized_sum_2 as double), 0) as value,
+        1 - cast(linearized_sum_1 as {{ dbt.type_float() }}) / nullif(cast(linearized_sum_2 as {{ dbt.type_float() }}), 0) as value,
         linearized_units as unit_count,
         1 - {{ linearized_ratio_interval_bound([1, -1], 'upper') }} as interval_lower,
         1 - {{ linearized_ratio_interval_bound([1, -1], 'lower', lowest='0.0') }} as interval_upper
@@ -367,13 +367,13 @@ unioned as (
 final as (
     select
         cast(simulation_run as integer) as simulation_run,
-        cast(scenario as varchar) as scenario,
+        cast(scenario as {{ dbt.type_string() }}) as scenario,
         cast(pair_id as integer) as pair_id,
         cast(week_start as integer) as week_start,
-        cast(value as double) as value,
+        cast(value as {{ dbt.type_float() }}) as value,
         cast(unit_count as integer) as unit_count,
-        cast(interval_lower as double) as interval_lower,
-        cast(interval_upper as double) as interval_upper
+        cast(interval_lower as {{ dbt.type_float() }}) as interval_lower,
+        cast(interval_upper as {{ dbt.type_float() }}) as interval_upper
     from unioned
 )
 

@@ -45,25 +45,27 @@ recent_weeks as (
 ),
 
 recent_noise as (
+    {%- set unit_standard_deviation -%}
+        case
+            when interval_method = 'linearized_ratio_t' and unit_count >= 2
+                then (interval_upper - interval_lower) / 2.0
+                / ({{ student_t_critical_value('unit_count - 1') }})
+                * sqrt(cast(unit_count as {{ dbt.type_float() }}))
+        end
+    {%- endset %}
+    {%- set baseline_rate_per_unit -%}
+        case
+            when kpi_name = 'ticket_decline' then denominator / unit_count
+            when kpi_name = 'performance_improvement' then denominator
+        end
+    {%- endset %}
     select
         kpi_name,
         segment_type,
         segment_value,
-        cast(round(median(unit_count)) as integer) as units,
-        median(
-            case
-                when interval_method = 'linearized_ratio_t' and unit_count >= 2
-                    then (interval_upper - interval_lower) / 2.0
-                    / ({{ student_t_critical_value('unit_count - 1') }})
-                    * sqrt(cast(unit_count as double))
-            end
-        ) as unit_standard_deviation,
-        median(
-            case
-                when kpi_name = 'ticket_decline' then denominator / unit_count
-                when kpi_name = 'performance_improvement' then denominator
-            end
-        ) as baseline_rate_per_unit
+        cast({{ round_to(median('unit_count'), 0) }} as integer) as units,
+        {{ median(unit_standard_deviation) }} as unit_standard_deviation,
+        {{ median(baseline_rate_per_unit) }} as baseline_rate_per_unit
     from recent_weeks
     group by 1, 2, 3
 ),

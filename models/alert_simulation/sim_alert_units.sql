@@ -51,8 +51,8 @@ units as (
         batches.batch_week,
         batches.overlap_weeks,
         series.series_value as unit_index,
-        cast(batches.simulation_run as varchar) || '|' || cast(batches.pair_id as varchar) || '|'
-        || cast(batches.batch_week as varchar) || '|' || cast(series.series_value as varchar) as unit_key
+        cast(batches.simulation_run as {{ dbt.type_string() }}) || '|' || cast(batches.pair_id as {{ dbt.type_string() }}) || '|'
+        || cast(batches.batch_week as {{ dbt.type_string() }}) || '|' || cast(series.series_value as {{ dbt.type_string() }}) as unit_key
     from batches
     inner join series
         on series.series_value < batches.batch_units

@@ -87,7 +87,7 @@ counted as (
 
 final as (
     select
-        cast(alert_rule as varchar) as alert_rule,
+        cast(alert_rule as {{ dbt.type_string() }}) as alert_rule,
         cast(open_alerts as integer) as open_alerts,
         cast(alerts_opened as integer) as alerts_opened,
         cast(open_alerts_on_all as integer) as open_alerts_on_all

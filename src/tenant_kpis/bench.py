@@ -7,11 +7,17 @@ Each step runs as a subprocess (or, for the reference, one DuckDB connection in
 a subprocess) while a sampler records the peak resident memory of the whole
 process tree. Figures go to stdout and to bench/out/results.json.
 
-The reference is what the transformation costs without dbt: the compiled SQL
-of every SQL model, from the manifest of the full build, executed in DAG order
-through one DuckDB connection. dbt Python models have no SQL to replay, so
-their execution time as measured by dbt is added to the reference and the
-report says so.
+Builds are `tenant-kpis build` (dbt, the Python steps, dbt), as `make build`
+runs them. The reference is what the transformation costs without dbt: the
+compiled SQL of every SQL model, from the manifest of the full build, executed
+in DAG order through one DuckDB connection. The Python steps have no SQL to
+replay, so their measured time is added to the reference and the report says
+so.
+
+PostgreSQL: the same feed is loaded (`tenant-kpis load`) into a throwaway local
+server and built there (`tenant-kpis build --target postgres`), beside the
+DuckDB build (`--no-postgres` skips it; README "PostgreSQL"). Its peak memory
+is the client side only (dbt and the steps): the server is not a child process.
 
 The floor is dbt's fixed cost: the same build, and the models alone, on a
 dataset of a few tenants. No run of the whole DAG, incremental or not, can
@@ -177,8 +183,8 @@ def measure_floor(
     )
     logs = out / "logs"
     build = run_step(
-        f"floor: dbt build, same project, {FLOOR_TENANTS} tenants",
-        [str(BIN / "dbt"), "build", *unit_tests],
+        f"floor: tenant-kpis build, {FLOOR_TENANTS} tenants",
+        [str(BIN / "tenant-kpis"), "build", *unit_tests],
         floor_env,
         logs / "floor_build.log",
     )
@@ -191,6 +197,50 @@ def measure_floor(
     build.note = f"{events:,} events: the floor of any run of the whole DAG"
     run.note = f"{events:,} events: the floor even with no data test"
     return [build, run]
+
+
+def measure_postgres(
+    out: Path,
+    base_env: dict[str, str],
+    raw_dir: Path,
+    unit_tests: list[str],
+    duckdb_build: StepResult,
+) -> list[StepResult]:
+    """The same feed on a throwaway PostgreSQL server: load, then the full build."""
+    from tenant_kpis.engines.local_postgres import local_postgres
+
+    logs = out / "logs"
+    with local_postgres() as server:
+        env = {
+            **base_env,
+            **server.environment,
+            "TENANT_KPIS_TARGET": "postgres",
+            "DBT_TARGET_PATH": str(out / "target_postgres"),
+            "DBT_LOG_PATH": str(logs / "postgres"),
+        }
+        load = run_step(
+            "postgres: tenant-kpis load",
+            [str(BIN / "tenant-kpis"), "load", str(raw_dir)],
+            env,
+            logs / "postgres_load.log",
+        )
+        subprocess.run([str(BIN / "dbt"), "parse", "--quiet"], env=env, cwd=PROJECT_DIR, check=True)
+        build = run_step(
+            "postgres: tenant-kpis build (full)",
+            [str(BIN / "tenant-kpis"), "build", *unit_tests],
+            env,
+            logs / "postgres_build.log",
+        )
+    load.note = (logs / "postgres_load.log").read_text().strip().splitlines()[-1][:90]
+    run_results = json.loads((out / "target_postgres" / "run_results.json").read_text())
+    statuses = [r["status"] for r in run_results["results"]]
+    steps_seconds = run_results["args"]["tenant_kpis_build"]["python_steps_seconds"]
+    build.note = (
+        f"{len(statuses)} nodes, {statuses.count('pass')} tests passed; Python steps "
+        f"{steps_seconds:.1f} s; {build.seconds / duckdb_build.seconds:.2f} x DuckDB's; "
+        "peak MB: client only"
+    )
+    return [load, build]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -216,6 +266,12 @@ def main(argv: list[str] | None = None) -> None:
         "--skip-floor",
         action="store_true",
         help=f"skip the fixed-cost runs of the same project on {FLOOR_TENANTS} tenants",
+    )
+    parser.add_argument(
+        "--postgres",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also load and build the same feed on a throwaway PostgreSQL server",
     )
     parser.add_argument(
         "--with-unit-tests",
@@ -301,8 +357,8 @@ def main(argv: list[str] | None = None) -> None:
     # as a step of their own below.
     unit_tests = [] if args.with_unit_tests else ["--exclude-resource-type", "unit_test"]
     full = run_step(
-        "dbt build (full)",
-        [str(BIN / "dbt"), "build", *unit_tests],
+        "tenant-kpis build (full)",
+        [str(BIN / "tenant-kpis"), "build", *unit_tests],
         full_env,
         logs / "build_full.log",
     )
@@ -312,7 +368,9 @@ def main(argv: list[str] | None = None) -> None:
         "" if args.with_unit_tests else " (unit tests: own step)"
     )
     results.append(full)
-    hot_spots = {"dbt build (full)": slowest_nodes(run_results)}
+    steps_seconds = run_results["args"]["tenant_kpis_build"]["python_steps_seconds"]
+    full.note += f"; Python steps {steps_seconds:.1f} s"
+    hot_spots = {"tenant-kpis build (full)": slowest_nodes(run_results)}
 
     if not args.with_unit_tests:
         # its own target path: the reference replays the full build's manifest
@@ -357,24 +415,27 @@ def main(argv: list[str] | None = None) -> None:
         reference.seconds = replay["sql_seconds"] + replay["python_seconds"]
         reference.note = (
             f"{replay['models']} models: SQL {replay['sql_seconds']:.1f} s + "
-            f"Python models {replay['python_seconds']:.1f} s (dbt's timing)"
+            f"Python steps {replay['python_seconds']:.1f} s (as measured in the build)"
         )
         results.append(reference)
+
+    if args.postgres:
+        results.extend(measure_postgres(out, base_env, raw_dir, unit_tests, full))
 
     if not args.skip_incremental:
         from tenant_kpis.generator import append_holdback
 
         append_holdback(raw_dir)
         incremental = run_step(
-            "dbt build (incremental, +1 week)",
-            [str(BIN / "dbt"), "build", *unit_tests],
+            "tenant-kpis build (incremental, +1 week)",
+            [str(BIN / "tenant-kpis"), "build", *unit_tests],
             full_env,
             logs / "build_incremental.log",
         )
         run_results = json.loads((out / "target_full" / "run_results.json").read_text())
         statuses = [r["status"] for r in run_results["results"]]
         incremental.note = f"{len(statuses)} nodes, {statuses.count('pass')} tests passed"
-        hot_spots["dbt build (incremental)"] = slowest_nodes(run_results)
+        hot_spots["tenant-kpis build (incremental)"] = slowest_nodes(run_results)
         results.append(incremental)
 
     if not args.skip_floor:
@@ -388,9 +449,14 @@ def main(argv: list[str] | None = None) -> None:
         ratios["(parse + full build) / reference"] = (
             parse.seconds + full_build.seconds
         ) / reference_step.seconds
-    incremental_step = next((r for r in results if "incremental" in r.name), None)
+    incremental_step = next((r for r in results if "(incremental" in r.name), None)
     if incremental_step:
         ratios["incremental / full build"] = incremental_step.seconds / full_build.seconds
+    postgres_build = next(
+        (r for r in results if r.name.startswith("postgres: tenant-kpis build")), None
+    )
+    if postgres_build:
+        ratios["postgres build / duckdb build"] = postgres_build.seconds / full_build.seconds
     for step in results:
         if step.name.startswith("floor"):
             ratios[f"{step.name.split(':')[0]} / full build"] = step.seconds / full_build.seconds

@@ -4,9 +4,10 @@ Usage: python -m tenant_kpis.bench_reference TARGET_DIR DATABASE MEMORY_LIMIT FU
 
 Reads TARGET_DIR/manifest.json and run_results.json, then creates every SQL
 model (tables and incremental models as tables, views as views) in DAG order.
-Python models are not replayed: their output is copied from the full build's
-warehouse (untimed), dbt's measured execution time for them is added to the
-total, and the last line says how much that was.
+The Python steps are not replayed: their tables (schema python_steps) are
+copied from the full build's warehouse (untimed), the steps' measured time
+(recorded by `tenant-kpis build` in run_results.json) is added to the total,
+and the last line says how much that was.
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ def main() -> None:
     }
     order = list(TopologicalSorter(graph).static_order())
 
-    python_seconds = copy_seconds = 0.0
+    build = run_results.get("args", {}).get("tenant_kpis_build", {})
+    python_seconds = float(build.get("python_steps_seconds", 0.0))
+    copy_seconds = 0.0
     started = time.perf_counter()
     with duckdb.connect(database) as connection:
         connection.execute(f"attach '{full_build_db}' as full_build (read_only)")
@@ -45,6 +48,17 @@ def main() -> None:
         connection.execute("set threads = 2")
         connection.execute("set TimeZone = 'UTC'")
         connection.execute("set preserve_insertion_order = false")
+        copy_started = time.perf_counter()
+        connection.execute("create schema if not exists python_steps")
+        for (table,) in connection.execute(
+            "select table_name from duckdb_tables() "
+            "where database_name = 'full_build' and schema_name = 'python_steps'"
+        ).fetchall():
+            connection.execute(
+                f'create or replace table python_steps."{table}" as '
+                f'select * from full_build.python_steps."{table}"'
+            )
+        copy_seconds += time.perf_counter() - copy_started
         for uid in order:
             node = models[uid]
             materialized = node["config"]["materialized"]
@@ -52,15 +66,6 @@ def main() -> None:
                 continue
             relation = node["relation_name"]
             connection.execute(f'create schema if not exists "{node["schema"]}"')
-            if node["language"] == "python":
-                python_seconds += timing[uid]
-                copy_started = time.perf_counter()
-                connection.execute(
-                    f"create or replace table {relation} as select * from "
-                    f'full_build."{node["schema"]}"."{node["alias"]}"'
-                )
-                copy_seconds += time.perf_counter() - copy_started
-                continue
             kind = "view" if materialized == "view" else "table"
             connection.execute(f"create or replace {kind} {relation} as {node['compiled_code']}")
     sql_seconds = time.perf_counter() - started - copy_seconds

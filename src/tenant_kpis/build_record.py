@@ -19,6 +19,11 @@ A warehouse is publishable when:
    after it failed. `dbt docs generate` and `dbt source freshness` run the
    hooks too, but neither change nor test the marts: they are ignored.
 
+`tenant-kpis build` runs dbt twice around the Python steps; both phases
+record its build id, and are judged here as ONE build whose node counts are
+the phases' sums: complete when together they selected the whole project,
+and refused (after a complete build too) when a phase is missing.
+
 This module only reads rows and decides: the SQL is the same on every engine
 (`INVOCATION_LOG_QUERY`), so each publication backend runs it and passes the
 rows in.
@@ -55,6 +60,7 @@ INVOCATION_LOG_COLUMNS = (
     "recorded_at",
     "dbt_version",
     *COUNT_COLUMNS,
+    "build_id",
 )
 # Commands that neither change nor test the relations the marts come from:
 # their outcome says nothing about the build (`dbt docs generate` runs the
@@ -68,9 +74,23 @@ TEST_COMMAND = "test"
 KEPT = "The previous publication is kept."
 
 
-def invocation_log_query(relation: str) -> str:
-    """The portable query a backend runs to read the log (relation already quoted)."""
-    return f"select {', '.join(INVOCATION_LOG_COLUMNS)} from {relation}"
+# added after the first logs were written: an older log lacks it until the next
+# dbt command's hook adds it
+LATER_COLUMNS = ("build_id",)
+
+
+def invocation_log_query(relation: str, present_columns: Iterable[str] | None = None) -> str:
+    """The portable query a backend runs to read the log (relation already quoted).
+    `present_columns`: the log's columns, when the backend knows them; a later
+    column an older log lacks is read as null."""
+    present = None if present_columns is None else {column.lower() for column in present_columns}
+    select = [
+        f"null as {column}"
+        if present is not None and column in LATER_COLUMNS and column not in present
+        else column
+        for column in INVOCATION_LOG_COLUMNS
+    ]
+    return f"select {', '.join(select)} from {relation}"
 
 
 @dataclass(frozen=True)
@@ -92,6 +112,9 @@ class Invocation:
     tests_warned: int | None = None
     tests_failed: int | None = None
     tests_errored: int | None = None
+    # the phases of one `tenant-kpis build` share a build id (None: a plain dbt command)
+    build_id: str | None = None
+    phases: int = 1
 
     @property
     def finished(self) -> bool:
@@ -126,6 +149,12 @@ class Invocation:
     @property
     def name(self) -> str:
         started = self.started_at.strftime("%Y-%m-%d %H:%M:%S")
+        if self.build_id is not None:
+            return (
+                f"`tenant-kpis build` {self.build_id} ({self.phases} dbt phase"
+                f"{'s' if self.phases != 1 else ''}, last invocation {self.invocation_id}, "
+                f"started {started} UTC)"
+            )
         return f"`dbt {self.dbt_command}` (invocation {self.invocation_id}, started {started} UTC)"
 
     def problem(self) -> str | None:
@@ -141,6 +170,13 @@ class Invocation:
             return self._failure()
         if self.dbt_command != "build":
             return f"{self.name} changed the warehouse without testing it"
+        if self.build_id is not None and not self.complete:
+            # its dbt phases together select the whole project: a missing one
+            # means the build stopped between them (a failed Python step)
+            return (
+                f"{self.name} did not run all its phases: they selected {self.nodes_selected} "
+                f"of the project's {self.nodes_in_project} nodes"
+            )
         return None
 
     def _failure(self) -> str:
@@ -161,6 +197,11 @@ class BuildRecord:
 
 def invocations_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[Invocation]:
     """Pair each invocation's `started` and `finished` rows, oldest first."""
+    invocations = _invocations(rows)
+    return _join_build_phases(invocations)
+
+
+def _invocations(rows: Iterable[Mapping[str, Any]]) -> list[Invocation]:
     started: dict[str, Mapping[str, Any]] = {}
     finished: dict[str, Mapping[str, Any]] = {}
     for row in rows:
@@ -183,14 +224,58 @@ def invocations_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[Invocation]
                 finished_at=None if end is None else end["recorded_at"],
                 dbt_version=str(start["dbt_version"]),
                 **counts,
+                build_id=_build_id(start),
             )
         )
     return sorted(invocations, key=lambda item: (item.started_at, item.invocation_id))
 
 
+def _build_id(row: Mapping[str, Any]) -> str | None:
+    value = row.get("build_id")  # absent from logs written before it existed
+    return str(value) if value not in (None, "") else None
+
+
+def _join_build_phases(invocations: list[Invocation]) -> list[Invocation]:
+    """One invocation per `tenant-kpis build`: its dbt phases (consecutive
+    `dbt build`s with one build id) joined, counts summed, as if one command."""
+    joined: list[Invocation] = []
+    for invocation in invocations:
+        previous = joined[-1] if joined else None
+        if (
+            previous is not None
+            and invocation.build_id is not None
+            and previous.build_id == invocation.build_id
+            and previous.dbt_command == invocation.dbt_command == "build"
+        ):
+            joined[-1] = _join(previous, invocation)
+        else:
+            joined.append(invocation)
+    return joined
+
+
+def _join(first: Invocation, second: Invocation) -> Invocation:
+    def total(column: str) -> int | None:
+        values = (getattr(first, column), getattr(second, column))
+        return None if None in values else sum(value for value in values if value is not None)
+
+    counts = {column: total(column) for column in COUNT_COLUMNS if column != "nodes_in_project"}
+    in_project = (first.nodes_in_project, second.nodes_in_project)
+    return Invocation(
+        invocation_id=second.invocation_id,
+        dbt_command="build",
+        started_at=first.started_at,
+        finished_at=second.finished_at if first.finished else None,
+        dbt_version=second.dbt_version,
+        nodes_in_project=None if None in in_project else max(in_project),
+        **counts,
+        build_id=first.build_id,
+        phases=first.phases + second.phases,
+    )
+
+
 def check_build_record(invocations: list[Invocation], source: str) -> BuildRecord:
     """The build to publish, or PublishRefused with the reason in one line."""
-    rerun = "Run `dbt build` and publish after it succeeds."
+    rerun = "Run `tenant-kpis build` (make build) and publish after it succeeds."
     if not invocations:
         raise PublishRefused(
             f"no build is recorded in {source}: the warehouse was not built by `dbt build` "

@@ -167,6 +167,63 @@ def append_holdback_command(raw_dir: Path) -> None:
     click.echo(f"Appended {appended:,} held-back events to {raw_dir}")
 
 
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
+def build(dbt_args: tuple[str, ...]) -> None:
+    """dbt build, the Python steps, dbt build of what reads them (DBT_ARGS go to dbt)."""
+    from tenant_kpis.build import build as run_build
+
+    try:
+        result = run_build(dbt_args)
+    except UserError as error:
+        _fail(error)
+    raise SystemExit(result.exit_code)
+
+
+@main.command("python-steps")
+@click.option(
+    "--target",
+    "target_name",
+    default=None,
+    help="dbt target whose warehouse the steps read and write (default: the profile's).",
+)
+def python_steps(target_name: str | None) -> None:
+    """Run the Python steps (risk scoring, pilot balance) on the last dbt build's tables."""
+    from tenant_kpis.engines.profile import resolve_target
+    from tenant_kpis.publish import target_dir
+    from tenant_kpis.python_steps.run import run_python_steps
+
+    try:
+        result = run_python_steps(resolve_target(target_name), target_dir() / "manifest.json")
+    except UserError as error:
+        _fail(error)
+    click.echo(result.summary())
+    click.echo(
+        f"Build what reads them with: dbt build --select source:python_steps+ "
+        f"--vars '{{python_steps_run: {result.run_id}}}'"
+    )
+
+
+@main.command()
+@click.argument("raw_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--target",
+    "target_name",
+    default=None,
+    help="dbt target to load into (default: the profile's, i.e. $TENANT_KPIS_TARGET).",
+)
+def load(raw_dir: Path, target_name: str | None) -> None:
+    """Load the nine raw files of RAW_DIR into a warehouse target's `raw` schema (COPY)."""
+    from tenant_kpis.engines.profile import resolve_target
+    from tenant_kpis.engines.raw_load import load_raw
+
+    try:
+        result = load_raw(raw_dir, resolve_target(target_name))
+    except UserError as error:
+        _fail(error)
+    click.echo(result.summary())
+
+
 @main.command()
 @click.option(
     "--week",
@@ -250,8 +307,26 @@ def publish(
     build did not finish or failed, or when its row accounting breaks the
     anomaly thresholds.
     """
+    from tenant_kpis.engines.profile import resolve_target
     from tenant_kpis.publish import publish as publish_marts
 
+    try:
+        target = resolve_target()
+    except UserError as error:
+        _fail(error)
+    if target.type == "postgres":
+        # on a database server BI tools read a published schema (publish_postgres.py)
+        from tenant_kpis.publish_postgres import publish_postgres
+
+        try:
+            click.echo(
+                publish_postgres(
+                    target, dbt_target=target_path, accept_anomalies=accept_anomalies
+                ).summary()
+            )
+        except UserError as error:
+            _fail(error)
+        return
     try:
         result = publish_marts(
             warehouse=warehouse,

@@ -7,3 +7,8 @@ class UserError(Exception):
 
 class PublishRefused(UserError):
     """The warehouse must not be published: the previous publication is kept."""
+
+
+def one_line(error: BaseException) -> str:
+    """A driver's error message on one line (PostgreSQL's span several)."""
+    return " ".join(str(error).split())

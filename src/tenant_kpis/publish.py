@@ -174,7 +174,9 @@ def _one_line(error: BaseException) -> str:
 
 def _read_json(path: Path, what: str) -> dict[str, Any]:
     if not path.is_file():
-        raise UserError(f"{what} not found: {path} (run `dbt build` first, or set DBT_TARGET_PATH)")
+        raise UserError(
+            f"{what} not found: {path} (run `tenant-kpis build` first, or set DBT_TARGET_PATH)"
+        )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as error:
@@ -301,7 +303,17 @@ def _check_build_record(
     source = f"{warehouse} ({schema}.{table})"
     if not _table_exists(connection, "wh", schema, table):
         return build_record.check_build_record([], source)
-    rows = _records(connection, build_record.invocation_log_query(f'wh."{schema}"."{table}"'))
+    columns = [
+        row[0]
+        for row in connection.execute(
+            "select column_name from duckdb_columns() where database_name = 'wh' "
+            "and schema_name = ? and table_name = ?",
+            [schema, table],
+        ).fetchall()
+    ]
+    rows = _records(
+        connection, build_record.invocation_log_query(f'wh."{schema}"."{table}"', columns)
+    )
     return build_record.check_build_record(build_record.invocations_from_rows(rows), source)
 
 
@@ -358,7 +370,7 @@ def _check_anomalies(
     except duckdb.CatalogException as error:
         raise PublishRefused(
             f"the seed {THRESHOLDS_SEED} is not in the warehouse ({_one_line(error)}): "
-            f"run `dbt build`. {KEPT}"
+            f"run `tenant-kpis build`. {KEPT}"
         ) from error
     thresholds = publication_guards.thresholds_from_rows(threshold_rows)
     previous, previous_invocation = _previous_publication(connection, destination)
@@ -388,7 +400,7 @@ def _copy_marts(connection: duckdb.DuckDBPyConnection, models: list[PublicModel]
         if not (exists and exists[0]) and not (exists_view and exists_view[0]):
             raise PublishRefused(
                 f"public model {model.name} is not in the warehouse ({model.schema}.{model.name}); "
-                f"run `dbt build` before publishing. {KEPT}"
+                f"run `tenant-kpis build` before publishing. {KEPT}"
             )
         connection.execute(f'create table main."{model.name}" as select * from wh.{model.relation}')
         if model.description:

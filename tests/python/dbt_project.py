@@ -18,7 +18,14 @@ import pandas as pd
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-WATCHED_DIRS = ("models", "macros", "seeds", "src/tenant_kpis/generator")
+WATCHED_DIRS = (
+    "models",
+    "macros",
+    "seeds",
+    "src/tenant_kpis/generator",
+    "src/tenant_kpis/python_steps",
+)
+PYTHON_STEPS_SELECTOR = "source:python_steps+"
 
 
 def newest_source_mtime() -> float:
@@ -111,6 +118,24 @@ class BuiltProject:
     def dbt(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         return run_command([str(BIN / "dbt"), *args], self.env, check=check)
 
+    def run_with_python_steps(self, *selectors: str) -> None:
+        """`dbt run` of the selected models, with the Python steps between the models
+        they read and the models reading them (as `tenant-kpis build` does)."""
+        self.dbt("run", "--select", *selectors, "--exclude", PYTHON_STEPS_SELECTOR)
+        completed = run_command([str(BIN / "tenant-kpis"), "python-steps"], self.env)
+        run_id = completed.stdout.split("Python steps run ", 1)[1].split()[0]
+        self.dbt(
+            "run",
+            "--select",
+            *(f"{PYTHON_STEPS_SELECTOR},{selector}" for selector in selectors),
+            "--vars",
+            f"{{python_steps_run: {run_id}}}",
+        )
+
+    def build(self, *args: str) -> None:
+        """The whole build: dbt, the Python steps, dbt (tenant-kpis build)."""
+        run_command([str(BIN / "tenant-kpis"), "build", *args], self.env)
+
     def publish(self) -> None:
         run_command([str(BIN / "tenant-kpis"), "publish"], self.env)
 
@@ -128,12 +153,13 @@ def build_project(
     target_dir: Path | None = None,
     publish: bool = True,
 ) -> BuiltProject:
-    """Generate a dataset, `dbt build` it (models and tests) and publish the marts."""
+    """Generate a dataset, build it (`tenant-kpis build`: dbt, Python steps, dbt) and
+    publish the marts."""
     built = BuiltProject.at(root, target_dir=target_dir)
     if built.database.exists():
         built.database.unlink()
     generate(built.raw_dir, tenants, seed, *generate_options)
-    built.dbt("build")
+    built.build()
     if publish:
         built.publish()
     return built

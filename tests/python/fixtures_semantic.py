@@ -170,6 +170,35 @@ def run_mf(workspace: DbtWorkspace, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+def warehouse_rows(workspace: DbtWorkspace, sql: str) -> list[tuple[Any, ...]]:
+    """Rows of `sql` on the workspace's warehouse. `{name}` in the SQL is the relation
+    of model `name` in the workspace's manifest. DuckDB file by default; another
+    engine when TENANT_KPIS_TARGET names a non-DuckDB dbt target (make test-postgres
+    runs the slow tests against its PostgreSQL build that way)."""
+    import json
+
+    from tenant_kpis.engines import warehouse
+    from tenant_kpis.engines.profile import resolve_target
+
+    manifest = json.loads((workspace.target / "manifest.json").read_text())
+    relations = {
+        node["name"]: node["relation_name"]
+        for node in manifest["nodes"].values()
+        if node.get("resource_type") == "model" and node.get("relation_name")
+    }
+    statement = sql.format(**relations)
+    target = resolve_target()
+    if target.type == "duckdb":
+        import duckdb
+
+        with duckdb.connect(str(workspace.warehouse), read_only=True) as connection:
+            return connection.execute(statement).fetchall()
+    with warehouse.connect(target) as connection:
+        cursor = connection.cursor()
+        cursor.execute(statement)
+        return cursor.fetchall()
+
+
 def remove_workspace(workspace: DbtWorkspace) -> None:
     shutil.rmtree(workspace.root, ignore_errors=True)
 

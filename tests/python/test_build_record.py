@@ -217,6 +217,117 @@ def test_rows_pair_into_invocations_in_start_order() -> None:
     assert (second.invocation_id, second.finished, second.nodes_selected) == ("b", False, None)
 
 
+def _phase_rows(
+    invocation: str, minute: int, build_id: str | None, selected: int | None, **counts: int
+) -> list[dict]:
+    """The `started` and (unless `selected` is None: killed) `finished` rows of
+    one dbt build phase, as the hooks write them."""
+    count_columns = (
+        "nodes_in_project",
+        "nodes_selected",
+        "nodes_succeeded",
+        "nodes_errored",
+        "nodes_skipped",
+        "models_built",
+        "tests_passed",
+        "tests_warned",
+        "tests_failed",
+        "tests_errored",
+    )
+    base = {
+        "invocation_id": invocation,
+        "dbt_command": "build",
+        "started_at": T0 + timedelta(minutes=minute),
+        "recorded_at": T0 + timedelta(minutes=minute + 1),
+        "dbt_version": "1.11.16",
+        "build_id": build_id,
+    }
+    rows = [{**base, **dict.fromkeys(count_columns), "log_event": "started"}]
+    if selected is not None:
+        finished = dict.fromkeys(count_columns, 0)
+        finished.update(
+            nodes_in_project=PROJECT_NODES, nodes_selected=selected, nodes_succeeded=selected
+        )
+        finished.update(counts)
+        rows.append({**base, **finished, "log_event": "finished"})
+    return rows
+
+
+def test_the_two_phases_of_one_tenant_kpis_build_are_one_complete_build() -> None:
+    """Neither phase selects the whole project; together they do."""
+    rows = _phase_rows("phase-1", 0, "run7", 420) + _phase_rows("phase-2", 5, "run7", 80)
+    record = check_build_record(invocations_from_rows(rows), "wh")
+    build = record.complete_build
+    assert (build.invocation_id, build.nodes_selected, build.nodes_in_project) == (
+        "phase-2",
+        500,
+        500,
+    )
+    assert build.started_at == T0 and build.phases == 2
+
+
+def test_phases_of_different_builds_are_not_joined() -> None:
+    rows = _phase_rows("phase-1", 0, "run7", 420) + _phase_rows("phase-2", 5, "run8", 80)
+    with pytest.raises(PublishRefused, match="no complete, passing build"):
+        check_build_record(invocations_from_rows(rows), "wh")
+
+
+def test_a_build_whose_second_phase_never_ran_is_refused_after_a_complete_one() -> None:
+    """A failed Python step stops `tenant-kpis build` between its phases: the
+    first phase alone looks like a passing partial build, but is not one."""
+    rows = (
+        _phase_rows("old-1", 0, "run6", 420)
+        + _phase_rows("old-2", 5, "run6", 80)
+        + _phase_rows("new-1", 10, "run7", 420)
+    )
+    with pytest.raises(PublishRefused, match=r"tenant-kpis build` run7 .* did not run all its"):
+        check_build_record(invocations_from_rows(rows), "wh")
+
+
+def test_a_killed_second_phase_is_refused() -> None:
+    rows = (
+        _phase_rows("old-1", 0, "run6", 420)
+        + _phase_rows("old-2", 5, "run6", 80)
+        + _phase_rows("new-1", 10, "run7", 420)
+        + _phase_rows("new-2", 15, "run7", None)
+    )
+    with pytest.raises(PublishRefused, match=r"run7 \(2 dbt phases.*did not finish"):
+        check_build_record(invocations_from_rows(rows), "wh")
+
+
+def test_a_failed_test_in_the_second_phase_is_refused() -> None:
+    rows = _phase_rows("phase-1", 0, "run7", 420) + _phase_rows(
+        "phase-2", 5, "run7", 80, nodes_succeeded=79, tests_failed=1
+    )
+    with pytest.raises(PublishRefused, match=r"run7 .*failed: 499 of 500 .* 1 failed"):
+        check_build_record(invocations_from_rows(rows), "wh")
+
+
+def test_a_log_written_before_build_ids_is_still_read() -> None:
+    """A warehouse whose log predates the build_id column (the next dbt command's
+    hook adds it) is judged as before: every invocation on its own."""
+    from tenant_kpis.build_record import COUNT_COLUMNS, invocation_log_query
+
+    with duckdb.connect() as connection:
+        counts = ", ".join(f"{column} integer" for column in COUNT_COLUMNS)
+        connection.execute(
+            "create table log (invocation_id varchar, dbt_command varchar, log_event varchar, "
+            f"started_at timestamp, recorded_at timestamp, dbt_version varchar, {counts})"
+        )
+        connection.execute(
+            "insert into log (invocation_id, dbt_command, log_event, started_at, recorded_at, "
+            "dbt_version, nodes_in_project, nodes_selected, nodes_succeeded) values "
+            f"('a', 'build', 'started', '{T0}', '{T0}', '1.11', null, null, null), "
+            f"('a', 'build', 'finished', '{T0}', '{T0}', '1.11', 5, 5, 5)"
+        )
+        columns = [row[0] for row in connection.execute("describe log").fetchall()]
+        cursor = connection.execute(invocation_log_query("log", columns))
+        names = [column[0] for column in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    (invocation,) = invocations_from_rows(rows)
+    assert invocation.build_id is None and invocation.complete and invocation.succeeded
+
+
 # --- slow: the real hooks -----------------------------------------------------
 
 

@@ -32,7 +32,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltProject:
     project = BuiltProject.at(root)
     shutil.copytree(FEED, project.raw_dir)
     # Unit tests check SQL on fixed rows, not this feed: the data tests are what must pass.
-    project.dbt("build", "--exclude-resource-type", "unit_test")
+    project.build("--exclude-resource-type", "unit_test")
     return project
 
 

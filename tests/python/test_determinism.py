@@ -24,7 +24,7 @@ def test_second_build_of_the_same_data_gives_identical_marts(
     env = dbt_env(shared_build.raw_dir, second_db, tmp_path / "target")
     env["TENANT_KPIS_DUCKDB_THREADS"] = "1"
     run_command(
-        [str(BIN / "dbt"), "build", "--exclude", "resource_type:test", "resource_type:unit_test"],
+        [str(BIN / "tenant-kpis"), "build", "--exclude-resource-type", "test", "unit_test"],
         env,
     )
 

@@ -25,6 +25,7 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from tenant_kpis.generator.config import GeneratorConfig
 from tenant_kpis.generator.tenants import build_population
+from tenant_kpis.python_steps import STEPS
 from tenant_kpis.stats import (
     brier_score,
     calibration_by_decile,
@@ -54,9 +55,19 @@ COVERAGE_BAND = (0.92, 0.98)
 # ---------------------------------------------------------------- helpers
 
 
+class _DuckDBTypes:
+    """dbt's type macros as they render on DuckDB (the macros call `dbt.type_float()`)."""
+
+    @staticmethod
+    def type_float() -> str:
+        return "double"
+
+
 def _render(sql: str) -> str:
     """The project's statistics macros followed by `sql`, rendered by Jinja."""
-    return jinja2.Environment().from_string(MACRO_FILE.read_text() + "\n" + sql).render()
+    environment = jinja2.Environment()
+    environment.globals["dbt"] = _DuckDBTypes()
+    return environment.from_string(MACRO_FILE.read_text() + "\n" + sql).render()
 
 
 def _sql_lift(counts: pd.DataFrame, z: float | None = None) -> pd.DataFrame:
@@ -377,7 +388,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltProject:
     project = BuiltProject.at(root)
     generate(project.raw_dir, TENANTS, SEED)
     project.dbt("seed")
-    project.dbt("run", "--select", *MODELS)
+    project.run_with_python_steps(*MODELS)
     return project
 
 
@@ -633,36 +644,11 @@ def test_health_kpis_and_changes_agree_with_the_weekly_mart(built: BuiltProject)
     assert len(worsened) == len(changes)
 
 
-class _Relation:
-    def __init__(self, frame: pd.DataFrame) -> None:
-        self.frame = frame
-
-    def df(self) -> pd.DataFrame:
-        return self.frame.copy()
-
-
-class _FakeDbt:
-    """The part of dbt's Python-model API the risk model uses."""
-
-    def __init__(self, tables: dict[str, pd.DataFrame]) -> None:
-        self.tables = tables
-
-    def ref(self, name: str) -> _Relation:
-        return _Relation(self.tables[name])
-
-    def config(self, **_: object) -> None:
-        return None
+RISK_STEP = next(step for step in STEPS if step.name == "risk_scoring")
 
 
 @pytest.mark.slow
 def test_risk_model_is_deterministic_and_order_independent(built: BuiltProject) -> None:
-    import importlib.util
-
-    path = PROJECT_DIR / "models" / "intermediate" / "risk" / "int_tenant_risk_scored.py"
-    spec = importlib.util.spec_from_file_location("int_tenant_risk_scored", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
     tables = {
         name: built.query(f"select * from {schema}.{name}")
         for schema, name in (
@@ -673,9 +659,9 @@ def test_risk_model_is_deterministic_and_order_independent(built: BuiltProject) 
             ("seeds", "risk_model_features"),
         )
     }
-    first = module.model(_FakeDbt(tables), None)
-    shuffled = {name: frame.sample(frac=1, random_state=3) for name, frame in tables.items()}
-    second = module.model(_FakeDbt(shuffled), None)
+    inputs = [tables[name] for name in RISK_STEP.inputs]
+    first = RISK_STEP.compute(*inputs)
+    second = RISK_STEP.compute(*(frame.sample(frac=1, random_state=3) for frame in inputs))
     pd.testing.assert_frame_equal(first, second)
     stored = built.query("select * from intermediate.int_tenant_risk_scored")
     np.testing.assert_allclose(

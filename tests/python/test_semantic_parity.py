@@ -23,7 +23,6 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-import duckdb
 import pytest
 from fixtures_semantic import (
     PROJECT_DIR,
@@ -32,6 +31,7 @@ from fixtures_semantic import (
     parsed_workspace,
     reused_workspace,
     run_mf,
+    warehouse_rows,
     workspace_of,
 )
 
@@ -93,10 +93,10 @@ MART_BACKED = (
 
 # Literals of the semantic YAML and the seed parameter each one mirrors.
 SEMANTIC_LITERALS = {
-    "adoption_window_days": (90, "sem_tenants.yml", "interval 90 day"),
+    "adoption_window_days": (90, "sem_tenants.yml", "cast(onboarded_at as date) + 90)"),
     "time_to_value_window_days": (60, "sem_users.yml", "<= 60 then time_to_activate_days"),
     "feature_depth_window_days": (30, "sem_users.yml", "window_30d_closed_on"),
-    "login_consistency_weeks": (8, "sem_users.yml", "interval 55 day"),
+    "login_consistency_weeks": (8, "sem_users.yml", "signup_week_start + 55)"),
     "streak_threshold_weeks": (4, "sem_users.yml", "usage_streak_weeks >= 4"),
     "rolling_cohort_weeks": (13, "sem_tenants.yml", "window: 13 weeks"),
 }
@@ -182,19 +182,18 @@ def built(request: pytest.FixtureRequest) -> DbtWorkspace:
 @pytest.fixture(scope="module")
 def mart(built: DbtWorkspace) -> dict[tuple[str, str, str, str], float | None]:
     """fct_kpi_weekly of the last complete weeks: (week, kpi, segment_type, value) -> value."""
-    with duckdb.connect(str(built.warehouse), read_only=True) as connection:
-        rows = connection.execute(
-            """
-            with weeks as (
-                select distinct week_start from main.fct_kpi_weekly
-                order by week_start desc limit ?
-            )
-            select cast(week_start as varchar), kpi_name, segment_type, segment_value, value
-            from main.fct_kpi_weekly
-            where week_start in (select week_start from weeks)
-            """,
-            [LAST_WEEKS],
-        ).fetchall()
+    rows = warehouse_rows(
+        built,
+        f"""
+        with weeks as (
+            select distinct week_start from {{fct_kpi_weekly}}
+            order by week_start desc limit {LAST_WEEKS}
+        )
+        select cast(week_start as varchar), kpi_name, segment_type, segment_value, value
+        from {{fct_kpi_weekly}}
+        where week_start in (select week_start from weeks)
+        """,
+    )
     return {(row[0], row[1], row[2], row[3]): _as_float(row[4]) for row in rows}
 
 
@@ -310,22 +309,22 @@ def test_conversion_metric_is_not_overcounted_with_its_base_metric(built: DbtWor
 
     # Independent computation from the user mart: users signed up in the week
     # whose activation day is 0..14 days after their signup day.
-    with duckdb.connect(str(built.warehouse), read_only=True) as connection:
-        expected = {
-            str(week): (float(converted) / signups if signups else None, float(signups))
-            for week, converted, signups in connection.execute(
-                """
-                select
-                    cast(date_trunc('week', created_at) as date) as signup_week,
-                    count(distinct case
-                        when cast(activated_at as date) - cast(created_at as date) between 0 and 14
-                        then user_id end) as converted,
-                    count(distinct user_id) as signups
-                from main.fct_user_onboarding
-                group by 1
-                """
-            ).fetchall()
-        }
+    expected = {
+        str(week): (float(converted) / signups if signups else None, float(signups))
+        for week, converted, signups in warehouse_rows(
+            built,
+            """
+            select
+                cast(date_trunc('week', created_at) as date) as signup_week,
+                count(distinct case
+                    when cast(activated_at as date) - cast(created_at as date) between 0 and 14
+                    then user_id end) as converted,
+                count(distinct user_id) as signups
+            from {fct_user_onboarding}
+            group by 1
+            """,
+        )
+    }
     assert expected
     weeks = sorted(set(expected) & set(alone_rate))
     assert len(weeks) >= LAST_WEEKS
@@ -372,12 +371,12 @@ def test_unit_count_and_interval_metrics_equal_the_mart(built: DbtWorkspace) -> 
         (str(row[0])[:10], str(row[1])): tuple(_as_float(v) for v in row[4:7])
         for row in answer["rows"]
     }
-    with duckdb.connect(str(built.warehouse), read_only=True) as connection:
-        rows = connection.execute(
-            "select cast(week_start as varchar), kpi_name, unit_count, interval_lower, "
-            "interval_upper from main.fct_kpi_weekly where segment_type = 'all' "
-            "and unit_count is not null"
-        ).fetchall()
+    rows = warehouse_rows(
+        built,
+        "select cast(week_start as varchar(10)), kpi_name, unit_count, interval_lower, "
+        "interval_upper from {fct_kpi_weekly} where segment_type = 'all' "
+        "and unit_count is not null",
+    )
     assert len(rows) > 100
     problems = [
         f"{week} {kpi}: mart {(units, low, high)} vs metric {served.get((week, kpi))}"

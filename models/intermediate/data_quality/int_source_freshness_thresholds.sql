@@ -33,8 +33,8 @@ thresholds as (
         {% if not loop.last %}union all{% endif %}
     {%- else %}
         select
-            cast(null as varchar) as source_name,
-            cast(null as varchar) as raw_table,
+            cast(null as {{ dbt.type_string() }}) as source_name,
+            cast(null as {{ dbt.type_string() }}) as raw_table,
             cast(null as integer) as warn_after_days,
             cast(null as integer) as error_after_days
         where false

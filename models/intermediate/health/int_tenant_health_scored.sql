@@ -166,7 +166,7 @@ trailing_nps as (
         tenant_id,
         week_start,
         count(*) as nps_responses_90d,
-        100.0 * (
+        cast(100 as {{ dbt.type_float() }}) * (
             sum(case when nps_score >= 9 then 1 else 0 end)
             - sum(case when nps_score <= 6 then 1 else 0 end)
         ) / count(*) as nps_90d
@@ -213,20 +213,22 @@ components as (
         *,
         case
             when seats_purchased > 0
-                then least(1.0, cast(users_activated as double) / seats_purchased)
+                then least(1.0, cast(users_activated as {{ dbt.type_float() }}) / seats_purchased)
         end as activation_progress_component,
         case
             when seats_purchased > 0
                 then least(
                     1.0,
-                    cast(weekly_active_users as double) / seats_purchased / {{ kpi_parameter('target_wau_share') }}
+                    cast(weekly_active_users as {{ dbt.type_float() }}) / seats_purchased
+                    / {{ kpi_parameter('target_wau_share') }}
                 )
         end as usage_depth_component,
         case
             when active_users_28d > 0
                 then greatest(
                     0.0,
-                    1.0 - cast(tier1_tickets_28d as double) / active_users_28d / {{ kpi_parameter('ticket_ceiling') }}
+                    1.0 - cast(tier1_tickets_28d as {{ dbt.type_float() }}) / active_users_28d
+                    / {{ kpi_parameter('ticket_ceiling') }}
                 )
         end as support_load_component,
         case

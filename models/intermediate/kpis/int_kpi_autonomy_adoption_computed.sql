@@ -75,8 +75,8 @@ adoption_rate_90d as (
         week_start,
         'adoption_rate_90d' as kpi_name,
         {{ kpi_segment_columns(segments) }},
-        cast(sum(case when is_activated_within_window then 1 else 0 end) as double) as numerator,
-        cast(count(*) as double) as denominator
+        cast(sum(case when is_activated_within_window then 1 else 0 end) as {{ dbt.type_float() }}) as numerator,
+        cast(count(*) as {{ dbt.type_float() }}) as denominator
     from adoption_cohorts
     {{ kpi_grouping_sets(segments) }}  -- noqa: PRS
 ),
@@ -92,8 +92,8 @@ weekly_adoption_rate as (
         week_start,
         'weekly_adoption_rate' as kpi_name,
         {{ kpi_segment_columns(segments) }},
-        cast(sum(case when has_autonomy_or_learning_event then 1 else 0 end) as double) as numerator,
-        cast(count(*) as double) as denominator
+        cast(sum(case when has_autonomy_or_learning_event then 1 else 0 end) as {{ dbt.type_float() }}) as numerator,
+        cast(count(*) as {{ dbt.type_float() }}) as denominator
     from live_tenant_weeks
     {{ kpi_grouping_sets(segments) }}  -- noqa: PRS
 ),
@@ -107,16 +107,16 @@ unioned as (
 final as (
     select
         cast(week_start as date) as week_start,
-        cast(kpi_name as varchar) as kpi_name,
-        cast(segment_type as varchar) as segment_type,
-        cast(segment_value as varchar) as segment_value,
+        cast(kpi_name as {{ dbt.type_string() }}) as kpi_name,
+        cast(segment_type as {{ dbt.type_string() }}) as segment_type,
+        cast(segment_value as {{ dbt.type_string() }}) as segment_value,
         numerator / nullif(denominator, 0) as value,
         numerator,
         denominator,
         cast(denominator as integer) as unit_count,
         {{ wilson_interval_bound('numerator', 'denominator', 'lower') }} as interval_lower,
         {{ wilson_interval_bound('numerator', 'denominator', 'upper') }} as interval_upper,
-        cast('wilson' as varchar) as interval_method
+        cast('wilson' as {{ dbt.type_string() }}) as interval_method
     from unioned
 )
 

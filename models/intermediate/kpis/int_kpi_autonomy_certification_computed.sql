@@ -74,9 +74,9 @@ time_to_certification as (
         week_start,
         'time_to_certification_median_days' as kpi_name,
         {{ kpi_segment_columns(segments) }},
-        cast(median(days_to_certification) as double) as value,
-        cast(null as double) as numerator,
-        cast(count(*) as double) as denominator
+        cast({{ median('days_to_certification') }} as {{ dbt.type_float() }}) as value,
+        cast(null as {{ dbt.type_float() }}) as numerator,
+        cast(count(*) as {{ dbt.type_float() }}) as denominator
     from certification_cohorts
     {{ kpi_grouping_sets(segments) }}  -- noqa: PRS
 ),
@@ -142,8 +142,8 @@ within_target_rate as (
         week_start,
         'certification_within_target_rate' as kpi_name,
         {{ kpi_segment_columns(segments) }},
-        cast(sum(case when is_certified_within_target then 1 else 0 end) as double) as numerator,
-        cast(count(*) as double) as denominator
+        cast(sum(case when is_certified_within_target then 1 else 0 end) as {{ dbt.type_float() }}) as numerator,
+        cast(count(*) as {{ dbt.type_float() }}) as denominator
     from target_cohorts
     {{ kpi_grouping_sets(segments) }}  -- noqa: PRS
 ),
@@ -173,16 +173,16 @@ unioned as (
 final as (
     select
         cast(week_start as date) as week_start,
-        cast(kpi_name as varchar) as kpi_name,
-        cast(segment_type as varchar) as segment_type,
-        cast(segment_value as varchar) as segment_value,
-        cast(value as double) as value,
-        cast(numerator as double) as numerator,
-        cast(denominator as double) as denominator,
+        cast(kpi_name as {{ dbt.type_string() }}) as kpi_name,
+        cast(segment_type as {{ dbt.type_string() }}) as segment_type,
+        cast(segment_value as {{ dbt.type_string() }}) as segment_value,
+        cast(value as {{ dbt.type_float() }}) as value,
+        cast(numerator as {{ dbt.type_float() }}) as numerator,
+        cast(denominator as {{ dbt.type_float() }}) as denominator,
         cast(unit_count as integer) as unit_count,
-        cast(interval_lower as double) as interval_lower,
-        cast(interval_upper as double) as interval_upper,
-        cast(interval_method as varchar) as interval_method
+        cast(interval_lower as {{ dbt.type_float() }}) as interval_lower,
+        cast(interval_upper as {{ dbt.type_float() }}) as interval_upper,
+        cast(interval_method as {{ dbt.type_string() }}) as interval_method
     from unioned
 )
 

@@ -81,8 +81,8 @@ freshness_rate as (
     select
         week_start,
         'content_freshness_rate' as kpi_name,
-        cast(sum(case when is_fresh then 1 else 0 end) as double) as numerator,
-        cast(count(*) as double) as denominator
+        cast(sum(case when is_fresh then 1 else 0 end) as {{ dbt.type_float() }}) as numerator,
+        cast(count(*) as {{ dbt.type_float() }}) as denominator
     from content_freshness
     group by 1
 ),
@@ -106,8 +106,8 @@ views_weighted as (
     select
         week_start,
         'content_freshness_weighted' as kpi_name,
-        cast(sum(fresh_views) as double) as numerator,
-        cast(sum(views) as double) as denominator,
+        cast(sum(fresh_views) as {{ dbt.type_float() }}) as numerator,
+        cast(sum(views) as {{ dbt.type_float() }}) as denominator,
         {{ linearized_ratio_sums(['fresh_views', 'views'], exact_type='bigint') }}
     from viewed_items
     group by 1
@@ -145,16 +145,16 @@ unioned as (
 final as (
     select
         cast(week_start as date) as week_start,
-        cast(kpi_name as varchar) as kpi_name,
-        cast('all' as varchar) as segment_type,
-        cast('all' as varchar) as segment_value,
+        cast(kpi_name as {{ dbt.type_string() }}) as kpi_name,
+        cast('all' as {{ dbt.type_string() }}) as segment_type,
+        cast('all' as {{ dbt.type_string() }}) as segment_value,
         numerator / nullif(denominator, 0) as value,
         numerator,
         denominator,
         cast(unit_count as integer) as unit_count,
-        cast(interval_lower as double) as interval_lower,
-        cast(interval_upper as double) as interval_upper,
-        cast(interval_method as varchar) as interval_method
+        cast(interval_lower as {{ dbt.type_float() }}) as interval_lower,
+        cast(interval_upper as {{ dbt.type_float() }}) as interval_upper,
+        cast(interval_method as {{ dbt.type_string() }}) as interval_method
     from unioned
 )
 

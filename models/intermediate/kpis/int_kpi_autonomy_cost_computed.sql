@@ -78,7 +78,7 @@ tenant_month_costs as (
         tenant_id,
         cost_month,
         -- decimal sums are exact, so the result does not depend on the order threads add rows in
-        sum(cast(amount_usd as decimal(38, 10))) as own_cost_usd
+        sum({{ exact_decimal('amount_usd', 38, 10) }}) as own_cost_usd
     from costs
     where tenant_id is not null
     group by 1, 2
@@ -93,7 +93,7 @@ cost_months as (
 platform_costs as (
     select
         cost_month,
-        sum(cast(amount_usd as decimal(38, 10))) as platform_cost_usd
+        sum({{ exact_decimal('amount_usd', 38, 10) }}) as platform_cost_usd
     from costs
     where tenant_id is null
     group by 1
@@ -145,9 +145,12 @@ tenant_weeks as (
         platform_months.platform_cost_usd,
         platform_months.total_learners,
         -- the tenant's own cost, a unit of the interval's linearised variance
-        cast(tenant_months.own_cost_usd as double)
-        + cast(platform_months.platform_cost_usd as double)
-        * (cast(tenant_months.learners as double) / nullif(platform_months.total_learners, 0)) as tenant_cost_usd
+        cast(tenant_months.own_cost_usd as {{ dbt.type_float() }})
+        + cast(platform_months.platform_cost_usd as {{ dbt.type_float() }})
+        * (
+            cast(tenant_months.learners as {{ dbt.type_float() }})
+            / nullif(platform_months.total_learners, 0)
+        ) as tenant_cost_usd
     from week_months
     inner join tenant_months
         on week_months.cost_month = tenant_months.cost_month
@@ -183,10 +186,11 @@ cost_per_learner as (
         case
             when total_learners > 0
                 then
-                    cast(own_cost_usd as double)
-                    + cast(platform_cost_usd as double) * (cast(learners as double) / total_learners)
+                    cast(own_cost_usd as {{ dbt.type_float() }})
+                    + cast(platform_cost_usd as {{ dbt.type_float() }})
+                    * (cast(learners as {{ dbt.type_float() }}) / total_learners)
         end as numerator,
-        cast(learners as double) as denominator,
+        cast(learners as {{ dbt.type_float() }}) as denominator,
         linearized_units,
         linearized_sum_1,
         linearized_sum_2,
@@ -200,22 +204,24 @@ cost_per_learner as (
 final as (
     select
         cast(week_start as date) as week_start,
-        cast(kpi_name as varchar) as kpi_name,
-        cast(segment_type as varchar) as segment_type,
-        cast(segment_value as varchar) as segment_value,
+        cast(kpi_name as {{ dbt.type_string() }}) as kpi_name,
+        cast(segment_type as {{ dbt.type_string() }}) as segment_type,
+        cast(segment_value as {{ dbt.type_string() }}) as segment_value,
         numerator / nullif(denominator, 0) as value,
-        cast(numerator as double) as numerator,
-        cast(denominator as double) as denominator,
+        cast(numerator as {{ dbt.type_float() }}) as numerator,
+        cast(denominator as {{ dbt.type_float() }}) as denominator,
         cast(linearized_units as integer) as unit_count,
         cast(
             case
                 when numerator is not null then {{ linearized_ratio_interval_bound([1, -1], 'lower', lowest='0.0') }}
-            end as double
+            end as {{ dbt.type_float() }}
         ) as interval_lower,
         cast(
-            case when numerator is not null then {{ linearized_ratio_interval_bound([1, -1], 'upper') }} end as double
+            case
+                when numerator is not null then {{ linearized_ratio_interval_bound([1, -1], 'upper') }}
+            end as {{ dbt.type_float() }}
         ) as interval_upper,
-        cast('linearized_ratio_t' as varchar) as interval_method
+        cast('linearized_ratio_t' as {{ dbt.type_string() }}) as interval_method
     from cost_per_learner
 )
 

@@ -128,8 +128,8 @@ performance_improvement as (
         week_start,
         'performance_improvement' as kpi_name,
         {{ kpi_segment_columns(segments) }},
-        cast(sum(post_failures) as double) / nullif(sum(post_tasks), 0) as numerator,
-        cast(sum(pre_failures) as double) / nullif(sum(pre_tasks), 0) as denominator,
+        cast(sum(post_failures) as {{ dbt.type_float() }}) / nullif(sum(post_tasks), 0) as numerator,
+        cast(sum(pre_failures) as {{ dbt.type_float() }}) / nullif(sum(pre_tasks), 0) as denominator,
         {{ linearized_ratio_sums(['post_failures', 'post_tasks', 'pre_failures', 'pre_tasks'], exact_type='bigint') }}
     from user_cohorts
     {{ kpi_grouping_sets(segments) }}  -- noqa: PRS
@@ -199,8 +199,8 @@ ticket_decline as (
         week_start,
         'ticket_decline' as kpi_name,
         {{ kpi_segment_columns(segments) }},
-        cast(sum(post_tier1_tickets) as double) as numerator,
-        cast(sum(pre_tier1_tickets) as double) as denominator,
+        cast(sum(post_tier1_tickets) as {{ dbt.type_float() }}) as numerator,
+        cast(sum(pre_tier1_tickets) as {{ dbt.type_float() }}) as denominator,
         {{ linearized_ratio_sums(['post_tier1_tickets', '1', 'pre_tier1_tickets', '1'], exact_type='bigint') }}
     from tenant_cohorts
     {{ kpi_grouping_sets(segments) }}  -- noqa: PRS
@@ -231,16 +231,16 @@ with_interval as (
 final as (
     select
         cast(week_start as date) as week_start,
-        cast(kpi_name as varchar) as kpi_name,
-        cast(segment_type as varchar) as segment_type,
-        cast(segment_value as varchar) as segment_value,
+        cast(kpi_name as {{ dbt.type_string() }}) as kpi_name,
+        cast(segment_type as {{ dbt.type_string() }}) as segment_type,
+        cast(segment_value as {{ dbt.type_string() }}) as segment_value,
         1 - numerator / nullif(denominator, 0) as value,
-        cast(numerator as double) as numerator,
-        cast(denominator as double) as denominator,
+        cast(numerator as {{ dbt.type_float() }}) as numerator,
+        cast(denominator as {{ dbt.type_float() }}) as denominator,
         cast(unit_count as integer) as unit_count,
-        cast(interval_lower as double) as interval_lower,
-        cast(interval_upper as double) as interval_upper,
-        cast('linearized_ratio_t' as varchar) as interval_method
+        cast(interval_lower as {{ dbt.type_float() }}) as interval_lower,
+        cast(interval_upper as {{ dbt.type_float() }}) as interval_upper,
+        cast('linearized_ratio_t' as {{ dbt.type_string() }}) as interval_method
     from with_interval
     -- a certification issued before the tenant's onboarding counts in the
     -- weeks after it, which can precede the cohort's first month

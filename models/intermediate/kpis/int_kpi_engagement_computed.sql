@@ -86,7 +86,7 @@ nps_latest_in_window as (
     select
         complete_weeks.week_start,
         nps_answers.user_id,
-        arg_max(nps_answers.last_nps_score, nps_answers.activity_date) as nps_score
+        {{ latest_by('nps_answers.last_nps_score', 'nps_answers.activity_date') }} as nps_score
     from complete_weeks
     inner join nps_answers
         on
@@ -105,9 +105,9 @@ unit_rows as (
         'repeat_usage_days_per_week' as kpi_name,
         'ratio' as aggregation,
         'linearized_ratio_t' as interval_method,
-        cast(active_days as double) as unit_numerator,
-        cast(1 as double) as unit_denominator,
-        cast(null as double) as unit_value
+        cast(active_days as {{ dbt.type_float() }}) as unit_numerator,
+        cast(1 as {{ dbt.type_float() }}) as unit_denominator,
+        cast(null as {{ dbt.type_float() }}) as unit_value
     from active_user_weeks
 
     union all
@@ -119,10 +119,11 @@ unit_rows as (
         'ratio' as aggregation,
         'wilson' as interval_method,
         cast(
-            case when usage_streak_weeks >= {{ kpi_parameter('streak_threshold_weeks') }} then 1 else 0 end as double
+            case when usage_streak_weeks >= {{ kpi_parameter('streak_threshold_weeks') }} then 1 else 0 end
+            as {{ dbt.type_float() }}
         ) as unit_numerator,
-        cast(1 as double) as unit_denominator,
-        cast(null as double) as unit_value
+        cast(1 as {{ dbt.type_float() }}) as unit_denominator,
+        cast(null as {{ dbt.type_float() }}) as unit_value
     from active_user_weeks
 
     union all
@@ -150,9 +151,11 @@ unit_rows as (
         'nps' as kpi_name,
         'points' as aggregation,
         'linearized_ratio_t' as interval_method,
-        cast(case when nps_score >= 9 then 1 when nps_score <= 6 then -1 else 0 end as double) as unit_numerator,
-        cast(1 as double) as unit_denominator,
-        cast(null as double) as unit_value
+        cast(
+            case when nps_score >= 9 then 1 when nps_score <= 6 then -1 else 0 end as {{ dbt.type_float() }}
+        ) as unit_numerator,
+        cast(1 as {{ dbt.type_float() }}) as unit_denominator,
+        cast(null as {{ dbt.type_float() }}) as unit_value
     from nps_latest_in_window
 ),
 
@@ -222,13 +225,13 @@ final as (
         kpi_name,
         segment_type,
         segment_value,
-        cast(value as double) as value,
+        cast(value as {{ dbt.type_float() }}) as value,
         numerator,
         denominator,
         cast(unit_count as integer) as unit_count,
-        cast(interval_lower as double) as interval_lower,
-        cast(interval_upper as double) as interval_upper,
-        cast(interval_method as varchar) as interval_method
+        cast(interval_lower as {{ dbt.type_float() }}) as interval_lower,
+        cast(interval_upper as {{ dbt.type_float() }}) as interval_upper,
+        cast(interval_method as {{ dbt.type_string() }}) as interval_method
     from with_intervals
     -- a user's activity up to a day before created_at (allowed by the raw
     -- contract) can fall in the week before its cohort's first month

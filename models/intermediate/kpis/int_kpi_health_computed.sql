@@ -27,8 +27,8 @@ health_score_mean as (
         -- a decimal sum is exact, so the mean does not depend on the order threads add rows
         -- in; 18 decimals keep a double score to its last bit or so (a score is not rounded:
         -- rounding is for presentation)
-        cast(sum(cast(health_score as decimal(38, 18))) as double) as numerator,
-        cast(count(*) as double) as denominator,
+        cast(sum({{ exact_decimal('health_score', 38, 18) }}) as {{ dbt.type_float() }}) as numerator,
+        cast(count(*) as {{ dbt.type_float() }}) as denominator,
         {{ linearized_ratio_sums(['health_score', '1']) }}
     from health
     {{ kpi_grouping_sets(segments) }}  -- noqa: PRS
@@ -39,8 +39,8 @@ at_risk_tenant_share as (
         week_start,
         'at_risk_tenant_share' as kpi_name,
         {{ kpi_segment_columns(segments) }},
-        cast(sum(case when health_band = 'at_risk' then 1 else 0 end) as double) as numerator,
-        cast(count(*) as double) as denominator
+        cast(sum(case when health_band = 'at_risk' then 1 else 0 end) as {{ dbt.type_float() }}) as numerator,
+        cast(count(*) as {{ dbt.type_float() }}) as denominator
     from health
     {{ kpi_grouping_sets(segments) }}  -- noqa: PRS
 ),
@@ -79,16 +79,16 @@ unioned as (
 final as (
     select
         cast(week_start as date) as week_start,
-        cast(kpi_name as varchar) as kpi_name,
-        cast(segment_type as varchar) as segment_type,
-        cast(segment_value as varchar) as segment_value,
-        cast(numerator / nullif(denominator, 0) as double) as value,
+        cast(kpi_name as {{ dbt.type_string() }}) as kpi_name,
+        cast(segment_type as {{ dbt.type_string() }}) as segment_type,
+        cast(segment_value as {{ dbt.type_string() }}) as segment_value,
+        cast(numerator / nullif(denominator, 0) as {{ dbt.type_float() }}) as value,
         numerator,
         denominator,
         cast(unit_count as integer) as unit_count,
-        cast(interval_lower as double) as interval_lower,
-        cast(interval_upper as double) as interval_upper,
-        cast(interval_method as varchar) as interval_method
+        cast(interval_lower as {{ dbt.type_float() }}) as interval_lower,
+        cast(interval_upper as {{ dbt.type_float() }}) as interval_upper,
+        cast(interval_method as {{ dbt.type_string() }}) as interval_method
     from unioned
 )
 

@@ -14,6 +14,8 @@
     consistency, whose numerator and denominator count weeks.
 #}
 
+{{ config(pre_hook="{{ prefer_hash_joins() }}") }}  {#- PostgreSQL: the median intervals' join -#}
+
 {%- set segments = {
     'industry': 'industry',
     'plan_tier': 'plan_tier',
@@ -136,13 +138,13 @@ final as (
         kpi_name,
         segment_type,
         segment_value,
-        cast(value as double) as value,
+        cast(value as {{ dbt.type_float() }}) as value,
         numerator,
         denominator,
         cast(unit_count as integer) as unit_count,
-        cast(interval_lower as double) as interval_lower,
-        cast(interval_upper as double) as interval_upper,
-        cast(interval_method as varchar) as interval_method
+        cast(interval_lower as {{ dbt.type_float() }}) as interval_lower,
+        cast(interval_upper as {{ dbt.type_float() }}) as interval_upper,
+        cast(interval_method as {{ dbt.type_string() }}) as interval_method
     from with_intervals
 )
 

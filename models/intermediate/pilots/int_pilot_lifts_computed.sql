@@ -60,8 +60,9 @@ final as (
         tenants_control,
         observed_outcomes_treatment as outcomes_treatment,
         observed_outcomes_control as outcomes_control,
-        cast(observed_outcomes_treatment as double) / nullif(tenants_treatment, 0) as outcome_rate_treatment,
-        cast(observed_outcomes_control as double) / nullif(tenants_control, 0) as outcome_rate_control,
+        cast(observed_outcomes_treatment as {{ dbt.type_float() }}) / nullif(tenants_treatment, 0)
+            as outcome_rate_treatment,
+        cast(observed_outcomes_control as {{ dbt.type_float() }}) / nullif(tenants_control, 0) as outcome_rate_control,
         lift,
         lift_standard_error,
         lift_ci_lower,

@@ -43,7 +43,7 @@ final as (
         decile,
         count(*) as predictions,
         -- an exact decimal mean does not depend on the order threads add rows in
-        cast(avg(cast(probability as decimal(38, 12))) as double) as mean_predicted_probability,
+        cast(avg({{ exact_decimal('probability', 38, 12) }}) as {{ dbt.type_float() }}) as mean_predicted_probability,
         avg(case when is_outcome then 1.0 else 0.0 end) as observed_rate,
         min(probability) as min_predicted_probability,
         max(probability) as max_predicted_probability

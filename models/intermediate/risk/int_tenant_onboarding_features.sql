@@ -106,7 +106,7 @@ nps_30d as (
     select
         tenant_id,
         count(*) as nps_responses_30d,
-        100.0 * (
+        cast(100 as {{ dbt.type_float() }}) * (
             sum(case when nps_score >= 9 then 1 else 0 end)
             - sum(case when nps_score <= 6 then 1 else 0 end)
         ) / count(*) as nps_30d
@@ -144,13 +144,16 @@ final as (
             as is_certified_within_30d,
         coalesce(usage_30d.active_users_30d, 0) as active_users_30d,
         coalesce(usage_30d.active_user_days_30d, 0) as active_user_days_30d,
-        cast(coalesce(usage_30d.active_users_30d, 0) as double) / nullif(tenant_windows.seats_purchased, 0)
+        cast(coalesce(usage_30d.active_users_30d, 0) as {{ dbt.type_float() }})
+        / nullif(tenant_windows.seats_purchased, 0)
             as seat_active_share_30d,
-        cast(coalesce(usage_30d.active_user_days_30d, 0) as double) / nullif(tenant_windows.seats_purchased, 0)
+        cast(coalesce(usage_30d.active_user_days_30d, 0) as {{ dbt.type_float() }})
+        / nullif(tenant_windows.seats_purchased, 0)
             as active_user_days_per_seat_30d,
         coalesce(features_30d.distinct_features_30d, 0) as distinct_features_30d,
         coalesce(tickets_30d.tier1_tickets_30d, 0) as tier1_tickets_30d,
-        cast(coalesce(tickets_30d.tier1_tickets_30d, 0) as double) / nullif(tenant_windows.seats_purchased, 0)
+        cast(coalesce(tickets_30d.tier1_tickets_30d, 0) as {{ dbt.type_float() }})
+        / nullif(tenant_windows.seats_purchased, 0)
             as tier1_tickets_per_seat_30d,
         coalesce(nps_30d.nps_responses_30d, 0) as nps_responses_30d,
         coalesce(nps_30d.nps_responses_30d, 0) > 0 as has_nps_30d,

@@ -79,7 +79,7 @@ activation_thresholds as (
         cast(
             greatest(
                 1,
-                ceil(round({{ kpi_parameter('activation_seat_share') }} * coalesce(seats_purchased, 0), 6))
+                ceil({{ round_to(kpi_parameter('activation_seat_share') ~ ' * coalesce(seats_purchased, 0)', 6) }})
             ) as integer
         ) as activation_users_required
     from tenants
@@ -144,7 +144,7 @@ joined as (
         tenants.signed_at,
         tenants.onboarded_at,
         cast(tenants.onboarded_at as date) as onboarded_date,
-        strftime(tenants.onboarded_at, '%Y-%m') as onboarding_cohort,
+        {{ year_month('tenants.onboarded_at') }} as onboarding_cohort,
         activations.activated_at,
         cast(activations.activated_at as date) as activated_date,
         first_certifications.certified_at,

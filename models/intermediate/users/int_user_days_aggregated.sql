@@ -86,10 +86,10 @@ daily as (
         count(case when event_name = 'content_viewed' then 1 end) as content_views,
         count(case when event_name = 'nps_submitted' and nps_score is not null then 1 end) as nps_responses,
         -- latest answer of the day; ties on occurred_at broken by event_id
-        arg_max(
-            nps_score,
-            case when event_name = 'nps_submitted' and nps_score is not null then (occurred_at, event_id) end
-        ) as last_nps_score,
+        {{ latest_by(
+            'nps_score',
+            "case when event_name = 'nps_submitted' and nps_score is not null then (occurred_at, event_id) end"
+        ) }} as last_nps_score,
         -- bookkeeping for the incremental window
         max(received_at) as last_received_at
     from events_in_scope

@@ -85,11 +85,14 @@ windows as (
             'ratio' as aggregation,
             cast({{ dbt.dateadd('day', n, 'created_date') }} as date) as window_closed_date,
             cast(
-                case when is_activated_within_{{ n }}d then 1 when not is_activated_within_{{ n }}d then 0 end as double
+                case when is_activated_within_{{ n }}d then 1 when not is_activated_within_{{ n }}d then 0 end
+                as {{ dbt.type_float() }}
             )
                 as unit_numerator,
-            cast(case when is_activated_within_{{ n }}d is not null then 1 end as double) as unit_denominator,
-            cast(null as double) as unit_value
+            cast(
+                case when is_activated_within_{{ n }}d is not null then 1 end as {{ dbt.type_float() }}
+            ) as unit_denominator,
+            cast(null as {{ dbt.type_float() }}) as unit_value
         from users
 
         union all
@@ -102,10 +105,12 @@ windows as (
             cast(
                 case
                     when is_first_value_within_{{ n }}d then 1 when not is_first_value_within_{{ n }}d then 0
-                end as double
+                end as {{ dbt.type_float() }}
             ) as unit_numerator,
-            cast(case when is_first_value_within_{{ n }}d is not null then 1 end as double) as unit_denominator,
-            cast(null as double) as unit_value
+            cast(
+                case when is_first_value_within_{{ n }}d is not null then 1 end as {{ dbt.type_float() }}
+            ) as unit_denominator,
+            cast(null as {{ dbt.type_float() }}) as unit_value
         from users
 
         union all
@@ -116,9 +121,12 @@ windows as (
         'time_to_activate_median_days' as kpi_name,
         'median' as aggregation,
         cast({{ dbt.dateadd('day', 'time_to_value_window_days', 'created_date') }} as date) as window_closed_date,
-        cast(null as double) as unit_numerator,
-        cast(null as double) as unit_denominator,
-        cast(case when time_to_activate_days <= time_to_value_window_days then time_to_activate_days end as double)
+        cast(null as {{ dbt.type_float() }}) as unit_numerator,
+        cast(null as {{ dbt.type_float() }}) as unit_denominator,
+        cast(
+            case when time_to_activate_days <= time_to_value_window_days then time_to_activate_days end
+            as {{ dbt.type_float() }}
+        )
             as unit_value
     from users
 
@@ -129,10 +137,11 @@ windows as (
         'time_to_first_value_median_days' as kpi_name,
         'median' as aggregation,
         cast({{ dbt.dateadd('day', 'time_to_value_window_days', 'created_date') }} as date) as window_closed_date,
-        cast(null as double) as unit_numerator,
-        cast(null as double) as unit_denominator,
+        cast(null as {{ dbt.type_float() }}) as unit_numerator,
+        cast(null as {{ dbt.type_float() }}) as unit_denominator,
         cast(
-            case when time_to_first_value_days <= time_to_value_window_days then time_to_first_value_days end as double
+            case when time_to_first_value_days <= time_to_value_window_days then time_to_first_value_days end
+            as {{ dbt.type_float() }}
         ) as unit_value
     from users
 
@@ -143,9 +152,9 @@ windows as (
         'feature_depth_30d_median' as kpi_name,
         'median' as aggregation,
         cast({{ dbt.dateadd('day', 'feature_depth_window_days', 'created_date') }} as date) as window_closed_date,
-        cast(null as double) as unit_numerator,
-        cast(null as double) as unit_denominator,
-        cast(feature_depth_30d as double) as unit_value
+        cast(null as {{ dbt.type_float() }}) as unit_numerator,
+        cast(null as {{ dbt.type_float() }}) as unit_denominator,
+        cast(feature_depth_30d as {{ dbt.type_float() }}) as unit_value
     from users
 
     union all
@@ -156,9 +165,9 @@ windows as (
         'ratio' as aggregation,
         cast({{ dbt.dateadd('day', '7 * login_consistency_weeks - 1', 'signup_week_start') }} as date)
             as window_closed_date,
-        cast(login_weeks_with_session as double) as unit_numerator,
-        cast(login_weeks_observed as double) as unit_denominator,
-        cast(null as double) as unit_value
+        cast(login_weeks_with_session as {{ dbt.type_float() }}) as unit_numerator,
+        cast(login_weeks_observed as {{ dbt.type_float() }}) as unit_denominator,
+        cast(null as {{ dbt.type_float() }}) as unit_value
     from users
 
     union all
@@ -168,9 +177,9 @@ windows as (
         'retention_week_4' as kpi_name,
         'ratio' as aggregation,
         cast({{ dbt.dateadd('day', 6, 'users.retention_week_start') }} as date) as window_closed_date,
-        cast(retention_activity.is_active_in_retention_week as double) as unit_numerator,
-        cast(1 as double) as unit_denominator,
-        cast(null as double) as unit_value
+        cast(retention_activity.is_active_in_retention_week as {{ dbt.type_float() }}) as unit_numerator,
+        cast(1 as {{ dbt.type_float() }}) as unit_denominator,
+        cast(null as {{ dbt.type_float() }}) as unit_value
     from users
     inner join retention_activity
         on users.user_id = retention_activity.user_id

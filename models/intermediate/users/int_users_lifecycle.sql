@@ -214,7 +214,7 @@ latest_nps as (
     select
         user_days.user_id,
         max(user_days.activity_date) as latest_nps_date,
-        arg_max(user_days.last_nps_score, user_days.activity_date) as latest_nps_score
+        {{ latest_by('user_days.last_nps_score', 'user_days.activity_date') }} as latest_nps_score
     from user_days
     inner join as_of
         on user_days.activity_date <= as_of.as_of_date
@@ -349,11 +349,7 @@ final as (
         region,
         signup_week_start,
         signup_month_start,
-        {{ dbt.concat([
-            "cast(extract(year from created_date) as varchar)",
-            "'-'",
-            "lpad(cast(extract(month from created_date) as varchar), 2, '0')",
-        ]) }} as onboarding_cohort,
+        {{ year_month('created_date') }} as onboarding_cohort,
         as_of_date,
         days_observed,
         first_event_at,

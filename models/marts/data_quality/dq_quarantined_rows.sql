@@ -41,7 +41,7 @@ quarantined as (
         'tenants' as raw_table,
         quarantine_reason,
         row_payload,
-        cast(tenant_id as varchar) as row_key
+        cast(tenant_id as {{ dbt.type_string() }}) as row_key
     from base_app__tenants
     where quarantine_reason is not null
     union all
@@ -49,7 +49,7 @@ quarantined as (
         'users' as raw_table,
         quarantine_reason,
         row_payload,
-        cast(user_id as varchar) as row_key
+        cast(user_id as {{ dbt.type_string() }}) as row_key
     from base_app__users
     where quarantine_reason is not null
     union all
@@ -57,7 +57,7 @@ quarantined as (
         'events' as raw_table,
         quarantine_reason,
         row_payload,
-        cast(event_id as varchar) as row_key
+        cast(event_id as {{ dbt.type_string() }}) as row_key
     from base_product__events
     where quarantine_reason is not null
     union all
@@ -65,7 +65,7 @@ quarantined as (
         'certifications' as raw_table,
         quarantine_reason,
         row_payload,
-        cast(certification_id as varchar) as row_key
+        cast(certification_id as {{ dbt.type_string() }}) as row_key
     from base_learning__certifications
     where quarantine_reason is not null
     union all
@@ -73,7 +73,7 @@ quarantined as (
         'content' as raw_table,
         quarantine_reason,
         row_payload,
-        cast(content_id as varchar) as row_key
+        cast(content_id as {{ dbt.type_string() }}) as row_key
     from base_learning__content
     where quarantine_reason is not null
     union all
@@ -81,7 +81,7 @@ quarantined as (
         'learning_costs' as raw_table,
         quarantine_reason,
         row_payload,
-        cast(cost_id as varchar) as row_key
+        cast(cost_id as {{ dbt.type_string() }}) as row_key
     from base_finance__learning_costs
     where quarantine_reason is not null
     union all
@@ -89,7 +89,7 @@ quarantined as (
         'support_tickets' as raw_table,
         quarantine_reason,
         row_payload,
-        cast(ticket_id as varchar) as row_key
+        cast(ticket_id as {{ dbt.type_string() }}) as row_key
     from base_support__tickets
     where quarantine_reason is not null
     union all
@@ -97,7 +97,7 @@ quarantined as (
         'subscription_events' as raw_table,
         quarantine_reason,
         row_payload,
-        cast(subscription_event_id as varchar) as row_key
+        cast(subscription_event_id as {{ dbt.type_string() }}) as row_key
     from base_billing__subscription_events
     where quarantine_reason is not null
     union all
@@ -105,7 +105,7 @@ quarantined as (
         'experiment_assignments' as raw_table,
         quarantine_reason,
         row_payload,
-        cast(experiment_id || '|' || tenant_id as varchar) as row_key
+        cast(experiment_id || '|' || tenant_id as {{ dbt.type_string() }}) as row_key
     from base_app__experiment_assignments
     where quarantine_reason is not null
 ),
@@ -124,7 +124,9 @@ numbered as (
 
 final as (
     select
-        md5(raw_table || '|' || row_payload || '|' || cast(copy_number as varchar)) as quarantined_row_id,
+        md5(
+            raw_table || '|' || row_payload || '|' || cast(copy_number as {{ dbt.type_string() }})
+        ) as quarantined_row_id,
         raw_table,
         row_key,
         quarantine_reason,

@@ -97,19 +97,19 @@ largest_drop as (
 
 final as (
     select
-        cast(paired.tenant_id as varchar) as tenant_id,
+        cast(paired.tenant_id as {{ dbt.type_string() }}) as tenant_id,
         cast(paired.week_start as date) as week_start,
-        cast(paired.industry as varchar) as industry,
-        cast(paired.plan_tier as varchar) as plan_tier,
-        cast(paired.previous_health_band as varchar) as previous_health_band,
-        cast(paired.health_band as varchar) as health_band,
-        cast(paired.previous_health_score as double) as previous_health_score,
-        cast(paired.health_score as double) as health_score,
-        cast(paired.health_score - paired.previous_health_score as double) as health_score_change,
-        cast(largest_drop.component as varchar) as component_moved_most,
-        cast(coalesce(largest_drop.component_label, largest_drop.component) as varchar)
+        cast(paired.industry as {{ dbt.type_string() }}) as industry,
+        cast(paired.plan_tier as {{ dbt.type_string() }}) as plan_tier,
+        cast(paired.previous_health_band as {{ dbt.type_string() }}) as previous_health_band,
+        cast(paired.health_band as {{ dbt.type_string() }}) as health_band,
+        cast(paired.previous_health_score as {{ dbt.type_float() }}) as previous_health_score,
+        cast(paired.health_score as {{ dbt.type_float() }}) as health_score,
+        cast(paired.health_score - paired.previous_health_score as {{ dbt.type_float() }}) as health_score_change,
+        cast(largest_drop.component as {{ dbt.type_string() }}) as component_moved_most,
+        cast(coalesce(largest_drop.component_label, largest_drop.component) as {{ dbt.type_string() }})
             as component_moved_most_label,
-        cast(largest_drop.points_change as double) as component_points_change,
+        cast(largest_drop.points_change as {{ dbt.type_float() }}) as component_points_change,
         paired.has_missing_component,
         paired.week_start = last_complete_week.as_of_week_start as is_as_of_week
     from paired

@@ -13,11 +13,11 @@ kpi_parameters as (
 
 final as (
     select
-        cast(parameter_name as varchar) as parameter_name,
-        cast(parameter_value as double) as parameter_value,
-        cast(unit as varchar) as unit,
-        cast(used_by as varchar) as used_by,
-        cast(description as varchar) as description
+        cast(parameter_name as {{ dbt.type_string() }}) as parameter_name,
+        cast(parameter_value as {{ dbt.type_float() }}) as parameter_value,
+        cast(unit as {{ dbt.type_string() }}) as unit,
+        cast(used_by as {{ dbt.type_string() }}) as used_by,
+        cast(description as {{ dbt.type_string() }}) as description
     from kpi_parameters
     where parameter_name in (
         'interval_confidence',

@@ -55,12 +55,12 @@ segmented as (
 final as (
     select
         cast(week_start as date) as week_start,
-        cast(feature_name as varchar) as feature_name,
-        cast(segment_type as varchar) as segment_type,
-        cast(segment_value as varchar) as segment_value,
+        cast(feature_name as {{ dbt.type_string() }}) as feature_name,
+        cast(segment_type as {{ dbt.type_string() }}) as segment_type,
+        cast(segment_value as {{ dbt.type_string() }}) as segment_value,
         cast(tenants_using_feature as integer) as tenants_using_feature,
         cast(active_tenants as integer) as active_tenants,
-        cast(tenants_using_feature as double) / nullif(active_tenants, 0) as feature_adoption_rate
+        cast(tenants_using_feature as {{ dbt.type_float() }}) / nullif(active_tenants, 0) as feature_adoption_rate
     from segmented
 )
 

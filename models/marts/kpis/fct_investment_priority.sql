@@ -63,7 +63,7 @@ component_values as (
         week_start,
         segment_type,
         {%- for component in components %}
-            cast({{ component }} as decimal(38, 10)) as {{ component }}_exact,
+            {{ exact_decimal(component, 38, 10) }} as {{ component }}_exact,
         {%- endfor %}
         segment_value
     from components
@@ -90,12 +90,12 @@ standardised as (
             cast(
                 component_moments.{{ component }}_count * component_values.{{ component }}_exact
                 - component_moments.{{ component }}_sum
-                as double
+                as {{ dbt.type_float() }}
             ) / nullif(
                 sqrt(cast(
                     component_moments.{{ component }}_count * component_moments.{{ component }}_squares_sum
                     - component_moments.{{ component }}_sum * component_moments.{{ component }}_sum
-                    as double
+                    as {{ dbt.type_float() }}
                 )),
                 0
             ) as {{ component }}_z,
@@ -137,20 +137,24 @@ scored as (
 final as (
     select
         cast(week_start as date) as week_start,
-        cast(segment_type as varchar) as segment_type,
-        cast(segment_value as varchar) as segment_value,
-        cast(weekly_adoption_rate as double) as weekly_adoption_rate,
-        cast(adoption_velocity as double) as adoption_velocity,
-        cast(adoption_velocity_z as double) as adoption_velocity_z,
-        cast(health_score_mean as double) as health_score_mean,
-        cast(impact_per_tenant as double) as impact_per_tenant,
-        cast(impact_per_tenant_z as double) as impact_per_tenant_z,
-        cast(cost_to_serve as double) as cost_to_serve,
-        cast(cost_to_serve_z as double) as cost_to_serve_z,
+        cast(segment_type as {{ dbt.type_string() }}) as segment_type,
+        cast(segment_value as {{ dbt.type_string() }}) as segment_value,
+        cast(weekly_adoption_rate as {{ dbt.type_float() }}) as weekly_adoption_rate,
+        cast(adoption_velocity as {{ dbt.type_float() }}) as adoption_velocity,
+        cast(adoption_velocity_z as {{ dbt.type_float() }}) as adoption_velocity_z,
+        cast(health_score_mean as {{ dbt.type_float() }}) as health_score_mean,
+        cast(impact_per_tenant as {{ dbt.type_float() }}) as impact_per_tenant,
+        cast(impact_per_tenant_z as {{ dbt.type_float() }}) as impact_per_tenant_z,
+        cast(cost_to_serve as {{ dbt.type_float() }}) as cost_to_serve,
+        cast(cost_to_serve_z as {{ dbt.type_float() }}) as cost_to_serve_z,
         cast(components_scored as integer) as components_scored,
-        cast(priority_score as double) as priority_score,
+        cast(priority_score as {{ dbt.type_float() }}) as priority_score,
         cast(
-            rank() over (partition by week_start, segment_type order by priority_score desc, segment_value asc)
+            rank()
+                over (
+                    partition by week_start, segment_type
+                    order by priority_score desc nulls last, segment_value asc
+                )
             as integer
         ) as priority_rank
     from scored

@@ -22,7 +22,7 @@ scorecard as (
     select * from {{ ref('fct_kpi_scorecard') }}
 ),
 
-last_week as (
+last_week as {{ cte_materialized() }} (
     select max(week_start) as last_week_start
     from scorecard
 ),
@@ -49,16 +49,16 @@ final as (
         cast(
             {{ dbt.hash(dbt.concat([
                 'alerts.kpi_name', "'|'", 'alerts.segment_type', "'|'",
-                'alerts.segment_value', "'|'", 'cast(alerts.opened_week as varchar)',
-            ])) }} as varchar
+                'alerts.segment_value', "'|'", 'cast(alerts.opened_week as ' ~ dbt.type_string() ~ ')',
+            ])) }} as {{ dbt.type_string() }}
         ) as alert_id,
-        cast(alerts.kpi_name as varchar) as kpi_name,
-        cast(scorecard.kpi_label as varchar) as kpi_label,
-        cast(alerts.segment_type as varchar) as segment_type,
-        cast(alerts.segment_value as varchar) as segment_value,
+        cast(alerts.kpi_name as {{ dbt.type_string() }}) as kpi_name,
+        cast(scorecard.kpi_label as {{ dbt.type_string() }}) as kpi_label,
+        cast(alerts.segment_type as {{ dbt.type_string() }}) as segment_type,
+        cast(alerts.segment_value as {{ dbt.type_string() }}) as segment_value,
         cast(alerts.opened_week as date) as opened_week,
         cast(alerts.closed_week as date) as closed_week,
-        cast(alerts.closed_reason as varchar) as closed_reason,
+        cast(alerts.closed_reason as {{ dbt.type_string() }}) as closed_reason,
         cast(
             {{ dbt.datediff(
                 'alerts.opened_week',
@@ -66,21 +66,21 @@ final as (
                 'day',
             ) }} / 7 as integer
         ) as weeks_open,
-        cast(case when alerts.closed_week is null then 'open' else 'closed' end as varchar) as status,
+        cast(case when alerts.closed_week is null then 'open' else 'closed' end as {{ dbt.type_string() }}) as status,
         alerts.closed_week is null as is_open,
-        cast(scorecard.value as double) as value_at_open,
+        cast(scorecard.value as {{ dbt.type_float() }}) as value_at_open,
         cast(scorecard.unit_count as integer) as unit_count_at_open,
-        cast(scorecard.evidence_past_threshold as double) as evidence_at_open,
-        cast(latest.value as double) as last_value,
+        cast(scorecard.evidence_past_threshold as {{ dbt.type_float() }}) as evidence_at_open,
+        cast(latest.value as {{ dbt.type_float() }}) as last_value,
         cast(latest.unit_count as integer) as last_unit_count,
-        cast(latest.interval_lower as double) as last_interval_lower,
-        cast(latest.interval_upper as double) as last_interval_upper,
-        cast(latest.status as varchar) as last_status,
-        cast(latest.evidence_past_threshold as double) as last_evidence_past_threshold,
-        cast(scorecard.threshold as double) as threshold,
-        cast(scorecard.direction as varchar) as direction,
-        cast(scorecard.owner as varchar) as owner,
-        cast(scorecard.playbook_actions as varchar) as playbook_actions
+        cast(latest.interval_lower as {{ dbt.type_float() }}) as last_interval_lower,
+        cast(latest.interval_upper as {{ dbt.type_float() }}) as last_interval_upper,
+        cast(latest.status as {{ dbt.type_string() }}) as last_status,
+        cast(latest.evidence_past_threshold as {{ dbt.type_float() }}) as last_evidence_past_threshold,
+        cast(scorecard.threshold as {{ dbt.type_float() }}) as threshold,
+        cast(scorecard.direction as {{ dbt.type_string() }}) as direction,
+        cast(scorecard.owner as {{ dbt.type_string() }}) as owner,
+        cast(scorecard.playbook_actions as {{ dbt.type_string() }}) as playbook_actions
     from alerts
     cross join last_week
     inner join scorecard

@@ -67,8 +67,8 @@ industry_bands as (
     select
         industry,
         'time_to_certification_median_days' as kpi_name,
-        cast(time_to_certification_low_days as double) as band_low,
-        cast(time_to_certification_high_days as double) as band_high
+        cast(time_to_certification_low_days as {{ dbt.type_float() }}) as band_low,
+        cast(time_to_certification_high_days as {{ dbt.type_float() }}) as band_high
     from industry_benchmarks
     union all
     select
@@ -120,8 +120,8 @@ blended_bands as (
         tenant_segments.segment_type,
         tenant_segments.segment_value,
         -- averaged as exact decimals so that the order threads add rows in cannot change the last bits
-        cast(avg(cast(industry_bands.band_low as decimal(38, 10))) as double) as band_low,
-        cast(avg(cast(industry_bands.band_high as decimal(38, 10))) as double) as band_high
+        cast(avg({{ exact_decimal('industry_bands.band_low', 38, 10) }}) as {{ dbt.type_float() }}) as band_low,
+        cast(avg({{ exact_decimal('industry_bands.band_high', 38, 10) }}) as {{ dbt.type_float() }}) as band_high
     from weeks
     inner join tenant_segments
         on tenant_segments.onboarded_date <= weeks.week_last_date
@@ -245,42 +245,42 @@ lagged as (
 final as (
     select
         cast(week_start as date) as week_start,
-        cast(kpi_name as varchar) as kpi_name,
-        cast(kpi_label as varchar) as kpi_label,
-        cast(segment_type as varchar) as segment_type,
-        cast(segment_value as varchar) as segment_value,
-        cast(unit as varchar) as unit,
-        cast(direction as varchar) as direction,
-        cast(value as double) as value,
-        cast(numerator as double) as numerator,
-        cast(denominator as double) as denominator,
+        cast(kpi_name as {{ dbt.type_string() }}) as kpi_name,
+        cast(kpi_label as {{ dbt.type_string() }}) as kpi_label,
+        cast(segment_type as {{ dbt.type_string() }}) as segment_type,
+        cast(segment_value as {{ dbt.type_string() }}) as segment_value,
+        cast(unit as {{ dbt.type_string() }}) as unit,
+        cast(direction as {{ dbt.type_string() }}) as direction,
+        cast(value as {{ dbt.type_float() }}) as value,
+        cast(numerator as {{ dbt.type_float() }}) as numerator,
+        cast(denominator as {{ dbt.type_float() }}) as denominator,
         cast(unit_count as integer) as unit_count,
-        cast(interval_lower as double) as interval_lower,
-        cast(interval_upper as double) as interval_upper,
-        cast(interval_method as varchar) as interval_method,
-        cast(benchmark_source as varchar) as benchmark_source,
-        cast(benchmark_low as double) as benchmark_low,
-        cast(benchmark_high as double) as benchmark_high,
-        cast(benchmark_label as varchar) as benchmark_label,
-        cast(threshold as double) as threshold,
-        cast(status as varchar) as status,
-        cast(status_reason as varchar) as status_reason,
-        cast(evidence_past_threshold as double) as evidence_past_threshold,
-        cast(value_prior_week as double) as value_prior_week,
-        cast(value - value_prior_week as double) as change_vs_prior_week,
+        cast(interval_lower as {{ dbt.type_float() }}) as interval_lower,
+        cast(interval_upper as {{ dbt.type_float() }}) as interval_upper,
+        cast(interval_method as {{ dbt.type_string() }}) as interval_method,
+        cast(benchmark_source as {{ dbt.type_string() }}) as benchmark_source,
+        cast(benchmark_low as {{ dbt.type_float() }}) as benchmark_low,
+        cast(benchmark_high as {{ dbt.type_float() }}) as benchmark_high,
+        cast(benchmark_label as {{ dbt.type_string() }}) as benchmark_label,
+        cast(threshold as {{ dbt.type_float() }}) as threshold,
+        cast(status as {{ dbt.type_string() }}) as status,
+        cast(status_reason as {{ dbt.type_string() }}) as status_reason,
+        cast(evidence_past_threshold as {{ dbt.type_float() }}) as evidence_past_threshold,
+        cast(value_prior_week as {{ dbt.type_float() }}) as value_prior_week,
+        cast(value - value_prior_week as {{ dbt.type_float() }}) as change_vs_prior_week,
         cast(
             {{ kpi_change_direction(
                 'value', 'interval_lower', 'interval_upper',
                 'value_prior_week', 'interval_lower_prior_week', 'interval_upper_prior_week',
-            ) }} as varchar
+            ) }} as {{ dbt.type_string() }}
         ) as change_vs_prior_week_direction,
-        cast(value_4_weeks_before as double) as value_4_weeks_before,
-        cast(value - value_4_weeks_before as double) as change_vs_4_weeks,
+        cast(value_4_weeks_before as {{ dbt.type_float() }}) as value_4_weeks_before,
+        cast(value - value_4_weeks_before as {{ dbt.type_float() }}) as change_vs_4_weeks,
         cast(
             {{ kpi_change_direction(
                 'value', 'interval_lower', 'interval_upper',
                 'value_4_weeks_before', 'interval_lower_4_weeks_before', 'interval_upper_4_weeks_before',
-            ) }} as varchar
+            ) }} as {{ dbt.type_string() }}
         ) as change_vs_4_weeks_direction,
         cast(
             case
@@ -293,10 +293,10 @@ final as (
                 else 0
             end as integer
         ) as consecutive_off_track_weeks,
-        cast(owner as varchar) as owner,
-        cast(business_outcome as varchar) as business_outcome,
-        cast(decision_point as varchar) as decision_point,
-        cast(playbook_actions as varchar) as playbook_actions
+        cast(owner as {{ dbt.type_string() }}) as owner,
+        cast(business_outcome as {{ dbt.type_string() }}) as business_outcome,
+        cast(decision_point as {{ dbt.type_string() }}) as decision_point,
+        cast(playbook_actions as {{ dbt.type_string() }}) as playbook_actions
     from lagged
 )
 

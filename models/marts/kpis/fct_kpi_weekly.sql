@@ -60,7 +60,7 @@ kpi_segment_types as (
         kpi_catalog.segment_unit,
         segment_types.segment_type
     from kpi_catalog
-    cross join unnest(string_split(kpi_catalog.segment_types, '|')) as segment_types (segment_type)
+    {{ split_to_rows('kpi_catalog.segment_types', '|', 'segment_types', 'segment_type') }}
 ),
 
 segment_values as (
@@ -153,16 +153,16 @@ computed as (
 final as (
     select
         cast(grid.week_start as date) as week_start,
-        cast(grid.kpi_name as varchar) as kpi_name,
-        cast(grid.segment_type as varchar) as segment_type,
-        cast(grid.segment_value as varchar) as segment_value,
-        cast(computed.value as double) as value,
-        cast(computed.numerator as double) as numerator,
-        cast(computed.denominator as double) as denominator,
+        cast(grid.kpi_name as {{ dbt.type_string() }}) as kpi_name,
+        cast(grid.segment_type as {{ dbt.type_string() }}) as segment_type,
+        cast(grid.segment_value as {{ dbt.type_string() }}) as segment_value,
+        cast(computed.value as {{ dbt.type_float() }}) as value,
+        cast(computed.numerator as {{ dbt.type_float() }}) as numerator,
+        cast(computed.denominator as {{ dbt.type_float() }}) as denominator,
         cast(computed.unit_count as integer) as unit_count,
-        cast(computed.interval_lower as double) as interval_lower,
-        cast(computed.interval_upper as double) as interval_upper,
-        cast(computed.interval_method as varchar) as interval_method
+        cast(computed.interval_lower as {{ dbt.type_float() }}) as interval_lower,
+        cast(computed.interval_upper as {{ dbt.type_float() }}) as interval_upper,
+        cast(computed.interval_method as {{ dbt.type_string() }}) as interval_method
     from grid
     left join computed
         on

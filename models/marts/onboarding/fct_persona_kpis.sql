@@ -66,9 +66,9 @@ unit_rows as (
             onboarding_cohort,
             '{{ kpi.kpi_name }}' as kpi_name,
             '{{ kpi.aggregation }}' as aggregation,
-            cast({{ kpi.get('numerator', 'null') }} as double) as unit_numerator,
-            cast({{ kpi.get('denominator', 'null') }} as double) as unit_denominator,
-            cast({{ kpi.get('value', 'null') }} as double) as unit_value
+            cast({{ kpi.get('numerator', 'null') }} as {{ dbt.type_float() }}) as unit_numerator,
+            cast({{ kpi.get('denominator', 'null') }} as {{ dbt.type_float() }}) as unit_denominator,
+            cast({{ kpi.get('value', 'null') }} as {{ dbt.type_float() }}) as unit_value
         from users
         where persona = '{{ kpi.persona }}'{% if kpi.condition %} and {{ kpi.condition }}{% endif %}
         {% if not loop.last %}union all{% endif %}
@@ -99,7 +99,7 @@ final as (
         aggregated.kpi_name,
         aggregated.aggregation,
         aggregated.users,
-        cast(aggregated.value as double) as value,
+        cast(aggregated.value as {{ dbt.type_float() }}) as value,
         aggregated.numerator,
         aggregated.denominator,
         as_of.as_of_date

@@ -36,17 +36,17 @@ rule_thresholds as (
         rules.what_it_means,
         case
             when ci_lower_parameter.parameter_value is not null then ci_lower_parameter.parameter_value
-            when rules.ci_lower_above is not null then cast(rules.ci_lower_above as double)
+            when rules.ci_lower_above is not null then cast(rules.ci_lower_above as {{ dbt.type_float() }})
         end
             as ci_lower_above,
         case
             when lift_parameter.parameter_value is not null then lift_parameter.parameter_value
-            when rules.lift_at_least is not null then cast(rules.lift_at_least as double)
+            when rules.lift_at_least is not null then cast(rules.lift_at_least as {{ dbt.type_float() }})
         end
             as lift_at_least,
         case
             when ci_upper_parameter.parameter_value is not null then ci_upper_parameter.parameter_value
-            when rules.ci_upper_below is not null then cast(rules.ci_upper_below as double)
+            when rules.ci_upper_below is not null then cast(rules.ci_upper_below as {{ dbt.type_float() }})
         end
             as ci_upper_below
     from rules
@@ -100,20 +100,21 @@ explained as (
         case
             when verdict = 'pending'
                 then
-                    'Day ' || cast(checkpoint_days as varchar) || ' is not observed until '
-                    || cast(checkpoint_date as varchar) || ': no verdict yet.'
+                    'Day ' || cast(checkpoint_days as {{ dbt.type_string() }}) || ' is not observed until '
+                    || cast(checkpoint_date as {{ dbt.type_string() }}) || ': no verdict yet.'
             when verdict = 'insufficient_data'
                 then
-                    'An arm has no tenant at day ' || cast(checkpoint_days as varchar)
+                    'An arm has no tenant at day ' || cast(checkpoint_days as {{ dbt.type_string() }})
                     || ': no comparison is possible.'
             else
-                'At day ' || cast(checkpoint_days as varchar) || ', '
-                || cast(round(100 * outcome_rate_treatment) as integer) || '% of treatment vs '
-                || cast(round(100 * outcome_rate_control) as integer) || '% of control tenants activated ('
-                || case when lift >= 0 then '+' else '' end || cast(round(100 * lift, 1) as varchar)
-                || ' pts, 95% CI ' || cast(round(100 * lift_ci_lower, 1) as varchar) || ' to '
-                || cast(round(100 * lift_ci_upper, 1) as varchar) || ' pts'
-                || coalesce(', p = ' || cast(round(p_value, 3) as varchar), '') || '): '
+                'At day ' || cast(checkpoint_days as {{ dbt.type_string() }}) || ', '
+                || cast({{ round_to('100 * outcome_rate_treatment', 0) }} as integer) || '% of treatment vs '
+                || cast({{ round_to('100 * outcome_rate_control', 0) }} as integer)
+                || '% of control tenants activated ('
+                || case when lift >= 0 then '+' else '' end || {{ number_to_text('100 * lift', 1) }}
+                || ' pts, 95% CI ' || {{ number_to_text('100 * lift_ci_lower', 1) }} || ' to '
+                || {{ number_to_text('100 * lift_ci_upper', 1) }} || ' pts'
+                || coalesce(', p = ' || {{ number_to_text('p_value', 3) }}, '') || '): '
                 || verdict || '. ' || coalesce(rule_meaning, '')
         end as what_it_means
     from decided
@@ -121,37 +122,37 @@ explained as (
 
 final as (
     select
-        cast(explained.experiment_id as varchar) as experiment_id,
-        cast(explained.checkpoint as varchar) as checkpoint,
+        cast(explained.experiment_id as {{ dbt.type_string() }}) as experiment_id,
+        cast(explained.checkpoint as {{ dbt.type_string() }}) as checkpoint,
         cast(explained.checkpoint_days as integer) as checkpoint_days,
         cast(explained.first_assigned_at as timestamp) as first_assigned_at,
         cast(explained.checkpoint_date as date) as checkpoint_date,
         cast(explained.is_observed as boolean) as is_observed,
-        cast('activated_by_checkpoint' as varchar) as outcome_name,
+        cast('activated_by_checkpoint' as {{ dbt.type_string() }}) as outcome_name,
         cast(explained.tenants_treatment as integer) as tenants_treatment,
         cast(explained.tenants_control as integer) as tenants_control,
         cast(explained.outcomes_treatment as integer) as outcomes_treatment,
         cast(explained.outcomes_control as integer) as outcomes_control,
-        cast(explained.outcome_rate_treatment as double) as outcome_rate_treatment,
-        cast(explained.outcome_rate_control as double) as outcome_rate_control,
-        cast(explained.lift as double) as lift,
-        cast(explained.lift_standard_error as double) as lift_standard_error,
-        cast(explained.lift_ci_lower as double) as lift_ci_lower,
-        cast(explained.lift_ci_upper as double) as lift_ci_upper,
-        cast(explained.p_value as double) as p_value,
-        cast(balance.sample_ratio_p_value as double) as sample_ratio_p_value,
-        cast(balance.seats_standardized_difference as double) as seats_standardized_difference,
-        cast(balance.seats_mann_whitney_p_value as double) as seats_mann_whitney_p_value,
-        cast(balance.plan_tier_chi_square_p_value as double) as plan_tier_chi_square_p_value,
-        cast(balance.plan_tier_max_abs_standardized_difference as double)
+        cast(explained.outcome_rate_treatment as {{ dbt.type_float() }}) as outcome_rate_treatment,
+        cast(explained.outcome_rate_control as {{ dbt.type_float() }}) as outcome_rate_control,
+        cast(explained.lift as {{ dbt.type_float() }}) as lift,
+        cast(explained.lift_standard_error as {{ dbt.type_float() }}) as lift_standard_error,
+        cast(explained.lift_ci_lower as {{ dbt.type_float() }}) as lift_ci_lower,
+        cast(explained.lift_ci_upper as {{ dbt.type_float() }}) as lift_ci_upper,
+        cast(explained.p_value as {{ dbt.type_float() }}) as p_value,
+        cast(balance.sample_ratio_p_value as {{ dbt.type_float() }}) as sample_ratio_p_value,
+        cast(balance.seats_standardized_difference as {{ dbt.type_float() }}) as seats_standardized_difference,
+        cast(balance.seats_mann_whitney_p_value as {{ dbt.type_float() }}) as seats_mann_whitney_p_value,
+        cast(balance.plan_tier_chi_square_p_value as {{ dbt.type_float() }}) as plan_tier_chi_square_p_value,
+        cast(balance.plan_tier_max_abs_standardized_difference as {{ dbt.type_float() }})
             as plan_tier_max_abs_standardized_difference,
-        cast(balance.industry_chi_square_p_value as double) as industry_chi_square_p_value,
-        cast(balance.industry_max_abs_standardized_difference as double)
+        cast(balance.industry_chi_square_p_value as {{ dbt.type_float() }}) as industry_chi_square_p_value,
+        cast(balance.industry_max_abs_standardized_difference as {{ dbt.type_float() }})
             as industry_max_abs_standardized_difference,
         cast(balance.is_balanced as boolean) as is_balanced,
-        cast(balance.balance_issues as varchar) as balance_issues,
-        cast(explained.verdict as varchar) as verdict,
-        cast(explained.what_it_means as varchar) as what_it_means
+        cast(balance.balance_issues as {{ dbt.type_string() }}) as balance_issues,
+        cast(explained.verdict as {{ dbt.type_string() }}) as verdict,
+        cast(explained.what_it_means as {{ dbt.type_string() }}) as what_it_means
     from explained
     left join balance
         on explained.experiment_id = balance.experiment_id

@@ -37,28 +37,28 @@ baseline as (
 
 final as (
     select
-        cast(evaluated.outcome as varchar) as outcome,
-        cast(evaluated.model_name as varchar) as model_name,
-        cast(evaluated.status as varchar) as status,
+        cast(evaluated.outcome as {{ dbt.type_string() }}) as outcome,
+        cast(evaluated.model_name as {{ dbt.type_string() }}) as model_name,
+        cast(evaluated.status as {{ dbt.type_string() }}) as status,
         cast(evaluated.backtest_tenants as integer) as backtest_tenants,
         cast(evaluated.alert_events as integer) as alert_events,
-        cast(evaluated.roc_auc as double) as roc_auc,
-        cast(evaluated.roc_auc - baseline.baseline_roc_auc as double) as roc_auc_gain_over_baseline,
-        cast(evaluated.brier_score as double) as brier_score,
+        cast(evaluated.roc_auc as {{ dbt.type_float() }}) as roc_auc,
+        cast(evaluated.roc_auc - baseline.baseline_roc_auc as {{ dbt.type_float() }}) as roc_auc_gain_over_baseline,
+        cast(evaluated.brier_score as {{ dbt.type_float() }}) as brier_score,
         cast(
             case when evaluated.status = 'ok' then calibration_error.expected_calibration_error end
-            as double
+            as {{ dbt.type_float() }}
         ) as expected_calibration_error,
-        cast(evaluated.max_alert_fpr as double) as max_alert_fpr,
-        cast(evaluated.alert_threshold as double) as alert_threshold,
+        cast(evaluated.max_alert_fpr as {{ dbt.type_float() }}) as max_alert_fpr,
+        cast(evaluated.alert_threshold as {{ dbt.type_float() }}) as alert_threshold,
         cast(evaluated.alerts as integer) as alerts,
         cast(evaluated.true_positives as integer) as true_positives,
         cast(evaluated.false_positives as integer) as false_positives,
-        cast(evaluated.precision_at_threshold as double) as precision_at_threshold,
-        cast(evaluated.recall_at_threshold as double) as recall_at_threshold,
-        cast(evaluated.false_positive_rate_at_threshold as double) as false_positive_rate_at_threshold,
+        cast(evaluated.precision_at_threshold as {{ dbt.type_float() }}) as precision_at_threshold,
+        cast(evaluated.recall_at_threshold as {{ dbt.type_float() }}) as recall_at_threshold,
+        cast(evaluated.false_positive_rate_at_threshold as {{ dbt.type_float() }}) as false_positive_rate_at_threshold,
         cast(evaluated.training_tenants_min as integer) as training_tenants_min,
-        cast(evaluated.training_tenants_median as double) as training_tenants_median,
+        cast(evaluated.training_tenants_median as {{ dbt.type_float() }}) as training_tenants_median,
         cast(evaluated.training_tenants_max as integer) as training_tenants_max,
         cast(evaluated.first_scoring_date as date) as first_scoring_date,
         cast(evaluated.last_scoring_date as date) as last_scoring_date

@@ -12,14 +12,14 @@ calibration as (
 
 final as (
     select
-        cast(outcome as varchar) as outcome,
-        cast(model_name as varchar) as model_name,
+        cast(outcome as {{ dbt.type_string() }}) as outcome,
+        cast(model_name as {{ dbt.type_string() }}) as model_name,
         cast(decile as integer) as decile,
         cast(predictions as integer) as predictions,
-        cast(mean_predicted_probability as double) as mean_predicted_probability,
-        cast(observed_rate as double) as observed_rate,
-        cast(min_predicted_probability as double) as min_predicted_probability,
-        cast(max_predicted_probability as double) as max_predicted_probability
+        cast(mean_predicted_probability as {{ dbt.type_float() }}) as mean_predicted_probability,
+        cast(observed_rate as {{ dbt.type_float() }}) as observed_rate,
+        cast(min_predicted_probability as {{ dbt.type_float() }}) as min_predicted_probability,
+        cast(max_predicted_probability as {{ dbt.type_float() }}) as max_predicted_probability
     from calibration
 )
 

@@ -15,15 +15,15 @@ industry_benchmarks as (
 
 final as (
     select
-        cast(tenants.tenant_id as varchar) as tenant_id,
-        cast(tenants.tenant_name as varchar) as tenant_name,
-        cast(tenants.industry as varchar) as industry,
-        cast(industry_benchmarks.industry_label as varchar) as industry_label,
-        cast(tenants.plan_tier as varchar) as plan_tier,
-        cast(tenants.region as varchar) as region,
+        cast(tenants.tenant_id as {{ dbt.type_string() }}) as tenant_id,
+        cast(tenants.tenant_name as {{ dbt.type_string() }}) as tenant_name,
+        cast(tenants.industry as {{ dbt.type_string() }}) as industry,
+        cast(industry_benchmarks.industry_label as {{ dbt.type_string() }}) as industry_label,
+        cast(tenants.plan_tier as {{ dbt.type_string() }}) as plan_tier,
+        cast(tenants.region as {{ dbt.type_string() }}) as region,
         cast(tenants.seats_purchased as integer) as seats_purchased,
         cast(tenants.users as integer) as users,
-        cast(tenants.onboarding_cohort as varchar) as onboarding_cohort,
+        cast(tenants.onboarding_cohort as {{ dbt.type_string() }}) as onboarding_cohort,
         cast(tenants.signed_at as timestamp) as signed_at,
         cast(tenants.onboarded_at as timestamp) as onboarded_at,
         cast(tenants.activated_at as timestamp) as activated_at,

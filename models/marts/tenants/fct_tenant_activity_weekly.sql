@@ -17,11 +17,11 @@ health as (
 
 final as (
     select
-        cast(tenant_weeks.tenant_id as varchar) as tenant_id,
+        cast(tenant_weeks.tenant_id as {{ dbt.type_string() }}) as tenant_id,
         cast(tenant_weeks.week_start as date) as week_start,
-        cast(tenant_weeks.industry as varchar) as industry,
-        cast(tenant_weeks.plan_tier as varchar) as plan_tier,
-        cast(tenant_weeks.onboarding_cohort as varchar) as onboarding_cohort,
+        cast(tenant_weeks.industry as {{ dbt.type_string() }}) as industry,
+        cast(tenant_weeks.plan_tier as {{ dbt.type_string() }}) as plan_tier,
+        cast(tenant_weeks.onboarding_cohort as {{ dbt.type_string() }}) as onboarding_cohort,
         cast(tenant_weeks.is_live as boolean) as is_live,
         cast(tenant_weeks.weekly_active_users as integer) as weekly_active_users,
         cast(tenant_weeks.autonomy_users as integer) as autonomy_users,
@@ -37,12 +37,12 @@ final as (
         cast(tenant_weeks.certifications_issued as integer) as certifications_issued,
         cast(tenant_weeks.tickets as integer) as tickets,
         cast(tenant_weeks.tier1_tickets as integer) as tier1_tickets,
-        cast(health.health_score as double) as health_score,
-        cast(health.health_band as varchar) as health_band,
-        cast(health.activation_progress_component as double) as activation_progress_component,
-        cast(health.usage_depth_component as double) as usage_depth_component,
-        cast(health.support_load_component as double) as support_load_component,
-        cast(health.sentiment_component as double) as sentiment_component,
+        cast(health.health_score as {{ dbt.type_float() }}) as health_score,
+        cast(health.health_band as {{ dbt.type_string() }}) as health_band,
+        cast(health.activation_progress_component as {{ dbt.type_float() }}) as activation_progress_component,
+        cast(health.usage_depth_component as {{ dbt.type_float() }}) as usage_depth_component,
+        cast(health.support_load_component as {{ dbt.type_float() }}) as support_load_component,
+        cast(health.sentiment_component as {{ dbt.type_float() }}) as sentiment_component,
         cast(health.has_missing_component as boolean) as has_missing_component
     from tenant_weeks
     left join health

@@ -33,10 +33,10 @@ observed as (
 
 final as (
     select
-        cast(tenant_id as varchar) as tenant_id,
-        cast(industry as varchar) as industry,
-        cast(plan_tier as varchar) as plan_tier,
-        cast(onboarding_cohort as varchar) as onboarding_cohort,
+        cast(tenant_id as {{ dbt.type_string() }}) as tenant_id,
+        cast(industry as {{ dbt.type_string() }}) as industry,
+        cast(plan_tier as {{ dbt.type_string() }}) as plan_tier,
+        cast(onboarding_cohort as {{ dbt.type_string() }}) as onboarding_cohort,
         cast(seats_purchased as integer) as seats_purchased,
         cast(onboarded_at as timestamp) as onboarded_at,
         cast(as_of_date as date) as as_of_date,

@@ -172,24 +172,15 @@ new_events as (
     where not is_stored
 ),
 
-properties_parsed as (
+properties_parsed as {{ cte_computed_once() }} (
     select
         *,
-        case
-            when properties is not null and json_valid(properties)
-                then json_type(properties) = 'OBJECT'
-        end as is_json_object,
-        case
-            when properties is not null and json_valid(properties) and json_type(properties) = 'OBJECT'
-                then json_extract_string(
-                    properties,
-                    [
-                        '$.step', '$.rows', '$.errors', '$.integration', '$.setting',
-                        '$.action', '$.feature', '$.critical', '$.workflow', '$.task_type',
-                        '$.content_id', '$.course_id', '$.score'
-                    ]
-                )
-        end as property_values
+        {{ json_kind('properties') }} = 'object' as is_json_object,
+        {{ json_object_strings('properties', [
+            'step', 'rows', 'errors', 'integration', 'setting',
+            'action', 'feature', 'critical', 'workflow', 'task_type',
+            'content_id', 'course_id', 'score'
+        ]) }} as property_values
     from new_events
 ),
 
@@ -203,7 +194,7 @@ properties_typed as (
         property_values[5] as setting_name,
         property_values[6] as governance_action,
         property_values[7] as feature_name,
-        try_cast(property_values[8] as boolean) as is_critical_feature,
+        {{ safe_cast_boolean('property_values[8]') }} as is_critical_feature,
         property_values[9] as workflow_name,
         property_values[10] as task_type,
         property_values[11] as content_id,
@@ -211,7 +202,7 @@ properties_typed as (
         {{ to_integer('property_values[13]') }} as nps_score,
         (property_values[2] is not null and {{ to_integer('property_values[2]') }} is null)
         or (property_values[3] is not null and {{ to_integer('property_values[3]') }} is null)
-        or (property_values[8] is not null and try_cast(property_values[8] as boolean) is null)
+        or (property_values[8] is not null and {{ safe_cast_boolean('property_values[8]') }} is null)
         or (property_values[13] is not null and {{ to_integer('property_values[13]') }} is null)
             as has_malformed_property
     from properties_parsed
@@ -291,14 +282,16 @@ new_events_final as (
 ),
 
 final as (
-    select * from new_events_final
     {% if is_incremental() %}
-        union all by name
-        select *
+        select {{ column_list(this) }} from new_events_final
+        union all
+        select {{ column_list(this) }}
         from {{ this }}
         where event_key in (
             select deduplicated.event_id from deduplicated where deduplicated.is_stored
         )
+    {% else %}
+        select * from new_events_final
     {% endif %}
 )
 

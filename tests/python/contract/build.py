@@ -89,23 +89,23 @@ class Workspace:
         )
 
     def build(self, feed: Feed, select: tuple[str, ...] = (), publish: bool = False) -> BuildResult:
-        """Write the feed, `dbt build` it (or a selection) from scratch, optionally publish."""
+        """Write the feed, build it (`tenant-kpis build`, or `dbt build` of a selection)
+        from scratch, optionally publish."""
         self.root.mkdir(parents=True, exist_ok=True)
         for path in (self.database, self.database.with_suffix(".duckdb.wal")):
             path.unlink(missing_ok=True)
         shutil.rmtree(self.published_db.parent, ignore_errors=True)
         (self.target_dir / "run_results.json").unlink(missing_ok=True)
         write_feed(feed, self.raw_dir)
+        # the whole DAG: dbt, the Python steps, dbt (tenant-kpis build); a
+        # selection upstream of the Python steps: dbt alone
+        command = (
+            [str(BIN / "dbt"), "build", "--select", *select, "--indirect-selection", "cautious"]
+            if select
+            else [str(BIN / "tenant-kpis"), "build"]
+        )
         completed = run_command(
-            [
-                str(BIN / "dbt"),
-                "build",
-                "--exclude-resource-type",
-                "unit_test",
-                *(("--select", *select, "--indirect-selection", "cautious") if select else ()),
-            ],
-            self.env(),
-            check=False,
+            [*command, "--exclude-resource-type", "unit_test"], self.env(), check=False
         )
         failed, skipped = self._node_statuses()
         result = BuildResult(

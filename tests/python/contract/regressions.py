@@ -246,7 +246,9 @@ REGRESSIONS = (
         thirds,
         "issue 10.4: health_score and pilot statistics rounded to 6 decimals",
         None,
-        ("+fct_tenant_health_weekly", "+fct_pilot_results"),
+        # fct_pilot_results is below the pilot-balance Python step, which a
+        # `dbt build --select` cannot run: the whole DAG (tenant-kpis build)
+        (),
     ),
     Regression(
         "crlf_csv_with_a_line_break_in_a_field",

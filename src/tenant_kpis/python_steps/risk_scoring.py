@@ -1,4 +1,5 @@
-"""Renewal and expansion probabilities per live tenant and scoring week.
+"""Python step `risk_scoring`: renewal and expansion probabilities per live
+tenant and scoring week (read by the dbt model int_tenant_risk_scored).
 
 For every scoring date (int_risk_scoring_dates) and outcome, two logistic
 regressions are fitted on that date's point-in-time training set
@@ -135,13 +136,21 @@ def _seed_value(values: dict[str, float], seed: str, name: str) -> float:
     return values[name]
 
 
-def model(dbt, session):
-    dbt.config(materialized="table")
-    population = dbt.ref("int_risk_scoring_population").df()
-    training = dbt.ref("int_risk_training_examples").df()
-    features = dbt.ref("int_tenant_onboarding_features").df()
-    settings_frame = dbt.ref("risk_model_settings").df()
-    feature_seed = dbt.ref("risk_model_features").df()
+def score_risk(
+    population: pd.DataFrame,
+    training: pd.DataFrame,
+    features: pd.DataFrame,
+    settings_frame: pd.DataFrame,
+    feature_seed: pd.DataFrame,
+) -> pd.DataFrame:
+    """One row per scoring date, live tenant and outcome (columns: COLUMNS).
+
+    Inputs are the dbt relations int_risk_scoring_population,
+    int_risk_training_examples, int_tenant_onboarding_features and the seeds
+    risk_model_settings and risk_model_features.
+    """
+    population = population.copy()
+    population["has_features"] = population["has_features"].astype(bool)
 
     settings = dict(
         zip(

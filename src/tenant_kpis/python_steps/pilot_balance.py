@@ -1,4 +1,5 @@
-"""Balance of the pilot arms at assignment, one row per experiment.
+"""Python step `pilot_balance`: balance of the pilot arms at assignment, one
+row per experiment (read by the dbt model int_pilot_balance_checked).
 
 Size: tenants per arm with a sample-ratio test against a 1:1 design (exact
 binomial), and tenant size (seats_purchased) by standardised difference and
@@ -100,11 +101,14 @@ def _seed_value(values: dict[str, float], seed: str, name: str) -> float:
     return values[name]
 
 
-def model(dbt, session):
-    dbt.config(materialized="table")
-    assignments = dbt.ref("stg_app__experiment_assignments").df()
-    tenants = dbt.ref("int_tenants_lifecycle").df()
-    parameters = dbt.ref("kpi_parameters").df()
+def check_balance(
+    assignments: pd.DataFrame, tenants: pd.DataFrame, parameters: pd.DataFrame
+) -> pd.DataFrame:
+    """One row per experiment (columns: COLUMNS).
+
+    Inputs are the dbt relations stg_app__experiment_assignments,
+    int_tenants_lifecycle and the seed kpi_parameters.
+    """
     values = dict(
         zip(parameters["parameter_name"], parameters["parameter_value"].astype(float), strict=True)
     )

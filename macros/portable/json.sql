@@ -1,0 +1,48 @@
+{#
+    JSON in text columns (event properties). (JSON of a whole row, the
+    payload of a quarantined row: row_payload, macros/staging/.)
+
+    PostgreSQL 15 has no non-raising JSON check (`IS JSON` arrived in 16), so
+    on PostgreSQL the on-run-start hook `create_engine_functions()` creates
+    `try_parse_json(text)` (null for invalid JSON) in the staging schema.
+#}
+
+{#- The JSON type of a text value ('object', 'array', 'string', 'number',
+    'boolean', 'null'); null when the text is null or not valid JSON. -#}
+{% macro json_kind(text_value) -%}
+    {{ return(adapter.dispatch('json_kind', 'tenant_kpis')(text_value)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_kind(text_value) -%}
+    (case when json_valid({{ text_value }}) then lower(json_type({{ text_value }})) end)
+{%- endmacro %}
+
+{% macro postgres__json_kind(text_value) -%}
+    json_typeof({{ tenant_kpis.engine_function('try_parse_json') }}({{ text_value }}))
+{%- endmacro %}
+
+
+
+{#- The values of the given top-level keys of a JSON object, as text, in an
+    array indexed from 1 (a nested value is its JSON text, a JSON null is
+    null). Null when the text is not a valid JSON object. -#}
+{% macro json_object_strings(text_value, keys) -%}
+    {{ return(adapter.dispatch('json_object_strings', 'tenant_kpis')(text_value, keys)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_object_strings(text_value, keys) -%}
+    (case
+        when json_valid({{ text_value }}) and json_type({{ text_value }}) = 'OBJECT'
+            then json_extract_string(
+                {{ text_value }},
+                [{% for key in keys %}'$.{{ key }}'{{ ', ' if not loop.last }}{% endfor %}]
+            )
+    end)
+{%- endmacro %}
+
+{% macro postgres__json_object_strings(text_value, keys) -%}
+    {{ tenant_kpis.engine_function('try_json_object_strings') }}(
+        {{ text_value }},
+        array[{% for key in keys %}'{{ key }}'{{ ', ' if not loop.last }}{% endfor %}]
+    )
+{%- endmacro %}

@@ -1,0 +1,269 @@
+"""Read dbt relations into pandas and write pandas frames as tables, on any target.
+
+The Python steps (src/tenant_kpis/python_steps) read their inputs and write
+their outputs through this module, so they run unchanged on every engine.
+Reads fetch plain Python values (the same on every engine: `date`,
+`datetime`, `float`, `int`, `str`, `bool`, None) so a step sees identical
+frames whichever warehouse it reads. Writes create the table with declared
+column types and replace all of a step's tables in one transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import pandas as pd
+
+from tenant_kpis import paths
+from tenant_kpis.engines.profile import Target
+from tenant_kpis.errors import UserError, one_line
+
+#: Column types a step declares, spelled per engine.
+TYPE_NAMES = {
+    "duckdb": {
+        "text": "varchar",
+        "double": "double",
+        "bigint": "bigint",
+        "boolean": "boolean",
+        "date": "date",
+        "timestamp": "timestamp",
+    },
+    "postgres": {
+        "text": "text",
+        "double": "double precision",
+        "bigint": "bigint",
+        "boolean": "boolean",
+        "date": "date",
+        "timestamp": "timestamp",
+    },
+}
+
+
+@dataclass(frozen=True)
+class OutputTable:
+    """A table a step writes: name and ordered (column, logical type) pairs."""
+
+    name: str
+    columns: tuple[tuple[str, str], ...]
+
+
+class Connection(Protocol):
+    def cursor(self) -> Any: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def relations_by_name(manifest_path: Path) -> dict[str, str]:
+    """Each model's and seed's name -> its relation, from a dbt manifest."""
+    if not manifest_path.is_file():
+        raise UserError(f"dbt manifest not found: {manifest_path} (run dbt first)")
+    manifest: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))
+    return {
+        node["name"]: node["relation_name"]
+        for node in manifest.get("nodes", {}).values()
+        if node.get("resource_type") in ("model", "seed") and node.get("relation_name")
+    }
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+@contextlib.contextmanager
+def connect(target: Target) -> Iterator[Connection]:
+    """A DB-API connection to the target's warehouse (closed on exit)."""
+    if target.type == "duckdb":
+        import duckdb
+
+        path = Path(str(target.settings.get("path", paths.warehouse_db())))
+        if not path.is_absolute():
+            path = paths.PROJECT_DIR / path
+        try:
+            connection: Any = duckdb.connect(str(path))
+        except duckdb.Error as error:
+            raise UserError(f"cannot open the warehouse {path}: {error}") from error
+    elif target.type == "postgres":
+        import psycopg2
+
+        try:
+            connection = psycopg2.connect(**target.postgres_connection_args())
+        except psycopg2.Error as error:
+            raise UserError(
+                f"cannot connect to PostgreSQL target '{target.name}': {one_line(error)}"
+            ) from error
+    else:
+        raise UserError(f"dbt target '{target.name}': {target.type} is not supported here")
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def read_rows(connection: Connection, relation: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The column names and every row of a relation, as plain Python values."""
+    cursor = connection.cursor()
+    cursor.execute(f"select * from {relation}")
+    columns = [column[0] for column in cursor.description]
+    return columns, [tuple(row) for row in cursor.fetchall()]
+
+
+def read_frame(connection: Connection, relation: str) -> pd.DataFrame:
+    """Every row of a relation as a frame (dates and timestamps as datetime64)."""
+    columns, rows = read_rows(connection, relation)
+    frame = pd.DataFrame.from_records(rows, columns=columns)
+    for column in columns:
+        values = frame[column].dropna()
+        if len(values) and all(isinstance(value, date) for value in values):
+            frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
+def _python_value(value: Any, logical_type: str) -> Any:
+    """A frame value as the Python value the driver writes for the declared type."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value) and logical_type != "double":
+        return None
+    if logical_type == "double":
+        return None if pd.isna(value) else float(value)
+    if logical_type == "bigint":
+        return int(value)
+    if logical_type == "boolean":
+        return bool(value)
+    if logical_type == "date":
+        return pd.Timestamp(value).date()
+    if logical_type == "timestamp":
+        return pd.Timestamp(value).to_pydatetime()
+    return str(value)
+
+
+def _rows(frame: pd.DataFrame, table: OutputTable) -> list[tuple[Any, ...]]:
+    missing = [name for name, _ in table.columns if name not in frame.columns]
+    if missing:
+        raise ValueError(f"output {table.name} lacks columns {missing}")
+    columns = [frame[name].tolist() for name, _ in table.columns]
+    types = [logical for _, logical in table.columns]
+    return (
+        [
+            tuple(_python_value(value, types[index]) for index, value in enumerate(row))
+            for row in zip(*columns, strict=True)
+        ]
+        if len(frame)
+        else []
+    )
+
+
+ARROW_TYPES = {
+    "text": "string",
+    "double": "float64",
+    "bigint": "int64",
+    "boolean": "bool_",
+    "date": "date32",
+    "timestamp": "timestamp_us",
+}
+
+
+def _create_statement(engine: str, relation: str, table: OutputTable) -> str:
+    type_names = TYPE_NAMES[engine]
+    columns = ", ".join(f"{_quote(name)} {type_names[kind]}" for name, kind in table.columns)
+    return f"create table {relation} ({columns})"
+
+
+def _replace_duckdb(
+    connection: Any, schema: str, outputs: Sequence[tuple[OutputTable, pd.DataFrame]]
+) -> dict[str, int]:
+    import pyarrow as pa
+
+    counts: dict[str, int] = {}
+    connection.execute("begin transaction")
+    try:
+        connection.execute(f"create schema if not exists {_quote(schema)}")
+        for table, frame in outputs:
+            relation = f"{_quote(schema)}.{_quote(table.name)}"
+            connection.execute(f"drop table if exists {relation}")
+            connection.execute(_create_statement("duckdb", relation, table))
+            rows = _rows(frame, table)
+            arrow_schema = pa.schema(
+                [
+                    (
+                        name,
+                        pa.timestamp("us")
+                        if kind == "timestamp"
+                        else getattr(pa, ARROW_TYPES[kind])(),
+                    )
+                    for name, kind in table.columns
+                ]
+            )
+            columns = list(zip(*rows, strict=True)) if rows else [[] for _ in table.columns]
+            arrow_table = pa.Table.from_arrays(
+                [
+                    pa.array(list(values), type=field.type)
+                    for values, field in zip(columns, arrow_schema, strict=True)
+                ],
+                schema=arrow_schema,
+            )
+            connection.register("step_output", arrow_table)
+            connection.execute(f"insert into {relation} select * from step_output")
+            connection.unregister("step_output")
+            counts[table.name] = len(rows)
+        connection.execute("commit")
+    except Exception:
+        connection.execute("rollback")
+        raise
+    return counts
+
+
+def _replace_postgres(
+    connection: Any, schema: str, outputs: Sequence[tuple[OutputTable, pd.DataFrame]]
+) -> dict[str, int]:
+    from psycopg2.extras import execute_values
+
+    counts: dict[str, int] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"create schema if not exists {_quote(schema)}")
+            for table, frame in outputs:
+                relation = f"{_quote(schema)}.{_quote(table.name)}"
+                cursor.execute(f"drop table if exists {relation}")
+                cursor.execute(_create_statement("postgres", relation, table))
+                rows = _rows(frame, table)
+                if rows:
+                    execute_values(
+                        cursor, f"insert into {relation} values %s", rows, page_size=1000
+                    )
+                counts[table.name] = len(rows)
+        connection.commit()
+    except Exception:
+        connection.rollback()
+        raise
+    return counts
+
+
+def replace_tables(
+    connection: Connection,
+    engine: str,
+    schema: str,
+    outputs: Sequence[tuple[OutputTable, pd.DataFrame]],
+) -> dict[str, int]:
+    """Drop and recreate each output table with its rows, all in one transaction."""
+    if engine == "duckdb":
+        return _replace_duckdb(connection, schema, outputs)
+    if engine == "postgres":
+        return _replace_postgres(connection, schema, outputs)
+    raise UserError(f"writing tables on {engine} is not supported")
+
+
+def now_utc() -> datetime:
+    """The current UTC time as a naive timestamp (the warehouse convention)."""
+    return datetime.now(UTC).replace(tzinfo=None)

@@ -1,0 +1,108 @@
+"""Python steps: the statistics that need scikit-learn or scipy, outside dbt.
+
+dbt runs Python models on DuckDB but not on PostgreSQL (and dbt-spark only on
+Databricks), so the two computations that need Python run as a step between
+two dbt phases, the same way on every engine (`tenant-kpis build`):
+
+1. dbt builds everything the steps read (phase 1);
+2. each step reads its input relations through the warehouse connection,
+   computes in pandas, and writes one table in the `python_steps` schema,
+   all steps' tables in one transaction, with a run id;
+3. dbt builds the rest (phase 2): int_tenant_risk_scored and
+   int_pilot_balance_checked read those tables (source `python_steps`) after
+   checking the run id, so a stale output is never read silently.
+
+Steps are deterministic (sorted inputs, fixed solver seed) and the risk
+step's point-in-time guarantee is unchanged: each scoring date is fitted on
+int_risk_training_examples of that date only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from tenant_kpis.engines.warehouse import OutputTable
+from tenant_kpis.python_steps.pilot_balance import check_balance
+from tenant_kpis.python_steps.risk_scoring import score_risk
+
+SCHEMA = "python_steps"
+RUNS_TABLE = OutputTable(
+    name="step_runs",
+    columns=(
+        ("step_name", "text"),
+        ("run_id", "text"),
+        ("finished_at", "timestamp"),
+        ("output_rows", "bigint"),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class PythonStep:
+    """One step: the dbt relations it reads (in order), its function and its output."""
+
+    name: str
+    inputs: tuple[str, ...]
+    compute: Callable[..., pd.DataFrame]
+    output: OutputTable
+
+
+STEPS = (
+    PythonStep(
+        name="risk_scoring",
+        inputs=(
+            "int_risk_scoring_population",
+            "int_risk_training_examples",
+            "int_tenant_onboarding_features",
+            "risk_model_settings",
+            "risk_model_features",
+        ),
+        compute=score_risk,
+        output=OutputTable(
+            name="tenant_risk_scored",
+            columns=(
+                ("scoring_week_start", "date"),
+                ("scoring_date", "date"),
+                ("tenant_id", "text"),
+                ("outcome", "text"),
+                ("model_status", "text"),
+                ("probability", "double"),
+                ("baseline_probability", "double"),
+                ("alert_probability", "double"),
+                ("baseline_alert_probability", "double"),
+                ("training_tenants", "bigint"),
+                ("training_outcomes", "bigint"),
+                ("driver_1", "text"),
+                ("driver_2", "text"),
+                ("driver_3", "text"),
+            ),
+        ),
+    ),
+    PythonStep(
+        name="pilot_balance",
+        inputs=("stg_app__experiment_assignments", "int_tenants_lifecycle", "kpi_parameters"),
+        compute=check_balance,
+        output=OutputTable(
+            name="pilot_balance_checked",
+            columns=(
+                ("experiment_id", "text"),
+                ("tenants_treatment", "bigint"),
+                ("tenants_control", "bigint"),
+                ("sample_ratio_p_value", "double"),
+                ("mean_seats_treatment", "double"),
+                ("mean_seats_control", "double"),
+                ("seats_standardized_difference", "double"),
+                ("seats_mann_whitney_p_value", "double"),
+                ("plan_tier_chi_square_p_value", "double"),
+                ("plan_tier_max_abs_standardized_difference", "double"),
+                ("industry_chi_square_p_value", "double"),
+                ("industry_max_abs_standardized_difference", "double"),
+                ("is_balanced", "boolean"),
+                ("balance_issues", "text"),
+            ),
+        ),
+    ),
+)

@@ -1,0 +1,68 @@
+"""Run every Python step against the warehouse of a dbt target."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from tenant_kpis.engines import warehouse
+from tenant_kpis.engines.profile import Target
+from tenant_kpis.errors import UserError, one_line
+from tenant_kpis.python_steps import RUNS_TABLE, SCHEMA, STEPS
+
+
+@dataclass(frozen=True)
+class StepsResult:
+    run_id: str
+    rows: dict[str, int]
+    seconds: float
+
+    def summary(self) -> str:
+        parts = ", ".join(f"{name} {rows:,} rows" for name, rows in self.rows.items())
+        return f"Python steps run {self.run_id} in {self.seconds:.1f} s: {parts}"
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+def run_python_steps(target: Target, manifest_path: Path, run_id: str | None = None) -> StepsResult:
+    """Read each step's inputs, compute, and replace the python_steps tables."""
+    started = time.monotonic()
+    run_id = run_id or new_run_id()
+    relations = warehouse.relations_by_name(manifest_path)
+    outputs: list[tuple[warehouse.OutputTable, pd.DataFrame]] = []
+    runs = []
+    with warehouse.connect(target) as connection:
+        for step in STEPS:
+            missing = [name for name in step.inputs if name not in relations]
+            if missing:
+                raise UserError(f"Python step {step.name}: {missing} not in the dbt manifest")
+            try:
+                frames = [warehouse.read_frame(connection, relations[name]) for name in step.inputs]
+            except Exception as error:  # the driver's error names the missing relation
+                raise UserError(
+                    f"Python step {step.name} cannot read its inputs ({one_line(error)}): "
+                    "build them first (tenant-kpis build runs dbt before the steps)"
+                ) from error
+            try:
+                result = step.compute(*frames)
+            except ValueError as error:  # a seed lacks a row the step needs
+                raise UserError(f"Python step {step.name}: {error}") from error
+            outputs.append((step.output, result))
+            runs.append(
+                {
+                    "step_name": step.name,
+                    "run_id": run_id,
+                    "finished_at": warehouse.now_utc(),
+                    "output_rows": len(result),
+                }
+            )
+        outputs.append((RUNS_TABLE, pd.DataFrame(runs)))
+        counts = warehouse.replace_tables(connection, target.type, SCHEMA, outputs)
+    counts.pop(RUNS_TABLE.name, None)
+    return StepsResult(run_id=run_id, rows=counts, seconds=time.monotonic() - started)
