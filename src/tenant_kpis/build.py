@@ -4,8 +4,10 @@
    (and everything else not downstream of them);
 2. the Python steps (src/tenant_kpis/python_steps) read their inputs from
    the warehouse and write the `python_steps` tables with a new run id;
-3. `dbt build --select source:python_steps+ --vars {python_steps_run: id}`:
-   the models (and their tests) downstream of the steps.
+3. `dbt build --select source:python_steps+` with the steps' run id in the
+   environment (TENANT_KPIS_PYTHON_STEPS_RUN): the models (and their tests)
+   downstream of the steps. An environment variable, not `--vars`: changed
+   vars make dbt re-parse the whole project, about a third of a small build.
 
 A phase that fails stops the build. Both dbt phases record the same build
 id (the Python steps' run id) in the build record, so publication judges
@@ -43,6 +45,8 @@ SELECTION_FLAGS = ("-s", "--select", "--exclude", "--selector", "-m", "--models"
 PHASE_1_RESULTS = "run_results_phase_1.json"
 PHASE_1_MANIFEST = "manifest_phase_1.json"
 BUILD_ID_VARIABLE = "TENANT_KPIS_BUILD_ID"
+# read by macros/python_steps/python_step_output.sql
+STEPS_RUN_VARIABLE = "TENANT_KPIS_PYTHON_STEPS_RUN"
 COMPILED_KEYS = ("compiled", "compiled_code", "compiled_path", "extra_ctes", "extra_ctes_injected")
 
 
@@ -91,9 +95,12 @@ def _target_name(arguments: Sequence[str]) -> str | None:
     return None
 
 
-def _run_dbt(arguments: list[str], build_id: str) -> int:
+def _run_dbt(arguments: list[str], build_id: str, steps_run: str | None = None) -> int:
     # the build record's hooks log both phases under one build id
     environment = {**os.environ, BUILD_ID_VARIABLE: build_id}
+    environment.pop(STEPS_RUN_VARIABLE, None)
+    if steps_run is not None:
+        environment[STEPS_RUN_VARIABLE] = steps_run
     return subprocess.run(
         [_dbt_executable(), *arguments], cwd=paths.PROJECT_DIR, env=environment, check=False
     ).returncode
@@ -168,10 +175,7 @@ def build(arguments: Sequence[str]) -> BuildResult:
         shutil.copyfile(manifest, manifest.with_name(PHASE_1_MANIFEST))
     steps = run_python_steps(target, target_dir() / "manifest.json", run_id)
     print(steps.summary(), flush=True)
-    phase_2_vars = {**variables, "python_steps_run": steps.run_id}
-    code = _run_dbt(
-        ["build", *rest, "--vars", json.dumps(phase_2_vars), "--select", STEPS_SELECTOR], run_id
-    )
+    code = _run_dbt(["build", *phase_1, "--select", STEPS_SELECTOR], run_id, steps.run_id)
     if results.is_file() and results.with_name(PHASE_1_RESULTS).is_file():
         merge_run_results(results.with_name(PHASE_1_RESULTS), results, steps.seconds)
     if manifest.is_file() and manifest.with_name(PHASE_1_MANIFEST).is_file():
