@@ -6,12 +6,13 @@ Pure functions on plain rows, so that a unit test can feed hand-made alerts.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from tenant_kpis.stats.proportions import wilson_interval
+from tenant_kpis.stats.proportions import Z_95, wilson_interval
 
 Pair = tuple[str, str, str]  # kpi_name, segment_type, segment_value
 #: Weeks from the one a drop enters a KPI's cohort in which an alert counts as a
@@ -34,6 +35,7 @@ class RunCounts:
     """One run of one scenario: pairs, pairs that can alert, alerts, trials."""
 
     scenario: str
+    seed: int | None = None
     pairs: int = 0
     pairs_that_can_alert: int = 0
     pairs_alerting: int = 0  # an alert opened within the window
@@ -43,6 +45,8 @@ class RunCounts:
     detection_trials_long: int = 0
     detections_long: int = 0
     per_kpi: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: (kpi, segment_type, segment_value, opened_week) of the counted alerts
+    alerted: list[tuple[str, str, str, str]] = field(default_factory=list)
 
     def add(self, kpi: str, key: str, value: int = 1) -> None:
         setattr(self, key, getattr(self, key) + value)
@@ -105,7 +109,14 @@ def count_stationary(
         if not any(week in by_week for week in window):
             continue
         kpi = pair[0]
-        alerted = any(window[0] <= a["opened_week"] <= window[-1] for a in alerts_of.get(pair, []))
+        opened = [
+            a["opened_week"]
+            for a in alerts_of.get(pair, [])
+            if window[0] <= a["opened_week"] <= window[-1]
+        ]
+        alerted = bool(opened)
+        if alerted:
+            counts.alerted.append((*pair, str(min(opened))))
         counts.add(kpi, "pairs")
         counts.add(kpi, "pairs_alerting", int(alerted))
         if can_alert(by_week, window, rule):
@@ -153,28 +164,48 @@ def count_drop(
     return counts
 
 
-def _share(successes: int, trials: int) -> dict[str, Any]:
+def between_runs_interval(per_run: Sequence[tuple[int, int]]) -> tuple[float, float] | None:
+    """95% interval of the pooled share sum(x) / sum(n) over runs (x, n), with the runs as
+    clusters (ratio-estimator variance with the small-sample factor R / (R - 1)): the
+    pairs of one run share users, so they are not independent trials."""
+    runs = [(x, n) for x, n in per_run if n]
+    total = sum(n for _, n in runs)
+    if len(runs) < 2 or not total:
+        return None
+    rate = sum(x for x, _ in runs) / total
+    residuals = sum((x - rate * n) ** 2 for x, n in runs)
+    half = Z_95 * math.sqrt(len(runs) / (len(runs) - 1) * residuals) / total
+    return max(0.0, rate - half), min(1.0, rate + half)
+
+
+def _share(per_run: Sequence[tuple[int, int]]) -> dict[str, Any]:
+    successes, trials = sum(x for x, _ in per_run), sum(n for _, n in per_run)
     low, high = wilson_interval(successes, trials) if trials else (None, None)
     return {
         "successes": successes,
         "trials": trials,
         "rate": successes / trials if trials else None,
         "wilson_95": [low, high],
+        "between_runs_95": between_runs_interval(per_run),
     }
 
 
 def summarise(runs: Sequence[RunCounts]) -> dict[str, Any]:
-    """Pooled shares over the runs of each scenario, with Wilson 95% intervals.
-
-    The intervals treat pairs as independent; pairs of one run share users (segment
-    `all` holds every other segment), so the true uncertainty is somewhat larger."""
+    """Pooled shares over the runs of each scenario, with two 95% intervals: Wilson
+    (pairs as independent trials) and between runs (runs as clusters: the pairs of one
+    run share users, segment `all` holds every other segment, so their alerts come
+    together)."""
     stationary = [r for r in runs if r.scenario == "stationary"]
     drop = [r for r in runs if r.scenario == "drop"]
 
+    def of(run: RunCounts, key: str, kpi: str | None) -> int:
+        return getattr(run, key) if kpi is None else run.per_kpi.get(kpi, {}).get(key, 0)
+
     def total(rs: Sequence[RunCounts], key: str, kpi: str | None = None) -> int:
-        if kpi is None:
-            return sum(getattr(r, key) for r in rs)
-        return sum(r.per_kpi.get(kpi, {}).get(key, 0) for r in rs)
+        return sum(of(r, key, kpi) for r in rs)
+
+    def share(rs: Sequence[RunCounts], hits: str, trials: str, kpi: str | None) -> Any:
+        return _share([(of(r, hits, kpi), of(r, trials, kpi)) for r in rs])
 
     kpis = sorted({k for r in runs for k in r.per_kpi})
 
@@ -182,20 +213,15 @@ def summarise(runs: Sequence[RunCounts]) -> dict[str, Any]:
         return {
             "stationary_pairs": total(stationary, "pairs", kpi),
             "stationary_pairs_that_can_alert": total(stationary, "pairs_that_can_alert", kpi),
-            "false_alerts_among_all_pairs": _share(
-                total(stationary, "pairs_alerting", kpi), total(stationary, "pairs", kpi)
-            ),
-            "false_alerts_among_pairs_that_can_alert": _share(
-                total(stationary, "pairs_that_can_alert_alerting", kpi),
-                total(stationary, "pairs_that_can_alert", kpi),
+            "false_alerts_among_all_pairs": share(stationary, "pairs_alerting", "pairs", kpi),
+            "false_alerts_among_pairs_that_can_alert": share(
+                stationary, "pairs_that_can_alert_alerting", "pairs_that_can_alert", kpi
             ),
             "drop_pairs": total(drop, "pairs", kpi),
             "drop_pairs_that_can_alert": total(drop, "pairs_that_can_alert", kpi),
-            "detected_within_3_weeks": _share(
-                total(drop, "detections", kpi), total(drop, "detection_trials", kpi)
-            ),
-            "detected_within_13_weeks": _share(
-                total(drop, "detections_long", kpi), total(drop, "detection_trials_long", kpi)
+            "detected_within_3_weeks": share(drop, "detections", "detection_trials", kpi),
+            "detected_within_13_weeks": share(
+                drop, "detections_long", "detection_trials_long", kpi
             ),
         }
 
@@ -203,4 +229,20 @@ def summarise(runs: Sequence[RunCounts]) -> dict[str, Any]:
         "runs": {"stationary": len(stationary), "drop": len(drop)},
         "all_planted_kpis": figures(None),
         "per_kpi": {kpi: figures(kpi) for kpi in kpis},
+        "per_run": [
+            {
+                "seed": r.seed,
+                "scenario": r.scenario,
+                "pairs": r.pairs,
+                "pairs_that_can_alert": r.pairs_that_can_alert,
+                "pairs_alerting": r.pairs_alerting,
+                "pairs_that_can_alert_alerting": r.pairs_that_can_alert_alerting,
+                "detection_trials": r.detection_trials,
+                "detections": r.detections,
+                "detection_trials_long": r.detection_trials_long,
+                "detections_long": r.detections_long,
+                "alerted": r.alerted,
+            }
+            for r in runs
+        ],
     }

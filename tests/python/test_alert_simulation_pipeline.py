@@ -145,6 +145,10 @@ def test_summarise_pools_runs_with_wilson_intervals() -> None:
     # Wilson score interval = the interval of the score test, from scipy
     expected = stats.binomtest(1, 20).proportion_ci(0.95, method="wilson")
     assert share["wilson_95"] == pytest.approx([expected.low, expected.high])
+    # between runs (runs as clusters): rate 1/20, residuals +-0.5 per run, so the
+    # variance is 2 / (2 - 1) * (0.25 + 0.25) / 20**2 and the standard error 0.05
+    low, high = share["between_runs_95"]
+    assert (low, high) == (0.0, pytest.approx(0.05 + 1.959963984540054 * 0.05))
     assert figures["all_planted_kpis"]["detected_within_3_weeks"]["rate"] is None
     assert figures["runs"] == {"stationary": 2, "drop": 0}
 
