@@ -18,9 +18,13 @@ MEMORY_LIMIT ?= 4GB
 EVENTS_LAYOUT ?= file
 # Alert simulation runs: make alert-sim ALERT_SIM_RUNS=40
 ALERT_SIM_RUNS ?= 20
+# Pipeline alert simulation: seeds (two generate + build runs each) and feed size
+ALERT_SIM_PIPELINE_RUNS ?= 12
+ALERT_SIM_PIPELINE_TENANTS ?= 40
 
 .PHONY: help install demo data build publish brief docs test lint lint-sql lint-python \
-        dbt-test-build semantic-check governance kpi-reference pytest test-postgres fuzz bench alert-sim clean
+        dbt-test-build semantic-check governance kpi-reference pytest test-postgres fuzz bench alert-sim \
+        alert-sim-pipeline clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -111,6 +115,12 @@ bench: install  ## benchmark generation and builds (EVENTS=, MEMORY_LIMIT=, EVEN
 
 alert-sim: install  ## false alerts and detection of the alert rule, by simulation on the built warehouse (make demo first)
 	$(BIN)/python -m tenant_kpis.alert_simulation --runs $(ALERT_SIM_RUNS)
+
+# Not in CI: generated feeds with planted alert truths through the whole pipeline,
+# about 3 minutes per run on the shared machine (README "Uncertainty, status and alerts").
+alert-sim-pipeline: install  ## false alerts and detection measured on generated data built end to end (slow)
+	$(BIN)/python -m tenant_kpis.alert_simulation_pipeline --runs $(ALERT_SIM_PIPELINE_RUNS) \
+	  --tenants $(ALERT_SIM_PIPELINE_TENANTS)
 
 clean:  ## remove generated data, warehouses and dbt artefacts
 	rm -rf data target target_* logs logs_* reports/out

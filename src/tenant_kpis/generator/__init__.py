@@ -34,6 +34,14 @@ Planted effects (exact definitions in `_truth.json`):
 - days to a tenant's first certification have industry medians inside the benchmark
   band for saas_smb and enterprise_software, outside for healthcare and
   financial_services.
+Alert scenarios (`GeneratorConfig(alert_scenario="stationary" | "drop",
+alert_drop_date=...)`, no CLI option; used by `make alert-sim-pipeline`): every
+user's first-value day is drawn from one planted distribution that puts the four
+first-value KPIs on (or just on the good side of) their thresholds, and, in the
+drop scenario, users created from the drop date on draw truths
+`alert_simulation_drop_share` x |threshold| past them (`alert_scenario`,
+recorded in `_truth.json` under `alert_scenario`). Without a scenario the output
+is byte for byte what it was.
 """
 
 from tenant_kpis.generator.config import GeneratorConfig

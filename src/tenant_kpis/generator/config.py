@@ -167,6 +167,11 @@ class GeneratorConfig:
     events_layout: str = "file"
     chunk_events: int = DEFAULT_CHUNK_EVENTS
     effects: dict[str, float] = field(default_factory=dict)
+    #: None, "stationary" or "drop": planted first-value truths for the pipeline alert
+    #: simulation (generator/alert_scenario.py); None leaves the data unchanged.
+    alert_scenario: str | None = None
+    #: With "drop": users created on or after this day draw the dropped truths.
+    alert_drop_date: date | None = None
 
     def __post_init__(self) -> None:
         if self.tenants < 1:
@@ -204,6 +209,19 @@ class GeneratorConfig:
             )
         if self.chunk_events < 1:
             raise UserError(f"--chunk-events must be at least 1, got {self.chunk_events}")
+        if self.alert_scenario not in (None, "stationary", "drop"):
+            raise UserError(
+                f"alert_scenario must be stationary or drop, got {self.alert_scenario!r}"
+            )
+        if (self.alert_scenario == "drop") != (self.alert_drop_date is not None):
+            raise UserError("alert_drop_date is required with, and only with, the drop scenario")
+        if self.alert_drop_date is not None and not (
+            self.start_date < self.alert_drop_date < self.end_date
+        ):
+            raise UserError(
+                f"alert_drop_date {self.alert_drop_date} is outside the history "
+                f"({self.start_date} .. {self.end_date})"
+            )
 
     @property
     def end(self) -> datetime:
@@ -227,6 +245,16 @@ class GeneratorConfig:
         if self.event_years is None:
             return self.start_epoch_day
         return self.end_epoch_day - round(self.event_years * 365.25)
+
+    @property
+    def start_date(self) -> date:
+        return self.end_date - timedelta(days=self.history_days)
+
+    @property
+    def alert_drop_epoch_day(self) -> int | None:
+        if self.alert_drop_date is None:
+            return None
+        return (self.alert_drop_date - EPOCH.date()).days
 
     @property
     def as_of_date(self) -> date:

@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 
 from tenant_kpis.errors import UserError
-from tenant_kpis.generator import billing, dirty, learning, support, truth
+from tenant_kpis.generator import alert_scenario, billing, dirty, learning, support, truth
 from tenant_kpis.generator.config import (
     DAY,
     DEFAULT_EFFECTS,
@@ -73,6 +73,14 @@ def generate_dataset(config: GeneratorConfig, out_dir: Path, progress: bool = Tr
     effects = _effects(config)
 
     pop = build_population(config)
+    if config.alert_scenario is not None:
+        alert_scenario.plant_first_value(
+            config.seed,
+            config.alert_scenario,
+            config.alert_drop_epoch_day,
+            pop.users,
+            pop.tenants["onboard_day"].to_numpy(),
+        )
     finalize_users(config, pop)
     say(f"population: {len(pop.tenants):,} tenants, {len(pop.users):,} users")
     content = learning.build_content(config)
@@ -154,6 +162,10 @@ def generate_dataset(config: GeneratorConfig, out_dir: Path, progress: bool = Tr
     say("wrote the other tables")
 
     truth_doc["row_counts"] = {name: counts[name] for name in TABLES}
+    if config.alert_scenario is not None:
+        truth_doc["alert_scenario"] = alert_scenario.truth_section(
+            config.alert_scenario, config.alert_drop_date
+        )
     truth_doc.update(log.as_dict())
     partitioned = config.events_layout == "partitioned"
     held_path = (

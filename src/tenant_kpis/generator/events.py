@@ -186,6 +186,7 @@ class UserInputs:
     base_error_rate: np.ndarray
     milestone: np.ndarray
     value_delay: np.ndarray
+    first_value_day: np.ndarray  # planted by an alert scenario, else NEVER
     tenant_start: np.ndarray  # first user of each tenant, plus the number of users
 
     @classmethod
@@ -197,6 +198,15 @@ class UserInputs:
         cert = users["cert_off"].to_numpy()
         created_day = users["created_day"].to_numpy()
         tenant_eng = tenants["engagement"].to_numpy()[t_idx]
+        value_delay = users["value_delay"].to_numpy()
+        first_value = np.full(len(users), NEVER, dtype=np.int64)
+        if "first_value_off" in users:
+            # An alert scenario's planted first-value day replaces milestone + value
+            # delay (the workflow gate compares age - milestone with value_delay).
+            first_value = users["first_value_off"].to_numpy()
+            value_delay = np.where(
+                first_value < NEVER, first_value - users["milestone_off"].to_numpy(), NEVER
+            )
         return cls(
             persona=pd.Categorical(users["persona"].to_numpy(), categories=PERSONAS).codes,
             created_day=created_day,
@@ -210,7 +220,8 @@ class UserInputs:
             learner=users["learner"].to_numpy(),
             base_error_rate=users["base_error_rate"].to_numpy(),
             milestone=users["milestone_off"].to_numpy(),
-            value_delay=users["value_delay"].to_numpy(),
+            value_delay=value_delay,
+            first_value_day=np.where(first_value < NEVER, created_day + first_value, NEVER),
             tenant_start=np.searchsorted(t_idx, np.arange(len(tenants) + 1)),
         )
 
@@ -272,6 +283,7 @@ class EventSimulator:
         cert_day = u.cert_day[lo:hi]
         sqrt_eng = self.sqrt_engagement[lo:hi]
         milestone = u.milestone[lo:hi]
+        first_value_day = u.first_value_day[lo:hi]
 
         # User-day grid.
         n_days = np.maximum(u.stop_day[lo:hi] - created_day, 0)
@@ -282,7 +294,7 @@ class EventSimulator:
         p = self.base_activity[lo:hi][rep] * self.tenure_factor[age]
         p *= self.day_factor[day - self.first_hday]
         p = np.where(day >= u.dropout_day[lo:hi][rep], p * 0.05, p)
-        forced = (age == 0) | (day == first_al_day[rep])
+        forced = (age == 0) | (day == first_al_day[rep]) | (day == first_value_day[rep])
         active = forced | (rng.random(len(rep)) < np.minimum(p, 0.95))
         rep, day, age = rep[active], day[active], age[active]
         del p, starts, forced, active
@@ -318,6 +330,9 @@ class EventSimulator:
         counts[:, 3] = np.where((pers == 1) & ~gate, 0, counts[:, 3])
         counts[:, 1] = np.where((pers == 2) & ~gate, 0, counts[:, 1])
         counts[:, 2] = np.where(since >= u.value_delay[lo:hi][rep], counts[:, 2], 0)
+        # An alert scenario's planted first value: at least one workflow on its day.
+        planted_value = day == first_value_day[rep]
+        counts[:, 2] = np.where(planted_value, np.maximum(counts[:, 2], 1), counts[:, 2])
         # Tasks: split into completed / failed with the user's error rate.
         tasks = counts[:, 3]
         rate = u.base_error_rate[lo:hi][rep] * np.where(
@@ -355,6 +370,7 @@ class EventSimulator:
         lag[late] = rng.integers(3600, 3 * DAY, size=len(late))
         # The planted first autonomy / learning event always arrives promptly.
         prompt = (ev_type >= FIRST_AL_CODE) & (ev_day == first_al_day[ev_user])
+        prompt |= (ev_type == E["workflow_completed"]) & (ev_day == first_value_day[ev_user])
         lag = np.where(prompt, lag % 300 + 1, lag)
         received = occurred + lag
 

@@ -361,8 +361,12 @@ def finalize_users(config: GeneratorConfig, pop: Population) -> None:
     users["created_at"] = created_day * DAY + created_sec
     # Deactivation: after the user's planted learning and certification days.
     floor_off = created_off + 30
-    for col in ("first_al_off", "cert_off"):
+    # first_value_off exists only in an alert scenario (generator/alert_scenario.py).
+    planted = [c for c in ("first_al_off", "cert_off", "first_value_off") if c in users]
+    for col in planted:
         values = users[col].to_numpy()
+        if col == "first_value_off":  # relative to created_at, not to onboarding
+            values = np.where(values < NEVER, values + created_off, NEVER)
         floor_off = np.where(values < NEVER, np.maximum(floor_off, values + 2), floor_off)
     floor_day = onboard_day + floor_off
     span = np.maximum(end - floor_day, 0)
