@@ -317,6 +317,13 @@ def publish(
         target = resolve_target()
     except UserError as error:
         _fail(error)
+    if target.type == "spark":
+        _fail(
+            UserError(
+                "publish reads a DuckDB or PostgreSQL build; on Spark, BI tools read "
+                "schema marts through the Thrift server (README 'Spark')"
+            )
+        )
     if target.type == "postgres":
         # on a database server BI tools read a published schema (publish_postgres.py)
         from tenant_kpis.publish_postgres import publish_postgres
