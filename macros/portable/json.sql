@@ -25,11 +25,22 @@
 
 {% macro spark__json_kind(text_value) -%}
     {#- Spark has no JSON validity test for scalars: only 'object' and
-        'array' are told apart (what the models ask), anything else is null -#}
+        'array' are told apart (what the models ask), anything else is null.
+        Spark's parser also takes single-quoted strings ({'a': 1}), which
+        are not JSON: refused first. -#}
     (case
+        when {{ tenant_kpis.spark_has_single_quoted_json(text_value) }} then null
         when json_object_keys({{ text_value }}) is not null then 'object'
         when json_array_length({{ text_value }}) is not null then 'array'
     end)
+{%- endmacro %}
+
+
+{#- Spark: true when the text has a single quote outside double-quoted
+    strings (JSON only knows double quotes; Spark's parser allows both).
+    Possessive quantifiers: no backtracking on long values. -#}
+{% macro spark_has_single_quoted_json(text_value) -%}
+    ({{ text_value }} rlike '^(?:[^"\\\']++|"(?:[^"\\\\]++|\\\\.)*+")*+\'')
 {%- endmacro %}
 
 
@@ -61,7 +72,8 @@
     {#- Spark's arrays start at 0: element 0 is a null placeholder, so that
         [1] is the first key, as on the other engines -#}
     (case
-        when json_object_keys({{ text_value }}) is not null
+        when not {{ tenant_kpis.spark_has_single_quoted_json(text_value) }}
+            and json_object_keys({{ text_value }}) is not null
             then array(
                 cast(null as string),
                 {%- for key in keys %}
