@@ -22,9 +22,9 @@ ALERT_SIM_RUNS ?= 20
 ALERT_SIM_PIPELINE_RUNS ?= 12
 ALERT_SIM_PIPELINE_TENANTS ?= 40
 
-.PHONY: help install demo data build publish brief docs test lint lint-sql lint-python \
-        dbt-test-build semantic-check governance kpi-reference pytest test-postgres fuzz bench alert-sim \
-        alert-sim-pipeline clean
+.PHONY: help install install-spark demo data build publish brief docs test lint lint-sql lint-python \
+        dbt-test-build semantic-check governance kpi-reference pytest test-postgres test-spark \
+        bench-spark fuzz bench alert-sim alert-sim-pipeline clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -101,6 +101,25 @@ test: lint dbt-test-build semantic-check governance kpi-reference pytest  ## eve
 # PostgreSQL server, every public mart compared row by row (README "PostgreSQL").
 test-postgres: install  ## DuckDB and PostgreSQL build the same feed, marts compared (RAW=DIR)
 	$(BIN)/python -m tenant_kpis.engines.postgres_parity $(if $(RAW),--raw $(RAW)) $(PG_ARGS)
+
+# Spark (README "Spark"): pyspark and dbt-spark are an optional extra, installed
+# here only (plain `make install` stays lean); Java 17 must be on the PATH.
+$(VENV)/.installed-spark: $(VENV)/.installed
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,spark]'
+	touch $@
+
+install-spark: $(VENV)/.installed-spark  ## install the Spark extra (dbt-spark, pyspark; needs Java 17)
+
+# The same raw feed (RAW=DIR, or a small generated one) on DuckDB and on a
+# local Spark session, every public mart compared row by row.
+test-spark: $(VENV)/.installed-spark  ## DuckDB and Spark build the same feed, marts compared (RAW=DIR)
+	@command -v java >/dev/null || { echo "error: test-spark needs Java 17 (Debian: apt-get install openjdk-17-jre-headless)"; exit 2; }
+	$(BIN)/python -m tenant_kpis.engines.spark_parity $(if $(RAW),--raw $(RAW)) $(SPARK_ARGS)
+
+# Not in CI: Spark and DuckDB build the same generated feed of EVENTS events,
+# wall time and peak memory side by side (README "Spark").
+bench-spark: $(VENV)/.installed-spark  ## Spark vs DuckDB build time and memory (EVENTS=)
+	$(BIN)/python -m tenant_kpis.engines.spark_bench --events $(EVENTS)
 
 # Not in CI: the contract property tests with a random budget 33x CI's (about
 # an hour on an idle machine), two lanes on two workers; a failure is shrunk

@@ -19,8 +19,11 @@
     PostgreSQL and Spark.
 #}
 {% macro invocation_log_relation() %}
+    {#- Spark has no database level -#}
     {% do return(api.Relation.create(
-        database=target.database, schema='audit', identifier='dbt_invocation_log'
+        database=(target.database if target.database is defined else none),
+        schema='audit',
+        identifier='dbt_invocation_log'
     )) %}
 {% endmacro %}
 
@@ -53,10 +56,13 @@
             build_id {{ dbt.type_string() }}
         )
     {% endcall %}
-    {#- logs created before build_id existed -#}
-    {% call statement('add_invocation_log_build_id', auto_begin=True) %}
-        alter table {{ relation }} add column if not exists build_id {{ dbt.type_string() }}
-    {% endcall %}
+    {#- logs created before build_id existed (Spark has no `add column if not exists`) -#}
+    {% set existing_columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list %}
+    {% if 'build_id' not in existing_columns %}
+        {% call statement('add_invocation_log_build_id', auto_begin=True) %}
+            alter table {{ relation }} add column build_id {{ dbt.type_string() }}
+        {% endcall %}
+    {% endif %}
     {% do adapter.commit() %}
     {% do insert_invocation_log_row('started', {}) %}
     {% do return('') %}

@@ -71,3 +71,86 @@
 {% macro postgres__get_empty_schema_sql(columns) %}
     {{ return(dbt.default__get_empty_schema_sql(tenant_kpis.columns_with_declared_types(columns))) }}
 {% endmacro %}
+
+
+{#- Spark: the seed table from column_types spelled for Spark (dbt-spark:
+    spark__create_csv_table, with `declared_type()`). -#}
+{% macro spark__create_csv_table(model, agate_table) %}
+    {%- set column_override = model['config'].get('column_types', {}) -%}
+    {%- set quote_seed_column = model['config'].get('quote_columns', None) -%}
+
+    {% set sql %}
+        create table {{ this.render() }} (
+            {%- for col_name in agate_table.column_names -%}
+                {%- set inferred_type = adapter.convert_type(agate_table, loop.index0) -%}
+                {%- set type = column_override.get(col_name, inferred_type) -%}
+                {%- set column_name = (col_name | string) -%}
+                {{ adapter.quote_seed_column(column_name, quote_seed_column) }} {{ tenant_kpis.declared_type(type) }}
+                {%- if not loop.last -%}, {%- endif -%}
+            {%- endfor -%}
+        )
+        {{ file_format_clause() }}
+    {% endset %}
+
+    {% call statement('_') -%}
+        {{ sql }}
+    {%- endcall %}
+
+    {{ return(sql) }}
+{% endmacro %}
+
+
+{#- Spark: the seed's rows as literals. dbt-spark substitutes its bindings
+    into the SQL unescaped, so a value holding an apostrophe ("the
+    tenant's") breaks the insert; here each value is a Spark literal
+    (backslash escapes, as Spark's parser reads them). -#}
+{% macro spark__load_csv_rows(model, agate_table) %}
+    {% set batch_size = get_batch_size() %}
+    {% set column_override = model['config'].get('column_types', {}) %}
+    {% set types = [] %}
+    {% for col_name in agate_table.column_names %}
+        {%- set inferred_type = adapter.convert_type(agate_table, loop.index0) -%}
+        {% do types.append(tenant_kpis.declared_type(column_override.get(col_name, inferred_type))) %}
+    {% endfor %}
+    {% set statements = [] %}
+    {% for chunk in agate_table.rows | batch(batch_size) %}
+        {% set sql %}
+            insert into {{ this.render() }} values
+            {% for row in chunk -%}
+                ({%- for value in row -%}
+                    cast({{ tenant_kpis.spark_literal(value) }} as {{ types[loop.index0] }})
+                    {%- if not loop.last %}, {% endif -%}
+                {%- endfor -%})
+                {%- if not loop.last %},{% endif %}
+            {% endfor %}
+        {% endset %}
+        {% do adapter.add_query(sql, abridge_sql_log=True) %}
+        {% if loop.index0 == 0 %}
+            {% do statements.append(sql) %}
+        {% endif %}
+    {% endfor %}
+    {{ return(statements[0] if statements else '') }}
+{% endmacro %}
+
+
+{#- A seed value (None, bool, number, text, date) as a Spark SQL literal. -#}
+{% macro spark_literal(value) -%}
+    {%- if value is none -%}
+        null
+    {%- elif value is sameas true -%}
+        true
+    {%- elif value is sameas false -%}
+        false
+    {%- elif value is number -%}
+        {{ value }}
+    {%- else -%}
+        '{{ value | string | replace("\\", "\\\\") | replace("'", "\\'") }}'
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Spark: contracts' types spelled for Spark in the typed empty query the
+    model's columns are checked against. -#}
+{% macro spark__get_empty_schema_sql(columns) %}
+    {{ return(dbt.default__get_empty_schema_sql(tenant_kpis.columns_with_declared_types(columns))) }}
+{% endmacro %}

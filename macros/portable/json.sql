@@ -23,6 +23,27 @@
 
 
 
+{% macro spark__json_kind(text_value) -%}
+    {#- Spark has no JSON validity test for scalars: only 'object' and
+        'array' are told apart (what the models ask), anything else is null.
+        Spark's parser also takes single-quoted strings ({'a': 1}), which
+        are not JSON: refused first. -#}
+    (case
+        when {{ tenant_kpis.spark_has_single_quoted_json(text_value) }} then null
+        when json_object_keys({{ text_value }}) is not null then 'object'
+        when json_array_length({{ text_value }}) is not null then 'array'
+    end)
+{%- endmacro %}
+
+
+{#- Spark: true when the text has a single quote outside double-quoted
+    strings (JSON only knows double quotes; Spark's parser allows both).
+    Possessive quantifiers: no backtracking on long values. -#}
+{% macro spark_has_single_quoted_json(text_value) -%}
+    ({{ text_value }} rlike '^(?:[^"\\\']++|"(?:[^"\\\\]++|\\\\.)*+")*+\'')
+{%- endmacro %}
+
+
 {#- The values of the given top-level keys of a JSON object, as text, in an
     array indexed from 1 (a nested value is its JSON text, a JSON null is
     null). Null when the text is not a valid JSON object. -#}
@@ -45,4 +66,19 @@
         {{ text_value }},
         array[{% for key in keys %}'{{ key }}'{{ ', ' if not loop.last }}{% endfor %}]
     )
+{%- endmacro %}
+
+{% macro spark__json_object_strings(text_value, keys) -%}
+    {#- Spark's arrays start at 0: element 0 is a null placeholder, so that
+        [1] is the first key, as on the other engines -#}
+    (case
+        when not {{ tenant_kpis.spark_has_single_quoted_json(text_value) }}
+            and json_object_keys({{ text_value }}) is not null
+            then array(
+                cast(null as string),
+                {%- for key in keys %}
+                get_json_object({{ text_value }}, '$.{{ key }}'){{ ',' if not loop.last }}
+                {%- endfor %}
+            )
+    end)
 {%- endmacro %}

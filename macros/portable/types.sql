@@ -27,6 +27,12 @@
 {%- endmacro %}
 
 
+{#- Spark's `float` is 4 bytes too -#}
+{% macro spark__type_float() -%}
+    double
+{%- endmacro %}
+
+
 {#- A type name as declared in YAML (seed column_types, contract data_type),
     spelled for the current engine. -#}
 {% macro declared_type(data_type) -%}
@@ -59,8 +65,12 @@
 
 
 {#- dbt.datediff is a bigint on every engine, as on DuckDB (dbt-postgres
-    returns an integer for days and a double for months and years, which
-    breaks contracts that declare bigint). -#}
+    returns an integer for days and a double for months and years, dbt-spark
+    an integer, which breaks contracts that declare bigint). -#}
 {% macro postgres__datediff(first_date, second_date, datepart) -%}
     cast({{ dbt.postgres__datediff(first_date, second_date, datepart) }} as bigint)
+{%- endmacro %}
+
+{% macro spark__datediff(first_date, second_date, datepart) -%}
+    cast({{ dbt.spark__datediff(first_date, second_date, datepart) }} as bigint)
 {%- endmacro %}

@@ -229,3 +229,37 @@
         ) %}
     {% endif %}
 {% endmacro %}
+
+
+{#
+    Spark: `tenant-kpis load RAW_DIR --target spark` checks the raw files
+    with the DuckDB implementation above (the same contract, checks and
+    one-line errors) and writes each table as a text-only Parquet file in
+    var('spark_raw_dir') (`<table>/part-0.parquet`); this hook declares
+    `raw.<table>` as an external table over each directory (metadata only: nothing is copied). Spark's own CSV
+    reader cannot tell a quoted empty field from a missing one, and renders
+    typed Parquet values as text differently from DuckDB, hence the
+    conversion.
+#}
+{% macro spark__register_raw_sources() %}
+    {% if not execute %}
+        {% do return('') %}
+    {% endif %}
+    {% if flags.WHICH in ['seed', 'parse', 'list', 'ls', 'clean', 'deps', 'debug'] %}
+        {% do return('') %}
+    {% endif %}
+    {% set raw_dir = var('spark_raw_dir') | string | trim %}
+    {% if not raw_dir.startswith('/') and ':' not in raw_dir %}
+        {% set raw_dir = (flags.PROJECT_DIR or '.') ~ '/' ~ raw_dir %}
+    {% endif %}
+    {% do run_query('create schema if not exists raw') %}
+    {% for table_name in raw_contract() %}
+        {% set path = raw_dir.rstrip('/') ~ '/' ~ table_name %}
+        {% do run_query('drop table if exists raw.' ~ table_name) %}
+        {% do run_query(
+            'create table raw.' ~ table_name ~ ' using parquet location '
+            ~ "'" ~ path | replace('\\', '\\\\') | replace("'", "\\'") ~ "'"
+        ) %}
+    {% endfor %}
+    {% do return('') %}
+{% endmacro %}

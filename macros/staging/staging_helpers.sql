@@ -39,6 +39,20 @@
 {%- endmacro %}
 
 
+{% macro spark__to_utc(column) -%}
+    {#- The ISO-8601 forms DuckDB's cast accepts (checked first: Spark's cast
+        also takes '2024' or '2024-1-5'); Spark's cast wants a two-digit
+        offset as +hh:mm. The session time zone is UTC (profiles.yml). -#}
+    {%- set text_value = 'trim(cast(' ~ column ~ ' as string))' -%}
+    (case
+        when {{ text_value }} rlike '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)?)?$'
+            then cast(regexp_replace(
+                {{ text_value }}, '([0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?[+-][0-9]{2})$', '$1:00'
+            ) as timestamp)
+    end)
+{%- endmacro %}
+
+
 {# A string with surrounding blanks removed; empty becomes null. #}
 {% macro clean_string(column) -%}
     nullif(trim(cast({{ column }} as {{ dbt.type_string() }})), '')
@@ -125,7 +139,25 @@
 {%- endmacro %}
 
 {% macro spark__to_double(column) -%}
-    try_cast(replace({{ clean_string(column) }}, '_', '') as double)
+    {#- Spark's cast also takes '1.5d' and '1__0': the text is checked
+        against the grammar DuckDB accepts first. -#}
+    {%- set text_value = clean_string(column) -%}
+    (case
+        when {{ text_value }} rlike '(?i)^[+-]?(inf|infinity|nan)$'
+            or {{ text_value }} rlike '^[+-]?([0-9]+(_[0-9]+)*([.]([0-9]+(_[0-9]+)*)?)?|[.][0-9]+(_[0-9]+)*)([eE][+-]?[0-9]+)?$'
+            then cast(replace({{ text_value }}, '_', '') as double)
+    end)
+{%- endmacro %}
+
+
+{% macro spark__to_integer(column) -%}
+    {%- set number = tenant_kpis.to_double(column) -%}
+    cast(case
+        when {{ tenant_kpis.float_is_whole(number) }}
+            and {{ number }} >= -9223372036854775808D
+            and {{ number }} < 9223372036854775808D
+            then {{ number }}
+    end as bigint)
 {%- endmacro %}
 
 
@@ -151,5 +183,23 @@
 {%- endmacro %}
 
 {% macro spark__row_payload(struct_column) -%}
-    to_json(struct({{ struct_column }}.*))
+    {#- `alias.*` expands a FROM alias and a struct column alike; null
+        fields are written, as on the other engines -#}
+    to_json(struct({{ struct_column }}.*), map('ignoreNullFields', 'false'))
+{%- endmacro %}
+
+
+{# The whole current row of a FROM alias as one value (a struct), for
+   row_payload() later in the model: the alias itself on DuckDB and
+   PostgreSQL, a struct of its columns on Spark. #}
+{% macro row_value(relation_alias) -%}
+    {{ return(adapter.dispatch('row_value', 'tenant_kpis')(relation_alias)) }}
+{%- endmacro %}
+
+{% macro default__row_value(relation_alias) -%}
+    {{ relation_alias }}
+{%- endmacro %}
+
+{% macro spark__row_value(relation_alias) -%}
+    struct({{ relation_alias }}.*)
 {%- endmacro %}

@@ -20,6 +20,23 @@
 {%- endmacro %}
 
 
+{% macro spark__log_gamma(expression) -%}
+    {#- Spark has no lgamma: the Stirling series at x + 10, shifted back with
+        ln Gamma(x) = ln Gamma(x + 10) - ln(x (x + 1) ... (x + 9)); about
+        1e-15 relative for x > 0, as the C library's lgamma. Null for x <= 0. -#}
+    {%- set x = '(' ~ expression ~ ')' -%}
+    {%- set shifted = '(' ~ x ~ ' + 10)' -%}
+    {%- set inverse_square = '(1 / (' ~ shifted ~ ' * ' ~ shifted ~ '))' -%}
+    (case when {{ x }} > 0 then
+        ({{ shifted }} - 0.5D) * ln({{ shifted }}) - {{ shifted }} + 0.91893853320467274178D
+        + (1.0D / 12 - {{ inverse_square }} * (1.0D / 360 - {{ inverse_square }} * (1.0D / 1260
+            - {{ inverse_square }} * (1.0D / 1680 - {{ inverse_square }} * (1.0D / 1188
+            - {{ inverse_square }} * (691.0D / 360360 - {{ inverse_square }} / 156)))))) / {{ shifted }}
+        - ({% for k in range(10) %}ln({{ x }} + {{ k }}){{ ' + ' if not loop.last }}{% endfor %})
+    end)
+{%- endmacro %}
+
+
 {# A uniform double in [0, 1) that depends only on the text of `expression`:
    the first 48 bits of its md5 digest. The bootstrap draws its resampling
    weights from it, so the same units and seed give the same interval on
@@ -34,6 +51,11 @@
 
 {% macro postgres__uniform_from_text(expression) -%}
     cast(('x' || substr(md5({{ expression }}), 1, 12))::bit(48)::bigint as double precision) / 281474976710656.0
+{%- endmacro %}
+
+
+{% macro spark__uniform_from_text(expression) -%}
+    cast(conv(substr(md5({{ expression }}), 1, 12), 16, 10) as double) / 281474976710656.0D
 {%- endmacro %}
 
 

@@ -8,8 +8,10 @@
     RFC 4180 lines, Parquet types, partitions), with the same one-line
     errors, and its values are the same text the DuckDB raw views give
     staging. Prints the raw contract as one line of JSON first.
+    `file_format: parquet` writes `<table>.parquet` (every column text) for
+    Spark, whose raw tables are external tables over those files.
 #}
-{% macro export_raw_as_text(export_dir) %}
+{% macro export_raw_as_text(export_dir, file_format='csv') %}
     {% if target.type != 'duckdb' %}
         {% do exceptions.raise_compiler_error(
             'export_raw_as_text reads the raw files with DuckDB: run it with --target lint'
@@ -20,11 +22,19 @@
     {% do run_query("set TimeZone = 'UTC'") %}
     {% do duckdb__register_raw_sources() %}
     {% for table_name in raw_contract() %}
-        {#- force_quote: a quoted "" is an empty string, an unquoted empty field is null -#}
-        {% do run_query(
-            'copy (select * from raw.' ~ table_name ~ ') to '
-            ~ raw_sql_string(export_dir ~ '/' ~ table_name ~ '.csv')
-            ~ ' (format csv, header false, force_quote *)'
-        ) %}
+        {% if file_format == 'parquet' %}
+            {% do run_query(
+                'copy (select * from raw.' ~ table_name ~ ') to '
+                ~ raw_sql_string(export_dir ~ '/' ~ table_name ~ '.parquet')
+                ~ ' (format parquet)'
+            ) %}
+        {% else %}
+            {#- force_quote: a quoted "" is an empty string, an unquoted empty field is null -#}
+            {% do run_query(
+                'copy (select * from raw.' ~ table_name ~ ') to '
+                ~ raw_sql_string(export_dir ~ '/' ~ table_name ~ '.csv')
+                ~ ' (format csv, header false, force_quote *)'
+            ) %}
+        {% endif %}
     {% endfor %}
 {% endmacro %}

@@ -213,7 +213,10 @@ def python_steps(target_name: str | None) -> None:
     help="dbt target to load into (default: the profile's, i.e. $TENANT_KPIS_TARGET).",
 )
 def load(raw_dir: Path, target_name: str | None) -> None:
-    """Load the nine raw files of RAW_DIR into a warehouse target's `raw` schema (COPY)."""
+    """Load the nine raw files of RAW_DIR into a warehouse target's `raw` schema.
+
+    PostgreSQL: COPY into tables. Spark: text Parquet files that the build's
+    external `raw` tables read (README "Spark")."""
     from tenant_kpis.engines.profile import resolve_target
     from tenant_kpis.engines.raw_load import load_raw
 
@@ -314,6 +317,13 @@ def publish(
         target = resolve_target()
     except UserError as error:
         _fail(error)
+    if target.type == "spark":
+        _fail(
+            UserError(
+                "publish reads a DuckDB or PostgreSQL build; on Spark, BI tools read "
+                "schema marts through the Thrift server (README 'Spark')"
+            )
+        )
     if target.type == "postgres":
         # on a database server BI tools read a published schema (publish_postgres.py)
         from tenant_kpis.publish_postgres import publish_postgres

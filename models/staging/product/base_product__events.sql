@@ -72,7 +72,7 @@ source_batch as (
 renamed as (
     select
         ----------  the raw row, for the quarantine and the missing-key hash
-        source_batch as raw_row,
+        {{ row_value('source_batch') }} as raw_row,
 
         ----------  ids
         {{ clean_string('event_id') }} as event_id,

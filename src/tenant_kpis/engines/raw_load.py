@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -84,16 +85,19 @@ def _dbt_error(output: str) -> str:
     return lines[-1] if lines else "no output"
 
 
-def export_raw_files(raw_dir: Path, work_dir: Path) -> list[RawTable]:
+def export_raw_files(
+    raw_dir: Path, work_dir: Path, file_format: str = "csv", artefacts_dir: Path | None = None
+) -> list[RawTable]:
     """Check the raw files with the build's own DuckDB hook and write each raw
-    table as a text-only CSV in work_dir; return the contract."""
+    table as a text-only CSV (or Parquet) file in work_dir; return the contract."""
     dbt = Path(sys.executable).parent / "dbt"
+    artefacts = artefacts_dir or work_dir
     environment = {
         **os.environ,
         "TENANT_KPIS_RAW_DIR": str(raw_dir),
         # the project's own target directory keeps the user's build artefacts
-        "DBT_TARGET_PATH": str(work_dir / "dbt_target"),
-        "DBT_LOG_PATH": str(work_dir / "dbt_logs"),
+        "DBT_TARGET_PATH": str(artefacts / "dbt_target"),
+        "DBT_LOG_PATH": str(artefacts / "dbt_logs"),
     }
     completed = subprocess.run(
         [
@@ -102,7 +106,7 @@ def export_raw_files(raw_dir: Path, work_dir: Path) -> list[RawTable]:
             "run-operation",
             "export_raw_as_text",
             "--args",
-            json.dumps({"export_dir": str(work_dir)}),
+            json.dumps({"export_dir": str(work_dir), "file_format": file_format}),
             # in-memory DuckDB: touches no warehouse
             "--target",
             "lint",
@@ -170,6 +174,59 @@ def load_into_postgres(
     return rows
 
 
+def spark_raw_dir(target: Target) -> Path:
+    """Where the spark target's raw tables read their files (dbt var spark_raw_dir)."""
+    default = Path(os.environ.get("TENANT_KPIS_SPARK_DIR", "data/spark")) / "raw"
+    path = Path(os.environ.get("TENANT_KPIS_SPARK_RAW_DIR", str(default)))
+    return path if path.is_absolute() else paths.PROJECT_DIR / path
+
+
+def load_for_spark(raw_dir: Path, target: Target) -> dict[str, int]:
+    """Write the checked raw tables as text-only Parquet files where the spark
+    target's raw schema reads them, `<table>/part-0.parquet` (its on-run-start
+    hook declares the tables).
+
+    The files are written beside the current ones and swapped in by renaming
+    the directory, so a failed check leaves the previous delivery in place.
+    """
+    import duckdb
+
+    destination = spark_raw_dir(target)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    staged = destination.with_name(destination.name + ".loading")
+    shutil.rmtree(staged, ignore_errors=True)
+    staged.mkdir()
+    try:
+        # dbt's artefacts beside the delivery: the next load parses partially
+        tables = export_raw_files(
+            raw_dir, staged, file_format="parquet", artefacts_dir=destination.parent / "load_dbt"
+        )
+        with duckdb.connect() as connection:
+            rows = {
+                table.name: int(
+                    connection.execute(
+                        "select count(*) from read_parquet(?)",
+                        [str(staged / f"{table.name}.parquet")],
+                    ).fetchone()[0]
+                )
+                for table in tables
+            }
+        # a directory per table: Hive's metastore wants a table's location to be one
+        for table in tables:
+            (staged / table.name).mkdir()
+            (staged / f"{table.name}.parquet").rename(staged / table.name / "part-0.parquet")
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    previous = destination.with_name(destination.name + ".previous")
+    shutil.rmtree(previous, ignore_errors=True)
+    if destination.exists():
+        destination.rename(previous)
+    staged.rename(destination)
+    shutil.rmtree(previous, ignore_errors=True)
+    return rows
+
+
 LOADERS: dict[str, Callable[[Target, list[RawTable], dict[str, Path]], dict[str, int]]] = {
     "postgres": load_into_postgres,
 }
@@ -183,11 +240,14 @@ def load_raw(raw_dir: Path, target: Target) -> LoadResult:
             "set TENANT_KPIS_RAW_DIR instead of loading"
         )
     loader = LOADERS.get(target.type)
-    if loader is None:
+    if loader is None and target.type != "spark":
         raise UserError(f"loading raw files into a {target.type} target is not supported")
     if not raw_dir.is_dir():
         raise UserError(f"raw directory not found: {raw_dir}")
     started = time.monotonic()
+    if loader is None:  # spark: files its raw schema reads, no database load
+        rows = load_for_spark(raw_dir.resolve(), target)
+        return LoadResult(target=target.name, rows=rows, seconds=time.monotonic() - started)
     with tempfile.TemporaryDirectory(prefix="tenant_kpis_load_") as work:
         tables = export_raw_files(raw_dir.resolve(), Path(work))
         exported = {table.name: Path(work) / f"{table.name}.csv" for table in tables}

@@ -102,6 +102,10 @@ def connect(target: Target) -> Iterator[Connection]:
             raise UserError(
                 f"cannot connect to PostgreSQL target '{target.name}': {one_line(error)}"
             ) from error
+    elif target.type == "spark":
+        from tenant_kpis.engines.spark_session import SparkConnection, open_session
+
+        connection = SparkConnection(open_session(target))
     else:
         raise UserError(f"dbt target '{target.name}': {target.type} is not supported here")
     try:
@@ -250,6 +254,41 @@ def _replace_postgres(
     return counts
 
 
+SPARK_TYPES = {
+    "text": "string",
+    "double": "double",
+    "bigint": "bigint",
+    "boolean": "boolean",
+    "date": "date",
+    "timestamp": "timestamp",
+}
+
+
+def _replace_spark(
+    connection: Any, schema: str, outputs: Sequence[tuple[OutputTable, pd.DataFrame]]
+) -> dict[str, int]:
+    """Spark has no transactions: each table is written under a work name
+    first, and the tables are swapped in only once all of them are written."""
+    session = connection.session
+    counts: dict[str, int] = {}
+    session.sql(f"create schema if not exists `{schema}`")
+    written = []
+    for table, frame in outputs:
+        rows = _rows(frame, table)
+        ddl = ", ".join(f"`{name}` {SPARK_TYPES[kind]}" for name, kind in table.columns)
+        work = f"`{schema}`.`{table.name}__writing`"
+        session.sql(f"drop table if exists {work}")
+        session.createDataFrame(rows, schema=ddl).write.format("parquet").saveAsTable(
+            f"{schema}.{table.name}__writing"
+        )
+        written.append((table.name, work))
+        counts[table.name] = len(rows)
+    for name, work in written:
+        session.sql(f"drop table if exists `{schema}`.`{name}`")
+        session.sql(f"alter table {work} rename to `{schema}`.`{name}`")
+    return counts
+
+
 def replace_tables(
     connection: Connection,
     engine: str,
@@ -261,6 +300,8 @@ def replace_tables(
         return _replace_duckdb(connection, schema, outputs)
     if engine == "postgres":
         return _replace_postgres(connection, schema, outputs)
+    if engine == "spark":
+        return _replace_spark(connection, schema, outputs)
     raise UserError(f"writing tables on {engine} is not supported")
 
 
