@@ -176,7 +176,7 @@ aggregated as (
         week_start,
         kpi_name,
         {{ kpi_segment_columns(segments) }},
-        {{ usr_kpi_value_columns() }},
+        {{ kpi_value_columns_from_units() }},
         max(interval_method) as interval_method,
         {{ linearized_ratio_sums([
             "case when aggregation = 'points' then 100 * unit_numerator else unit_numerator end",

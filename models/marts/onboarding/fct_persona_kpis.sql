@@ -82,7 +82,7 @@ aggregated as (
         {{ kpi_segment_columns(cohort_segment) }},
         max(aggregation) as aggregation,
         count(distinct user_id) as users,
-        {{ usr_kpi_value_columns() }}
+        {{ kpi_value_columns_from_units() }}
     from unit_rows
     {{ kpi_grouping_sets(cohort_segment, time_column='persona, kpi_name') }}  -- noqa: PRS
 ),
