@@ -51,22 +51,25 @@ def test_a_column_the_contract_does_not_declare_is_reported() -> None:
     assert _uncontracted(broken) == ["fct_kpi_scorecard.band_low (x)"]
 
 
-def _marts_with_catalog(tmp_path: Path, catalog_sql: str) -> Path:
+def _marts_with_catalog(tmp_path: Path, kpi_name: str, label: str, unit: str = "") -> Path:
+    """A publication holding only dim_kpis, with one KPI (no unit column when unit is empty)."""
     import duckdb
 
+    described = (
+        f", '{unit}' as unit, 'higher_is_better' as direction, 'd' as definition" if unit else ""
+    )
     path = tmp_path / "marts.duckdb"
     with duckdb.connect(str(path)) as connection:
-        connection.execute(catalog_sql)
+        connection.execute(
+            f"create table dim_kpis as select '{kpi_name}' as kpi_name, '{label}' as kpi_label"
+            f"{described}"
+        )
     return path
 
 
 def test_unit_and_direction_come_from_dim_kpis_not_from_the_name(tmp_path: Path) -> None:
     # A name ending in _days would have been guessed as days / lower_is_better.
-    path = _marts_with_catalog(
-        tmp_path,
-        "create table dim_kpis as select 'odd_name_days' as kpi_name, 'Odd' as kpi_label, "
-        "'rate' as unit, 'higher_is_better' as direction, 'd' as definition, 'o' as owner",
-    )
+    path = _marts_with_catalog(tmp_path, "odd_name_days", "Odd", unit="rate")
     with Marts(path) as marts:
         info = load_catalog(marts)["odd_name_days"]
     assert (info.label, info.unit, info.direction) == ("Odd", "rate", "higher_is_better")
@@ -74,11 +77,7 @@ def test_unit_and_direction_come_from_dim_kpis_not_from_the_name(tmp_path: Path)
 
 
 def test_a_kpi_the_publication_does_not_describe_is_an_error(tmp_path: Path) -> None:
-    path = _marts_with_catalog(
-        tmp_path,
-        "create table dim_kpis as select 'nps' as kpi_name, 'NPS' as kpi_label, "
-        "'score' as unit, 'higher_is_better' as direction, 'd' as definition, 'o' as owner",
-    )
+    path = _marts_with_catalog(tmp_path, "nps", "NPS", unit="score")
     with Marts(path) as marts:
         scope = Scope(week=date(2026, 11, 9))
         brief = Brief(marts=marts, scope=scope, build={}, catalog=load_catalog(marts))
@@ -88,8 +87,6 @@ def test_a_kpi_the_publication_does_not_describe_is_an_error(tmp_path: Path) -> 
 
 
 def test_dim_kpis_without_a_unit_column_is_a_clear_error(tmp_path: Path) -> None:
-    path = _marts_with_catalog(
-        tmp_path, "create table dim_kpis as select 'nps' as kpi_name, 'NPS' as kpi_label"
-    )
+    path = _marts_with_catalog(tmp_path, "nps", "NPS")
     with Marts(path) as marts, pytest.raises(UserError, match="dim_kpis has no column for unit"):
         load_catalog(marts)

@@ -38,7 +38,7 @@
     {'persona': 'end_user', 'kpi_name': 'days_to_first_critical_feature_median', 'aggregation': 'median',
      'value': 'days_to_first_critical_feature'},
     {'persona': 'end_user', 'kpi_name': 'nps', 'aggregation': 'points',
-     'numerator': 'case when latest_nps_score >= 9 then 1 when latest_nps_score <= 6 then -1 else 0 end',
+     'numerator': nps_answer_sign('latest_nps_score'),
      'denominator': '1', 'condition': 'has_nps_in_window'},
 ] %}
 
