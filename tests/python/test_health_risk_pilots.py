@@ -74,8 +74,7 @@ def _sql_lift(counts: pd.DataFrame, z: float | None = None) -> pd.DataFrame:
     """Run the mart's lift macro over columns xt, nt, xc, nc of `counts`."""
     z_argument = "" if z is None else f", z={z}"
     sql = _render(
-        "select *, {{ two_proportion_lift('xt', 'nt', 'xc', 'nc'" + z_argument + ") }} "
-        "from counts"
+        "select *, {{ two_proportion_lift('xt', 'nt', 'xc', 'nc'" + z_argument + ") }} from counts"
     )
     with duckdb.connect() as connection:
         connection.register("counts", counts)
