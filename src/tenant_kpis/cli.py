@@ -6,12 +6,17 @@ reported as a one-line error (exit code 2), never as a stack trace.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from tenant_kpis.errors import UserError
+
+F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 class UserFacingError(click.ClickException):
@@ -22,6 +27,33 @@ class UserFacingError(click.ClickException):
 
 def _fail(error: UserError) -> None:
     raise UserFacingError(str(error)) from error
+
+
+def _or_fail(run: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """`run(*args, **kwargs)`, a user's mistake (UserError) reported as one line."""
+    try:
+        return run(*args, **kwargs)
+    except UserError as error:
+        raise UserFacingError(str(error)) from error
+
+
+def _path_option(*declarations: str, help: str) -> Callable[[F], F]:
+    """An optional path option (default: the environment's, resolved by the command)."""
+    return click.option(*declarations, type=click.Path(path_type=Path), default=None, help=help)
+
+
+def _target_option(help: str) -> Callable[[F], F]:
+    """--target: the dbt target (profiles.yml) a command works on."""
+    return click.option("--target", "target_name", default=None, help=help)
+
+
+_manifest_option = _path_option(
+    "--manifest",
+    "manifest_path",
+    help="dbt manifest.json (default: $DBT_TARGET_PATH/manifest.json or target/manifest.json).",
+)
+# build and mf hand every argument to the tool they run
+_PASSTHROUGH = {"ignore_unknown_options": True, "allow_extra_args": True}
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -160,43 +192,29 @@ def append_holdback_command(raw_dir: Path) -> None:
     to events.<format>, or move their load-date partitions into events/."""
     from tenant_kpis.generator import append_holdback
 
-    try:
-        appended = append_holdback(raw_dir)
-    except UserError as error:
-        _fail(error)
+    appended = _or_fail(append_holdback, raw_dir)
     click.echo(f"Appended {appended:,} held-back events to {raw_dir}")
 
 
-@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@main.command(context_settings=_PASSTHROUGH)
 @click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
 def build(dbt_args: tuple[str, ...]) -> None:
     """dbt build, the Python steps, dbt build of what reads them (DBT_ARGS go to dbt)."""
     from tenant_kpis.build import build as run_build
 
-    try:
-        result = run_build(dbt_args)
-    except UserError as error:
-        _fail(error)
-    raise SystemExit(result.exit_code)
+    raise SystemExit(_or_fail(run_build, dbt_args).exit_code)
 
 
 @main.command("python-steps")
-@click.option(
-    "--target",
-    "target_name",
-    default=None,
-    help="dbt target whose warehouse the steps read and write (default: the profile's).",
-)
+@_target_option("dbt target whose warehouse the steps read and write (default: the profile's).")
 def python_steps(target_name: str | None) -> None:
     """Run the Python steps (risk scoring, pilot balance) on the last dbt build's tables."""
     from tenant_kpis.engines.profile import resolve_target
     from tenant_kpis.publish import target_dir
     from tenant_kpis.python_steps.run import run_python_steps
 
-    try:
-        result = run_python_steps(resolve_target(target_name), target_dir() / "manifest.json")
-    except UserError as error:
-        _fail(error)
+    target = _or_fail(resolve_target, target_name)
+    result = _or_fail(run_python_steps, target, target_dir() / "manifest.json")
     click.echo(result.summary())
     click.echo(
         f"Build what reads them with: dbt build --select source:python_steps+ "
@@ -206,12 +224,7 @@ def python_steps(target_name: str | None) -> None:
 
 @main.command()
 @click.argument("raw_dir", type=click.Path(path_type=Path))
-@click.option(
-    "--target",
-    "target_name",
-    default=None,
-    help="dbt target to load into (default: the profile's, i.e. $TENANT_KPIS_TARGET).",
-)
+@_target_option("dbt target to load into (default: the profile's, i.e. $TENANT_KPIS_TARGET).")
 def load(raw_dir: Path, target_name: str | None) -> None:
     """Load the nine raw files of RAW_DIR into a warehouse target's `raw` schema.
 
@@ -220,10 +233,7 @@ def load(raw_dir: Path, target_name: str | None) -> None:
     from tenant_kpis.engines.profile import resolve_target
     from tenant_kpis.engines.raw_load import load_raw
 
-    try:
-        result = load_raw(raw_dir, resolve_target(target_name))
-    except UserError as error:
-        _fail(error)
+    result = _or_fail(load_raw, raw_dir, _or_fail(resolve_target, target_name))
     click.echo(result.summary())
 
 
@@ -236,19 +246,11 @@ def load(raw_dir: Path, target_name: str | None) -> None:
 @click.option(
     "--segment", default=None, help="Segment filter as TYPE=VALUE, e.g. industry=healthcare."
 )
-@click.option(
-    "--out",
-    "out_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="PDF path (default: reports/out/brief_<week>[_<segment>].pdf).",
+@_path_option(
+    "--out", "out_path", help="PDF path (default: reports/out/brief_<week>[_<segment>].pdf)."
 )
-@click.option(
-    "--marts",
-    "marts_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Published marts database (default: $TENANT_KPIS_PUBLISHED_DB).",
+@_path_option(
+    "--marts", "marts_path", help="Published marts database (default: $TENANT_KPIS_PUBLISHED_DB)."
 )
 def brief(
     week: str | None, segment: str | None, out_path: Path | None, marts_path: Path | None
@@ -256,39 +258,27 @@ def brief(
     """Render the weekly executive brief (PDF) from the published marts."""
     from tenant_kpis.brief import render_brief
 
-    try:
-        written = render_brief(week=week, segment=segment, out_path=out_path, marts_path=marts_path)
-    except UserError as error:
-        _fail(error)
+    written = _or_fail(
+        render_brief, week=week, segment=segment, out_path=out_path, marts_path=marts_path
+    )
     click.echo(f"Brief written to {written}")
 
 
 @main.command()
-@click.option(
-    "--warehouse",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Warehouse DuckDB file built by dbt (default: $TENANT_KPIS_DB).",
-)
-@click.option(
+@_path_option("--warehouse", help="Warehouse DuckDB file built by dbt (default: $TENANT_KPIS_DB).")
+@_path_option(
     "--out",
     "out_path",
-    type=click.Path(path_type=Path),
-    default=None,
     help="Published DuckDB file (default: $TENANT_KPIS_PUBLISHED_DB or "
     "data/published/marts.duckdb).",
 )
-@click.option(
+@_path_option(
     "--target",
     "target_path",
-    type=click.Path(path_type=Path),
-    default=None,
     help="dbt target directory with manifest.json (default: $DBT_TARGET_PATH or target/).",
 )
-@click.option(
+@_path_option(
     "--parquet-dir",
-    type=click.Path(path_type=Path),
-    default=None,
     help="Also write one Parquet file per mart under DIR/versions/ and swap DIR/current to it.",
 )
 @click.option(
@@ -313,10 +303,7 @@ def publish(
     from tenant_kpis.engines.profile import resolve_target
     from tenant_kpis.publish import publish as publish_marts
 
-    try:
-        target = resolve_target()
-    except UserError as error:
-        _fail(error)
+    target = _or_fail(resolve_target)
     if target.type == "spark":
         _fail(
             UserError(
@@ -328,47 +315,32 @@ def publish(
         # on a database server BI tools read a published schema (publish_postgres.py)
         from tenant_kpis.publish_postgres import publish_postgres
 
-        try:
-            click.echo(
-                publish_postgres(
-                    target, dbt_target=target_path, accept_anomalies=accept_anomalies
-                ).summary()
-            )
-        except UserError as error:
-            _fail(error)
-        return
-    try:
-        result = publish_marts(
-            warehouse=warehouse,
-            destination=out_path,
-            dbt_target=target_path,
-            parquet_dir=parquet_dir,
-            accept_anomalies=accept_anomalies,
+        published = _or_fail(
+            publish_postgres, target, dbt_target=target_path, accept_anomalies=accept_anomalies
         )
-    except UserError as error:
-        _fail(error)
+        click.echo(published.summary())
+        return
+    result = _or_fail(
+        publish_marts,
+        warehouse=warehouse,
+        destination=out_path,
+        dbt_target=target_path,
+        parquet_dir=parquet_dir,
+        accept_anomalies=accept_anomalies,
+    )
     click.echo(result.summary())
 
 
 @main.command("check-governance")
-@click.option(
-    "--manifest",
-    "manifest_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="dbt manifest.json (default: $DBT_TARGET_PATH/manifest.json or target/manifest.json).",
-)
+@_manifest_option
 @click.option("--check", "checks", default=None, help="Only these checks (comma-separated).")
 def check_governance(manifest_path: Path | None, checks: str | None) -> None:
     """Enforce the conventions of dbt-bouncer.yml (dbt-bouncer) on the manifest."""
     from tenant_kpis.governance import run_governance
 
-    try:
-        run = run_governance(
-            manifest_path.parent if manifest_path else None, checks=checks, capture=True
-        )
-    except UserError as error:
-        _fail(error)
+    run = _or_fail(
+        run_governance, manifest_path.parent if manifest_path else None, checks=checks, capture=True
+    )
     click.echo(run.summary())
     if run.code:
         raise UserFacingError("governance: dbt-bouncer found violations (listed above)")
@@ -380,13 +352,7 @@ def docs() -> None:
 
 
 @docs.command("kpi-reference")
-@click.option(
-    "--manifest",
-    "manifest_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="dbt manifest.json (default: $DBT_TARGET_PATH/manifest.json or target/manifest.json).",
-)
+@_manifest_option
 @click.option(
     "--out", type=click.Path(path_type=Path), default=None, help="Default: docs/kpi_reference.md."
 )
@@ -396,12 +362,9 @@ def kpi_reference(manifest_path: Path | None, out: Path | None, check: bool) -> 
     from tenant_kpis.kpi_reference import write_or_check
     from tenant_kpis.publish import target_dir
 
-    try:
-        path, current = write_or_check(
-            manifest_path or target_dir() / "manifest.json", out, check=check
-        )
-    except UserError as error:
-        _fail(error)
+    path, current = _or_fail(
+        write_or_check, manifest_path or target_dir() / "manifest.json", out, check=check
+    )
     if check and not current:
         raise UserFacingError(
             f"{path} is stale: run `tenant-kpis docs kpi-reference` and commit it"
@@ -409,17 +372,13 @@ def kpi_reference(manifest_path: Path | None, out: Path | None, check: bool) -> 
     click.echo(f"{path}: {'up to date' if current else 'written'}")
 
 
-@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@main.command(context_settings=_PASSTHROUGH)
 @click.argument("mf_args", nargs=-1, type=click.UNPROCESSED)
 def mf(mf_args: tuple[str, ...]) -> None:
     """Run MetricFlow (`mf ARGS`) on the semantic manifest of $DBT_TARGET_PATH."""
     from tenant_kpis.semantic import run_mf
 
-    try:
-        code = run_mf(mf_args)
-    except UserError as error:
-        _fail(error)
-    raise SystemExit(code)
+    raise SystemExit(_or_fail(run_mf, mf_args))
 
 
 if __name__ == "__main__":

@@ -515,6 +515,38 @@ def _write_parquet(source: Path, parquet_root: Path, tables: list[str], stamp: s
     return link
 
 
+@dataclass(frozen=True)
+class PublicationInputs:
+    """What the manifest of the last build says a publication copies and checks."""
+
+    manifest: dict[str, Any]
+    models: list[PublicModel]
+    accounting: PublicModel
+    thresholds_relation: str
+
+
+def publication_inputs(dbt_target: Path) -> PublicationInputs:
+    """The public models, the row accounting the anomaly guards compare and the
+    relation of the thresholds seed, from `dbt_target`/manifest.json (every engine)."""
+    manifest_path = dbt_target / "manifest.json"
+    manifest = _read_json(manifest_path, "dbt manifest")
+    models = public_models(manifest)
+    if not models:
+        raise UserError(f"no model with access: public in {manifest_path}")
+    accounting = next((model for model in models if model.name == ROW_ACCOUNTING_MODEL), None)
+    if accounting is None:
+        raise UserError(
+            f"public model {ROW_ACCOUNTING_MODEL} is not in {manifest_path}: the anomaly "
+            "guards need it"
+        )
+    return PublicationInputs(
+        manifest=manifest,
+        models=models,
+        accounting=accounting,
+        thresholds_relation=seed_relation(manifest, THRESHOLDS_SEED, manifest_path),
+    )
+
+
 def publish(
     warehouse: Path | None = None,
     destination: Path | None = None,
@@ -527,18 +559,7 @@ def publish(
     destination = (destination or paths.published_db()).resolve()
     dbt_target = dbt_target or target_dir()
 
-    manifest_path = dbt_target / "manifest.json"
-    manifest = _read_json(manifest_path, "dbt manifest")
-    models = public_models(manifest)
-    if not models:
-        raise UserError(f"no model with access: public in {manifest_path}")
-    accounting = next((model for model in models if model.name == ROW_ACCOUNTING_MODEL), None)
-    if accounting is None:
-        raise UserError(
-            f"public model {ROW_ACCOUNTING_MODEL} is not in {manifest_path}: the anomaly "
-            "guards need it"
-        )
-    thresholds_relation = seed_relation(manifest, THRESHOLDS_SEED, manifest_path)
+    inputs = publication_inputs(dbt_target)
     if not warehouse.is_file():
         raise UserError(
             f"warehouse database not found: {warehouse} (set --warehouse or TENANT_KPIS_DB)"
@@ -555,7 +576,12 @@ def publish(
                 f"could not publish to {destination}: {_one_line(error)}. {KEPT}"
             ) from error
         result = _publish_locked(
-            warehouse, destination, models, accounting, thresholds_relation, accept_anomalies
+            warehouse,
+            destination,
+            inputs.models,
+            inputs.accounting,
+            inputs.thresholds_relation,
+            accept_anomalies,
         )
         if parquet_dir is not None:
             result = _publish_parquet(result, parquet_dir)

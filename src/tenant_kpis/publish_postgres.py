@@ -39,13 +39,10 @@ from tenant_kpis.publish import (
     BUILD_INFO_TABLE,
     KEPT,
     ROW_ACCOUNTING_MODEL,
-    THRESHOLDS_SEED,
     BuildInfo,
     PublicModel,
     _build_info,
-    _read_json,
-    public_models,
-    seed_relation,
+    publication_inputs,
     target_dir,
 )
 
@@ -248,18 +245,8 @@ def publish_postgres(
     import psycopg2
 
     dbt_target = dbt_target or target_dir()
-    manifest_path = dbt_target / "manifest.json"
-    manifest = _read_json(manifest_path, "dbt manifest")
-    models = public_models(manifest)
-    if not models:
-        raise UserError(f"no model with access: public in {manifest_path}")
-    accounting = next((model for model in models if model.name == ROW_ACCOUNTING_MODEL), None)
-    if accounting is None:
-        raise UserError(
-            f"public model {ROW_ACCOUNTING_MODEL} is not in {manifest_path}: the anomaly "
-            "guards need it"
-        )
-    thresholds_relation = seed_relation(manifest, THRESHOLDS_SEED, manifest_path)
+    inputs = publication_inputs(dbt_target)
+    models, manifest = inputs.models, inputs.manifest
     schema, role = published_schema(), reader_role()
     if schema in {model.schema for model in models}:
         raise PublishRefused(
@@ -277,7 +264,7 @@ def publish_postgres(
         with connection, connection.cursor() as cursor:
             record = _check_build_record(cursor, target)
             anomalies, compared_with = _check_anomalies(
-                cursor, accounting, thresholds_relation, schema, accept_anomalies
+                cursor, inputs.accounting, inputs.thresholds_relation, schema, accept_anomalies
             )
             info = _build_info(
                 record,

@@ -217,7 +217,8 @@ def build(path: Path, *, with_health: bool = True, with_pilots: bool = True, see
         ('alert_consecutive_weeks', 2.0), ('alert_minimum_units', 50.0),
         ('alert_owner_capacity', 1.0)) as parameters (parameter_name, parameter_value)""")
     con.execute(
-        "create table kpi_catalog as select * from read_csv(?, all_varchar = true)",
+        "create table dim_kpis as select * rename (label as kpi_label) "
+        "from read_csv(?, all_varchar = true)",
         [str(PROJECT / "seeds" / "kpi_catalog.csv")],
     )
     _alerts(con)
@@ -356,7 +357,7 @@ def _retention(
                 rows.append((cohort, k, seg_type, seg_value, size, retained, retained / size))
     con.execute("""create table fct_retention_cohorts (cohort_week_start date,
         weeks_since_signup integer, segment_type varchar, segment_value varchar,
-        cohort_size integer, retained_users integer, retention_rate double)""")
+        cohort_users integer, retained_users integer, retention_rate double)""")
     con.executemany("insert into fct_retention_cohorts values (?, ?, ?, ?, ?, ?, ?)", rows)
 
 
@@ -482,7 +483,7 @@ def _pilots(con: duckdb.DuckDBPyConnection) -> None:
 def _investment(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""create table fct_investment_priority (week_start date, segment_type varchar,
         segment_value varchar, adoption_velocity double, impact_per_tenant double,
-        cost_to_serve_usd double, adoption_velocity_z double, impact_per_tenant_z double,
+        cost_to_serve double, adoption_velocity_z double, impact_per_tenant_z double,
         cost_to_serve_z double, priority_score double, priority_rank integer)""")
     rows = [
         (LAST_WEEK, "industry", "healthcare", 0.06, 3.1, 88.25, 1.2, 0.9, -0.8, 1.0, 1),
@@ -530,13 +531,13 @@ def _dq(con: duckdb.DuckDBPyConnection) -> None:
         ],
     )
     con.execute("""create table dq_quarantine_summary (raw_table varchar,
-        quarantine_reason varchar, rows_quarantined bigint)""")
+        quarantine_reason varchar, "rows" bigint)""")
     con.executemany(
         "insert into dq_quarantine_summary values (?, ?, ?)",
         [(t, "missing_key", 4) for t in tables] + [(t, "unknown_tenant", 3) for t in tables],
     )
     con.execute("""create table dq_source_freshness (raw_table varchar,
-        max_loaded_at timestamp, age_hours double, freshness_status varchar)""")
+        max_loaded_at timestamp, lag_days double, freshness_status varchar)""")
     con.executemany(
         "insert into dq_source_freshness values (?, ?, ?, ?)",
         [(t, datetime(2026, 11, 16, 3, 0), 3.0, "pass") for t in tables],

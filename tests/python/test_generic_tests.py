@@ -84,3 +84,128 @@ def test_contract_not_null_constraint_rejects_a_null_key(
             "insert into main.fct_kpi_weekly (week_start, kpi_name, segment_type, segment_value) "
             "values (date '2024-01-01', null, 'all', 'all')"
         )
+
+
+def _compiled_instance_sql(shared_build: BuiltProject, test_name: str, model: str, **kwargs) -> str:
+    """The SQL of the one `test_name` test on `model` whose arguments include `kwargs`.
+
+    Its path is built from the node (the manifest of the second dbt phase of
+    `tenant-kpis build` leaves `compiled_path` empty for what it did not run)."""
+    manifest = json.loads((shared_build.target_dir / "manifest.json").read_text())
+    compiled = shared_build.target_dir / "compiled" / "tenant_kpis"
+    paths = [
+        compiled / node["original_file_path"] / f"{node['alias']}.sql"
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "test"
+        and (node.get("test_metadata") or {}).get("name") == test_name
+        and node.get("attached_node") in (f"model.tenant_kpis.{model}", f"seed.tenant_kpis.{model}")
+        and kwargs.items() <= (node["test_metadata"].get("kwargs") or {}).items()
+    ]
+    assert len(paths) == 1, f"expected one {test_name} test on {model} with {kwargs}: {paths}"
+    return paths[0].read_text()
+
+
+ONE_ROW = "rowid = (select min(rowid) from probe where {})"
+
+# (generic test, model, arguments that pick one instance, defect made in a copy of
+# the model's rows). Every generic test of macros/ is here, except not_null_columns
+# (above): each passes on the built rows and fails on the defect.
+DEFECTS = [
+    (
+        "accepted_range",
+        "int_user_weeks_aggregated",
+        {"column_name": "active_days"},
+        "update probe set active_days = 8 where " + ONE_ROW.format("true"),
+    ),
+    (
+        "rate_between_zero_and_one",
+        "fct_feature_adoption_weekly",
+        {"column_name": "feature_adoption_rate"},
+        "update probe set feature_adoption_rate = 1.5 where "
+        + ONE_ROW.format("feature_adoption_rate is not null"),
+    ),
+    (
+        "numerator_le_denominator",
+        "int_kpi_onboarding_computed",
+        {},
+        "update probe set numerator = denominator + 1 where "
+        + ONE_ROW.format("numerator is not null and denominator is not null"),
+    ),
+    (
+        "unique_combination_of_columns",
+        "int_kpi_onboarding_computed",
+        {},
+        "insert into probe select * from probe where " + ONE_ROW.format("true"),
+    ),
+    (
+        "expression_is_true",
+        "int_kpi_autonomy_cost_computed",
+        {"expression": "value >= 0"},
+        "update probe set value = -1 where " + ONE_ROW.format("value is not null"),
+    ),
+    (
+        "null_when",
+        "int_users_lifecycle",
+        {"column_name": "is_activated_within_14d"},
+        "update probe set is_activated_within_14d = true where "
+        + ONE_ROW.format("days_observed < 14"),
+    ),
+    (
+        "not_null_where",
+        "fct_tenant_onboarding",
+        {"column_name": "is_activated_within_90d"},
+        "update probe set is_activated_within_90d = null where "
+        + ONE_ROW.format("days_observed >= 90"),
+    ),
+    (
+        "relationships_where",
+        "fct_kpi_weekly",
+        {"column_name": "kpi_name"},
+        "update probe set kpi_name = 'no_such_kpi' where " + ONE_ROW.format("true"),
+    ),
+    (
+        "equal_row_count",
+        "fct_kpi_scorecard",
+        {},
+        "delete from probe where " + ONE_ROW.format("true"),
+    ),
+    (
+        "accepted_values_from_seed",
+        "stg_app__tenants",
+        {"column_name": "industry"},
+        "update probe set industry = 'mining' where " + ONE_ROW.format("true"),
+    ),
+    (
+        "column_not_after",
+        "int_risk_training_examples",
+        {"column_name": "outcome_known_date"},
+        "update probe set outcome_known_date = scoring_date + 1 where "
+        + ONE_ROW.format("scoring_date is not null"),
+    ),
+    (
+        "health_weights_sum_to_one",
+        "health_score_weights",
+        {},
+        "update probe set weight = weight + 0.1 where " + ONE_ROW.format("true"),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("test_name", "model", "arguments", "defect"), DEFECTS, ids=[d[0] for d in DEFECTS]
+)
+def test_each_generic_test_fails_on_a_defect(
+    shared_build: BuiltProject,
+    warehouse_copy: duckdb.DuckDBPyConnection,
+    test_name: str,
+    model: str,
+    arguments: dict[str, str],
+    defect: str,
+) -> None:
+    sql = _compiled_instance_sql(shared_build, test_name, model, **arguments)
+    relation = _relation_of(sql)
+    warehouse_copy.execute(f"create temp table probe as select * from {relation}")
+    on_probe = sql.replace(relation, "probe")
+    assert warehouse_copy.execute(on_probe).fetchall() == []
+    warehouse_copy.execute(defect)
+    assert warehouse_copy.execute(on_probe).fetchall() != []

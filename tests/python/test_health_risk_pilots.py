@@ -1,7 +1,7 @@
 """Health score, risk model and pilot statistics.
 
 Fast tests check the statistics of `tenant_kpis.stats` and of the SQL macro
-`hrp_two_proportion_lift` (the one the pilot mart runs, rendered here with
+`two_proportion_lift` (the one the pilot mart runs, rendered here with
 plain Jinja and executed in DuckDB) against scipy / scikit-learn and
 against hand-computed values, and test the interval's coverage across
 simulated pilots. The slow tests generate 300 tenants (seed 5), build the
@@ -37,7 +37,7 @@ from tenant_kpis.stats import (
     wilson_interval,
 )
 
-MACRO_FILE = PROJECT_DIR / "macros" / "health_risk" / "hrp_statistics.sql"
+MACRO_FILE = PROJECT_DIR / "macros" / "health_risk" / "statistics.sql"
 PILOT_UNIT_TESTS = (
     PROJECT_DIR / "models" / "intermediate" / "pilots" / "int_pilot_lifts_computed.yml"
 )
@@ -74,8 +74,7 @@ def _sql_lift(counts: pd.DataFrame, z: float | None = None) -> pd.DataFrame:
     """Run the mart's lift macro over columns xt, nt, xc, nc of `counts`."""
     z_argument = "" if z is None else f", z={z}"
     sql = _render(
-        "select *, {{ hrp_two_proportion_lift('xt', 'nt', 'xc', 'nc'" + z_argument + ") }} "
-        "from counts"
+        "select *, {{ two_proportion_lift('xt', 'nt', 'xc', 'nc'" + z_argument + ") }} from counts"
     )
     with duckdb.connect() as connection:
         connection.register("counts", counts)
@@ -158,7 +157,7 @@ def test_sql_macro_is_null_for_an_empty_arm() -> None:
 
 def test_sql_normal_cdf_matches_scipy() -> None:
     xs = np.concatenate([np.linspace(-40, 40, 4001), [0.0, 1.959963984540054, -7.2, 37.5]])
-    sql = _render("select x, {{ hrp_normal_cdf('x') }} as phi from xs")
+    sql = _render("select x, {{ standard_normal_cdf('x') }} as phi from xs")
     with duckdb.connect() as connection:
         connection.register("xs", pd.DataFrame({"x": xs}))
         result = connection.execute(sql).df()

@@ -95,7 +95,7 @@ def _manifest() -> dict[str, Any]:
             "doc.p.tnt_adoption_rate_90d": {
                 "package_name": "p",
                 "name": "tnt_adoption_rate_90d",
-                "original_file_path": "models/marts/kpis/_tnt__docs.md",
+                "original_file_path": "models/marts/kpis/_kpis__docs.md",
             },
             "doc.p.adoption_rate": {
                 "package_name": "p",
@@ -121,7 +121,7 @@ ROW = (
 def test_every_kind_of_file_is_found_and_nothing_else(tmp_path: Path) -> None:
     project = _project(tmp_path, ROW)
     (files,) = kpi_files(_manifest(), project).values()
-    assert files.definition == ("seeds/kpi_catalog.csv", "models/marts/kpis/_tnt__docs.md")
+    assert files.definition == ("seeds/kpi_catalog.csv", "models/marts/kpis/_kpis__docs.md")
     assert files.sql == (
         "models/intermediate/kpis/int_kpi_autonomy_adoption_computed.sql",
         "models/marts/kpis/fct_kpi_scorecard.sql",

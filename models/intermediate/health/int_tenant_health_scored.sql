@@ -167,8 +167,7 @@ trailing_nps as (
         week_start,
         count(*) as nps_responses_90d,
         cast(100 as {{ dbt.type_float() }}) * (
-            sum(case when nps_score >= 9 then 1 else 0 end)
-            - sum(case when nps_score <= 6 then 1 else 0 end)
+            sum({{ nps_answer_sign('nps_score') }})
         ) / count(*) as nps_90d
     from nps_answers_in_window
     where answer_recency_rank = 1

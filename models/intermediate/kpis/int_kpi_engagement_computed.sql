@@ -152,7 +152,7 @@ unit_rows as (
         'points' as aggregation,
         'linearized_ratio_t' as interval_method,
         cast(
-            case when nps_score >= 9 then 1 when nps_score <= 6 then -1 else 0 end as {{ dbt.type_float() }}
+            {{ nps_answer_sign('nps_score') }} as {{ dbt.type_float() }}
         ) as unit_numerator,
         cast(1 as {{ dbt.type_float() }}) as unit_denominator,
         cast(null as {{ dbt.type_float() }}) as unit_value
@@ -176,7 +176,7 @@ aggregated as (
         week_start,
         kpi_name,
         {{ kpi_segment_columns(segments) }},
-        {{ usr_kpi_value_columns() }},
+        {{ kpi_value_columns_from_units() }},
         max(interval_method) as interval_method,
         {{ linearized_ratio_sums([
             "case when aggregation = 'points' then 100 * unit_numerator else unit_numerator end",

@@ -70,7 +70,7 @@ aggregated as (
         week_start,
         kpi_name,
         {{ kpi_segment_columns(segments) }},
-        {{ usr_kpi_value_columns() }},
+        {{ kpi_value_columns_from_units() }},
         {{ linearized_ratio_sums(['unit_numerator', 'unit_denominator'], exact_type='bigint') }}
     from cohort_members
     {{ kpi_grouping_sets(segments, time_column='week_start, kpi_name') }}  -- noqa: PRS

@@ -1,7 +1,7 @@
 {#
     Lift statistics per experiment x checkpoint: outcome rate per arm, lift =
     treatment - control, its 95% Newcombe hybrid score interval and the
-    two-sided pooled z-test p-value (macro hrp_two_proportion_lift, the same
+    two-sided pooled z-test p-value (macro two_proportion_lift, the same
     SQL the pytest coverage test renders). Statistics are null while the
     checkpoint is pending or when an arm has no tenant. They are stored
     exact (not rounded): the decision rules compare them with their
@@ -41,7 +41,7 @@ observed_counts as (
 statistics as (
     select
         *,
-        {{ hrp_two_proportion_lift(
+        {{ two_proportion_lift(
             'observed_outcomes_treatment', 'tenants_treatment',
             'observed_outcomes_control', 'tenants_control'
         ) }}

@@ -107,8 +107,7 @@ nps_30d as (
         tenant_id,
         count(*) as nps_responses_30d,
         cast(100 as {{ dbt.type_float() }}) * (
-            sum(case when nps_score >= 9 then 1 else 0 end)
-            - sum(case when nps_score <= 6 then 1 else 0 end)
+            sum({{ nps_answer_sign('nps_score') }})
         ) / count(*) as nps_30d
     from latest_nps_answers
     where answer_recency_rank = 1

@@ -381,7 +381,7 @@ final as (
         end as login_weeks_observed,
         case
             when is_login_window_observed
-                then {{ usr_safe_divide('login_weeks_with_session', kpi_parameter('login_consistency_weeks')) }}
+                then {{ divide_if_positive('login_weeks_with_session', kpi_parameter('login_consistency_weeks')) }}
         end as login_consistency,
         active_weeks,
         latest_nps_score,
@@ -393,7 +393,7 @@ final as (
         case when persona = 'admin' then days_to_setup_complete_all end as days_to_setup_complete,
         case when persona = 'admin' then import_errors end as import_errors,
         case when persona = 'admin' then import_rows end as import_rows,
-        case when persona = 'admin' then {{ usr_safe_divide('import_errors', 'import_rows') }} end
+        case when persona = 'admin' then {{ divide_if_positive('import_errors', 'import_rows') }} end
             as import_error_rate,
         case when persona = 'admin' then first_governance_action_at end as first_governance_action_at,
         case when persona = 'admin' then days_to_first_governance_action_all end
@@ -405,22 +405,22 @@ final as (
         case when persona = 'operator' then tasks_completed + tasks_failed end as tasks_attempted,
         case
             when persona = 'operator'
-                then {{ usr_safe_divide('tasks_completed', 'tasks_completed + tasks_failed') }}
+                then {{ divide_if_positive('tasks_completed', 'tasks_completed + tasks_failed') }}
         end as task_completion_rate,
         case
             when persona = 'operator'
-                then {{ usr_safe_divide('tasks_failed', 'tasks_completed + tasks_failed') }}
+                then {{ divide_if_positive('tasks_failed', 'tasks_completed + tasks_failed') }}
         end as task_error_rate,
         case when persona = 'operator' then collaboration_events end as collaboration_events,
         case
-            when persona = 'operator' then {{ usr_safe_divide('collaboration_events', 'active_weeks') }}
+            when persona = 'operator' then {{ divide_if_positive('collaboration_events', 'active_weeks') }}
         end as collaboration_events_per_active_week,
 
         ---------- end user
         case when persona = 'end_user' then catalog_features_used end as catalog_features_used,
         case when persona = 'end_user' then catalog_features end as catalog_features,
         case
-            when persona = 'end_user' then {{ usr_safe_divide('catalog_features_used', 'catalog_features') }}
+            when persona = 'end_user' then {{ divide_if_positive('catalog_features_used', 'catalog_features') }}
         end as feature_breadth,
         case when persona = 'end_user' then first_critical_feature_at end as first_critical_feature_at,
         case when persona = 'end_user' then days_to_first_critical_feature_all end

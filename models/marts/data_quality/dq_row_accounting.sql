@@ -6,27 +6,33 @@
     source); for events it is counted on the raw file by
     base_product__event_deliveries, together with the repeated deliveries, so
     the identity rows_raw = staged + quarantined + duplicates is a real check
-    on every load date.
+    on every load date. The eight fully reloaded tables share one shape of
+    count, written once in the loops below.
 #}
+
+{%- set reloaded_tables = [
+    ('tenants', 'app__tenants'),
+    ('users', 'app__users'),
+    ('certifications', 'learning__certifications'),
+    ('content', 'learning__content'),
+    ('learning_costs', 'finance__learning_costs'),
+    ('support_tickets', 'support__tickets'),
+    ('subscription_events', 'billing__subscription_events'),
+    ('experiment_assignments', 'app__experiment_assignments'),
+] %}
 
 with
 
-base_app__tenants as (
-    select * from {{ ref('base_app__tenants') }}
-),
+{% for raw_table, entity in reloaded_tables %}
+    base_{{ entity }} as (
+        select * from {{ ref('base_' ~ entity) }}
+    ),
 
-stg_app__tenants as (
-    select * from {{ ref('stg_app__tenants') }}
-),
+    stg_{{ entity }} as (
+        select * from {{ ref('stg_' ~ entity) }}
+    ),
 
-base_app__users as (
-    select * from {{ ref('base_app__users') }}
-),
-
-stg_app__users as (
-    select * from {{ ref('stg_app__users') }}
-),
-
+{% endfor %}
 base_product__events as (
     select * from {{ ref('base_product__events') }}
 ),
@@ -35,76 +41,21 @@ stg_product__events as (
     select * from {{ ref('stg_product__events') }}
 ),
 
-base_learning__certifications as (
-    select * from {{ ref('base_learning__certifications') }}
-),
-
-stg_learning__certifications as (
-    select * from {{ ref('stg_learning__certifications') }}
-),
-
-base_learning__content as (
-    select * from {{ ref('base_learning__content') }}
-),
-
-stg_learning__content as (
-    select * from {{ ref('stg_learning__content') }}
-),
-
-base_finance__learning_costs as (
-    select * from {{ ref('base_finance__learning_costs') }}
-),
-
-stg_finance__learning_costs as (
-    select * from {{ ref('stg_finance__learning_costs') }}
-),
-
-base_support__tickets as (
-    select * from {{ ref('base_support__tickets') }}
-),
-
-stg_support__tickets as (
-    select * from {{ ref('stg_support__tickets') }}
-),
-
-base_billing__subscription_events as (
-    select * from {{ ref('base_billing__subscription_events') }}
-),
-
-stg_billing__subscription_events as (
-    select * from {{ ref('stg_billing__subscription_events') }}
-),
-
-base_app__experiment_assignments as (
-    select * from {{ ref('base_app__experiment_assignments') }}
-),
-
-stg_app__experiment_assignments as (
-    select * from {{ ref('stg_app__experiment_assignments') }}
-),
-
 event_deliveries as (
     select * from {{ ref('base_product__event_deliveries') }}
 ),
 
-tenants_counted as (
-    select
-        count(*) as rows_raw,
-        0 as rows_duplicate,
-        (select count(*) from stg_app__tenants) as rows_staged,
-        count(quarantine_reason) as rows_quarantined
-    from base_app__tenants
-),
+{% for raw_table, entity in reloaded_tables %}
+    {{ raw_table }}_counted as (
+        select
+            count(*) as rows_raw,
+            0 as rows_duplicate,
+            (select count(*) from stg_{{ entity }}) as rows_staged,
+            count(quarantine_reason) as rows_quarantined
+        from base_{{ entity }}
+    ),
 
-users_counted as (
-    select
-        count(*) as rows_raw,
-        0 as rows_duplicate,
-        (select count(*) from stg_app__users) as rows_staged,
-        count(quarantine_reason) as rows_quarantined
-    from base_app__users
-),
-
+{% endfor %}
 events_counts_unioned as (
     -- per load date; unioned and summed, not joined, because load_date is
     -- null for rows whose received_at does not parse
@@ -156,79 +107,7 @@ events_counted as (
     group by 1
 ),
 
-certifications_counted as (
-    select
-        count(*) as rows_raw,
-        0 as rows_duplicate,
-        (select count(*) from stg_learning__certifications) as rows_staged,
-        count(quarantine_reason) as rows_quarantined
-    from base_learning__certifications
-),
-
-content_counted as (
-    select
-        count(*) as rows_raw,
-        0 as rows_duplicate,
-        (select count(*) from stg_learning__content) as rows_staged,
-        count(quarantine_reason) as rows_quarantined
-    from base_learning__content
-),
-
-learning_costs_counted as (
-    select
-        count(*) as rows_raw,
-        0 as rows_duplicate,
-        (select count(*) from stg_finance__learning_costs) as rows_staged,
-        count(quarantine_reason) as rows_quarantined
-    from base_finance__learning_costs
-),
-
-support_tickets_counted as (
-    select
-        count(*) as rows_raw,
-        0 as rows_duplicate,
-        (select count(*) from stg_support__tickets) as rows_staged,
-        count(quarantine_reason) as rows_quarantined
-    from base_support__tickets
-),
-
-subscription_events_counted as (
-    select
-        count(*) as rows_raw,
-        0 as rows_duplicate,
-        (select count(*) from stg_billing__subscription_events) as rows_staged,
-        count(quarantine_reason) as rows_quarantined
-    from base_billing__subscription_events
-),
-
-experiment_assignments_counted as (
-    select
-        count(*) as rows_raw,
-        0 as rows_duplicate,
-        (select count(*) from stg_app__experiment_assignments) as rows_staged,
-        count(quarantine_reason) as rows_quarantined
-    from base_app__experiment_assignments
-),
-
 unioned as (
-    select
-        'tenants' as raw_table,
-        cast(null as date) as load_date,
-        rows_raw,
-        rows_staged,
-        rows_quarantined,
-        rows_duplicate
-    from tenants_counted
-    union all
-    select
-        'users' as raw_table,
-        cast(null as date) as load_date,
-        rows_raw,
-        rows_staged,
-        rows_quarantined,
-        rows_duplicate
-    from users_counted
-    union all
     select
         'events' as raw_table,
         load_date,
@@ -237,60 +116,17 @@ unioned as (
         rows_quarantined,
         rows_duplicate
     from events_counted
-    union all
-    select
-        'certifications' as raw_table,
-        cast(null as date) as load_date,
-        rows_raw,
-        rows_staged,
-        rows_quarantined,
-        rows_duplicate
-    from certifications_counted
-    union all
-    select
-        'content' as raw_table,
-        cast(null as date) as load_date,
-        rows_raw,
-        rows_staged,
-        rows_quarantined,
-        rows_duplicate
-    from content_counted
-    union all
-    select
-        'learning_costs' as raw_table,
-        cast(null as date) as load_date,
-        rows_raw,
-        rows_staged,
-        rows_quarantined,
-        rows_duplicate
-    from learning_costs_counted
-    union all
-    select
-        'support_tickets' as raw_table,
-        cast(null as date) as load_date,
-        rows_raw,
-        rows_staged,
-        rows_quarantined,
-        rows_duplicate
-    from support_tickets_counted
-    union all
-    select
-        'subscription_events' as raw_table,
-        cast(null as date) as load_date,
-        rows_raw,
-        rows_staged,
-        rows_quarantined,
-        rows_duplicate
-    from subscription_events_counted
-    union all
-    select
-        'experiment_assignments' as raw_table,
-        cast(null as date) as load_date,
-        rows_raw,
-        rows_staged,
-        rows_quarantined,
-        rows_duplicate
-    from experiment_assignments_counted
+    {%- for raw_table, entity in reloaded_tables %}
+        union all
+        select
+            '{{ raw_table }}' as raw_table,
+            cast(null as date) as load_date,
+            rows_raw,
+            rows_staged,
+            rows_quarantined,
+            rows_duplicate
+        from {{ raw_table }}_counted
+    {%- endfor %}
 ),
 
 final as (

@@ -1,10 +1,10 @@
 {#
     Investment priority (spec "Executive layer"): one row per complete week x
     segment (industry, plan_tier) with three components read from
-    fct_kpi_weekly:
-    - adoption_velocity: weekly_adoption_rate minus its value 4 weeks before;
-    - impact_per_tenant: health_score_mean minus its value 4 weeks before
-      (null until the health KPI family is in fct_kpi_weekly);
+    fct_kpi_scorecard (which computes every 4-week change once):
+    - adoption_velocity: change_vs_4_weeks of weekly_adoption_rate;
+    - impact_per_tenant: change_vs_4_weeks of health_score_mean (the 4-week
+      change in the segment's mean health score);
     - cost_to_serve: cost_per_learner_usd (last complete month).
     Each component is standardised as a z-score across the segments of the
     same segment_type and week (population standard deviation; null when
@@ -18,25 +18,12 @@
 
 with
 
-kpi_weekly as (
-    select * from {{ ref('fct_kpi_weekly') }}
+kpi_scorecard as (
+    select * from {{ ref('fct_kpi_scorecard') }}
 ),
 
 weights as (
     select * from {{ ref('investment_priority_weights') }}
-),
-
-segment_kpis as (
-    select
-        week_start,
-        segment_type,
-        segment_value,
-        max(case when kpi_name = 'weekly_adoption_rate' then value end) as weekly_adoption_rate,
-        max(case when kpi_name = 'health_score_mean' then value end) as health_score_mean,
-        max(case when kpi_name = 'cost_per_learner_usd' then value end) as cost_per_learner_usd
-    from kpi_weekly
-    where segment_type in ('industry', 'plan_tier')
-    group by 1, 2, 3
 ),
 
 components as (
@@ -44,16 +31,14 @@ components as (
         week_start,
         segment_type,
         segment_value,
-        weekly_adoption_rate,
-        health_score_mean,
-        weekly_adoption_rate - lag(weekly_adoption_rate, 4) over (
-            partition by segment_type, segment_value order by week_start
-        ) as adoption_velocity,
-        health_score_mean - lag(health_score_mean, 4) over (
-            partition by segment_type, segment_value order by week_start
-        ) as impact_per_tenant,
-        cost_per_learner_usd as cost_to_serve
-    from segment_kpis
+        max(case when kpi_name = 'weekly_adoption_rate' then value end) as weekly_adoption_rate,
+        max(case when kpi_name = 'weekly_adoption_rate' then change_vs_4_weeks end) as adoption_velocity,
+        max(case when kpi_name = 'health_score_mean' then value end) as health_score_mean,
+        max(case when kpi_name = 'health_score_mean' then change_vs_4_weeks end) as impact_per_tenant,
+        max(case when kpi_name = 'cost_per_learner_usd' then value end) as cost_to_serve
+    from kpi_scorecard
+    where segment_type in ('industry', 'plan_tier')
+    group by 1, 2, 3
 ),
 
 component_values as (

@@ -38,7 +38,7 @@
     {'persona': 'end_user', 'kpi_name': 'days_to_first_critical_feature_median', 'aggregation': 'median',
      'value': 'days_to_first_critical_feature'},
     {'persona': 'end_user', 'kpi_name': 'nps', 'aggregation': 'points',
-     'numerator': 'case when latest_nps_score >= 9 then 1 when latest_nps_score <= 6 then -1 else 0 end',
+     'numerator': nps_answer_sign('latest_nps_score'),
      'denominator': '1', 'condition': 'has_nps_in_window'},
 ] %}
 
@@ -82,7 +82,7 @@ aggregated as (
         {{ kpi_segment_columns(cohort_segment) }},
         max(aggregation) as aggregation,
         count(distinct user_id) as users,
-        {{ usr_kpi_value_columns() }}
+        {{ kpi_value_columns_from_units() }}
     from unit_rows
     {{ kpi_grouping_sets(cohort_segment, time_column='persona, kpi_name') }}  -- noqa: PRS
 ),

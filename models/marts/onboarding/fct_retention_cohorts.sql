@@ -108,9 +108,9 @@ final as (
         segment_value,
         cohort_users,
         retained_users,
-        {{ usr_safe_divide('retained_users', 'cohort_users') }} as retention_rate,
+        {{ divide_if_positive('retained_users', 'cohort_users') }} as retention_rate,
         retained_users_unbounded,
-        {{ usr_safe_divide('retained_users_unbounded', 'cohort_users') }} as retention_rate_unbounded
+        {{ divide_if_positive('retained_users_unbounded', 'cohort_users') }} as retention_rate_unbounded
     from aggregated
 )
 

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from tenant_kpis.brief import fmt
-from tenant_kpis.brief.marts import Marts
+from tenant_kpis.brief.marts import Marts, MartUnavailable
 from tenant_kpis.errors import UserError
 
 SEGMENT_TYPES = ("industry", "plan_tier", "persona")
@@ -79,9 +79,14 @@ class Brief:
     weeks: list[date] = field(default_factory=list)
 
     def kpi(self, name: str) -> KpiInfo:
+        """The KPI as the publication describes it; a KPI it does not describe is
+        an incomplete publication, not something to guess from the name."""
         if name in self.catalog:
             return self.catalog[name]
-        return KpiInfo(name, fmt.humanise(name), _guess_unit(name), _guess_direction(name))
+        raise UserError(
+            f"KPI {name!r} is not described in {self.marts.path} (neither dim_kpis nor "
+            "fct_kpi_scorecard has it): republish with `tenant-kpis publish`"
+        )
 
     @property
     def published_at(self) -> datetime:
@@ -89,21 +94,6 @@ class Brief:
         if isinstance(value, datetime):
             return value if value.tzinfo else value.replace(tzinfo=UTC)
         return datetime.combine(self.scope.week_end, datetime.min.time(), tzinfo=UTC)
-
-
-def _guess_unit(name: str) -> str:
-    if name.endswith("_days"):
-        return "days"
-    if name.endswith("_usd"):
-        return "usd"
-    if name in ("nps", "health_score_mean"):
-        return "score"
-    return "rate"
-
-
-def _guess_direction(name: str) -> str:
-    lower = ("_days", "_usd", "at_risk_tenant_share")
-    return "lower_is_better" if name.endswith(lower) else "higher_is_better"
 
 
 def parse_week(text: str) -> date:
@@ -186,11 +176,15 @@ def segment_values(marts: Marts, kind: str) -> list[str]:
 
 
 def load_catalog(marts: Marts) -> dict[str, KpiInfo]:
-    """KPI labels, units, directions and definitions: the kpi_catalog seed if
-    published, else the descriptive columns of the scorecard (no definitions)."""
+    """KPI labels, units, directions and definitions from dim_kpis (the kpi_catalog
+    seed as a public mart), else from the scorecard's descriptive columns (no
+    definitions). Both are contracted columns: nothing is guessed from a name."""
     fields = ("label", "unit", "direction", "definition", "owner")
-    if marts.has("kpi_catalog") and marts.resolve("kpi_catalog", "kpi_name"):
-        rows = marts.select("kpi_catalog", ["kpi_name", *fields])
+    if marts.has("dim_kpis"):
+        try:
+            rows = marts.select("dim_kpis", ["kpi_name", *fields], required=fields[1:3])
+        except MartUnavailable as error:
+            raise UserError(f"{marts.path}: {error}") from error
     elif marts.has("fct_kpi_scorecard"):
         columns = {f: marts.resolve("fct_kpi_scorecard", f) for f in fields}
         picks = ", ".join(
@@ -206,8 +200,8 @@ def load_catalog(marts: Marts) -> dict[str, KpiInfo]:
         catalog[name] = KpiInfo(
             kpi_name=name,
             label=_text(record.get("label")) or fmt.humanise(name),
-            unit=_text(record.get("unit")) or _guess_unit(name),
-            direction=_text(record.get("direction")) or _guess_direction(name),
+            unit=_text(record.get("unit")),
+            direction=_text(record.get("direction")),
             definition=_text(record.get("definition")),
             owner=_text(record.get("owner")),
         )

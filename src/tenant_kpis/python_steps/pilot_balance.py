@@ -17,6 +17,7 @@ from __future__ import annotations
 import pandas as pd
 from scipy import stats
 
+from tenant_kpis.python_steps.seed_parameters import seed_value, seed_values
 from tenant_kpis.stats import chi_square_pvalue, standardized_difference
 
 COLUMNS = [
@@ -94,13 +95,6 @@ def _check_experiment(experiment_id: str, group: pd.DataFrame, min_p: float) -> 
     }
 
 
-def _seed_value(values: dict[str, float], seed: str, name: str) -> float:
-    """A named numeric row of a parameter seed, or a clear error naming both."""
-    if name not in values:
-        raise ValueError(f"seed {seed} has no row '{name}': add it (see seeds/{seed}.csv)")
-    return values[name]
-
-
 def check_balance(
     assignments: pd.DataFrame, tenants: pd.DataFrame, parameters: pd.DataFrame
 ) -> pd.DataFrame:
@@ -109,10 +103,8 @@ def check_balance(
     Inputs are the dbt relations stg_app__experiment_assignments,
     int_tenants_lifecycle and the seed kpi_parameters.
     """
-    values = dict(
-        zip(parameters["parameter_name"], parameters["parameter_value"].astype(float), strict=True)
-    )
-    min_p = _seed_value(values, "kpi_parameters", "pilot_balance_min_p_value")
+    values = seed_values(parameters, "parameter_name", "parameter_value")
+    min_p = seed_value(values, "kpi_parameters", "pilot_balance_min_p_value")
 
     joined = assignments.merge(
         tenants[["tenant_id", "seats_purchased", "plan_tier", "industry"]],

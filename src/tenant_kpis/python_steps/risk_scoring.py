@@ -32,6 +32,8 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
+from tenant_kpis.python_steps.seed_parameters import seed_value, seed_values
+
 CATEGORICAL = ("industry", "plan_tier")
 OUTCOMES = ("renewal", "expansion")
 COLUMNS = [
@@ -129,13 +131,6 @@ def _driver_texts(
     return texts
 
 
-def _seed_value(values: dict[str, float], seed: str, name: str) -> float:
-    """A named numeric row of a parameter seed, or a clear error naming both."""
-    if name not in values:
-        raise ValueError(f"seed {seed} has no row '{name}': add it (see seeds/{seed}.csv)")
-    return values[name]
-
-
 def score_risk(
     population: pd.DataFrame,
     training: pd.DataFrame,
@@ -152,17 +147,11 @@ def score_risk(
     population = population.copy()
     population["has_features"] = population["has_features"].astype(bool)
 
-    settings = dict(
-        zip(
-            settings_frame["setting_name"],
-            settings_frame["setting_value"].astype(float),
-            strict=True,
-        )
-    )
-    min_tenants = int(_seed_value(settings, "risk_model_settings", "min_training_tenants"))
-    min_class = int(_seed_value(settings, "risk_model_settings", "min_training_class_count"))
-    c_value = float(_seed_value(settings, "risk_model_settings", "regularization_c"))
-    random_state = int(_seed_value(settings, "risk_model_settings", "random_state"))
+    settings = seed_values(settings_frame, "setting_name", "setting_value")
+    min_tenants = int(seed_value(settings, "risk_model_settings", "min_training_tenants"))
+    min_class = int(seed_value(settings, "risk_model_settings", "min_training_class_count"))
+    c_value = float(seed_value(settings, "risk_model_settings", "regularization_c"))
+    random_state = int(seed_value(settings, "risk_model_settings", "random_state"))
 
     phrases = feature_seed.set_index("feature_name")
     used = sorted(feature_seed.loc[feature_seed["is_used"] == 1, "feature_name"])

@@ -1,6 +1,6 @@
 """Difference of two proportions: the statistics of the pilot mart.
 
-The mart computes the same formulas in SQL (macro `hrp_two_proportion_lift`);
+The mart computes the same formulas in SQL (macro `two_proportion_lift`);
 the tests check that both agree and that the interval's coverage is ~95%.
 """
 

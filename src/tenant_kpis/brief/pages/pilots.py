@@ -29,7 +29,6 @@ FIELDS = (
     "ci_high",
     "p_value",
     "decision",
-    "min_effect",
     "meaning",
 )
 MEANING = {
@@ -171,15 +170,6 @@ def _forest(page: Page, frame: pd.DataFrame) -> None:
             linewidth=0.6,
             zorder=3,
         )
-        if not fmt.is_missing(row["min_effect"]):
-            effect = float(row["min_effect"]) * 100
-            ax.plot(
-                [effect, effect],
-                [i - 0.35, i + 0.35],
-                color=style.INK,
-                linestyle=":",
-                linewidth=0.9,
-            )
     ax.axvline(0, color=style.INK, linewidth=0.8)
     ax.set_yticks(y)
     ax.set_yticklabels(
@@ -187,6 +177,5 @@ def _forest(page: Page, frame: pd.DataFrame) -> None:
         fontsize=style.SMALL,
     )
     ax.set_ylim(n - 0.5, -0.5)
-    dotted = "" if frame["min_effect"].isna().all() else "; dotted: minimum effect"
-    ax.set_xlabel(f"lift, percentage points (bar: 95% CI{dotted}; ▲ scale ● iterate ▼ stop)")
+    ax.set_xlabel("lift, percentage points (bar: 95% CI; ▲ scale ● iterate ▼ stop)")
     ax.grid(axis="y", visible=False)

@@ -45,7 +45,7 @@ def render(page: Page, brief: Brief) -> None:
     page.cursor = top
     _build(page, brief)
     page.cursor = min(page.cursor, left_bottom) - 0.12
-    page.heading("Definitions of the KPIs in this brief", "from the kpi_catalog seed")
+    page.heading("Definitions of the KPIs in this brief", "from dim_kpis")
     _definitions(page, brief)
 
 
@@ -212,11 +212,9 @@ def _build(page: Page, brief: Brief) -> None:
 def _definitions(page: Page, brief: Brief) -> None:
     for name in KPIS_SHOWN:
         info = brief.kpi(name)
-        definition = info.definition or "definition not published (kpi_catalog is missing)"
+        definition = info.definition or "definition not published (dim_kpis is missing)"
         if page.room < 0.2:
-            page.paragraph(
-                "+ further definitions in the kpi_catalog seed.", size=style.TINY, color=style.MUTED
-            )
+            page.paragraph("+ further definitions in dim_kpis.", size=style.TINY, color=style.MUTED)
             return
         page.paragraph(f"{info.label} ({name}): {definition}", size=style.TINY, bullet="•")
         page.gap(0.015)

@@ -1,11 +1,7 @@
-{# One numeric setting of the risk model from the `risk_model_settings`
-   seed, as a scalar subquery (null if the setting is missing). #}
+{# One numeric setting of the risk model (seed risk_model_settings); a
+   missing setting fails the query, naming it (macro seed_parameter). #}
 {% macro risk_model_setting(setting_name) -%}
-    (
-        select cast(setting_value as {{ dbt.type_float() }})
-        from {{ ref('risk_model_settings') }}
-        where setting_name = '{{ setting_name }}'
-    )
+    {{ seed_parameter('risk_model_settings', 'setting_name', 'setting_value', setting_name) }}
 {%- endmacro %}
 
 

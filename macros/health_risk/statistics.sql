@@ -8,7 +8,7 @@
 {# Standard normal CDF Phi(x): Hart's double-precision rational approximation
    as given by West (2005), "Better approximations to cumulative normal
    functions" (absolute error ~1e-14). Null in, null out. #}
-{% macro hrp_normal_cdf(x) -%}
+{% macro standard_normal_cdf(x) -%}
     (case
         when ({{ x }}) is null then null
         when abs({{ x }}) > 37 then (case when ({{ x }}) > 0 then 1.0 else 0.0 end)
@@ -39,7 +39,7 @@
 
 {# Wilson score interval bound for a proportion x / n (sign = -1 lower,
    +1 upper). Null when n = 0. #}
-{% macro hrp_wilson_bound(successes, trials, sign, z=1.959963984540054) -%}
+{% macro signed_wilson_bound(successes, trials, sign, z=1.959963984540054) -%}
     (case when ({{ trials }}) > 0 then
         (
             cast({{ successes }} as {{ dbt.type_float() }}) / ({{ trials }})
@@ -61,7 +61,7 @@
    pooled two-proportion z-test (= Pearson chi-square without continuity
    correction). Every output is null when an arm is empty; the p-value is
    null when the pooled rate is 0 or 1 (no variation). #}
-{% macro hrp_two_proportion_lift(x_treatment, n_treatment, x_control, n_control, z=1.959963984540054) -%}
+{% macro two_proportion_lift(x_treatment, n_treatment, x_control, n_control, z=1.959963984540054) -%}
     {%- set p_t = '(cast(' ~ x_treatment ~ ' as ' ~ dbt.type_float() ~ ') / nullif(' ~ n_treatment ~ ', 0))' -%}
     {%- set p_c = '(cast(' ~ x_control ~ ' as ' ~ dbt.type_float() ~ ') / nullif(' ~ n_control ~ ', 0))' -%}
     {%- set pooled = '(cast((' ~ x_treatment ~ ') + (' ~ x_control ~ ') as ' ~ dbt.type_float() ~ ') / nullif((' ~ n_treatment ~ ') + (' ~ n_control ~ '), 0))' -%}
@@ -73,12 +73,12 @@
     sqrt({{ p_t }} * (1.0 - {{ p_t }}) / nullif({{ n_treatment }}, 0)
         + {{ p_c }} * (1.0 - {{ p_c }}) / nullif({{ n_control }}, 0)) as lift_standard_error,
     {{ p_t }} - {{ p_c }} - sqrt(
-        power({{ p_t }} - {{ hrp_wilson_bound(x_treatment, n_treatment, -1, z) }}, 2)
-        + power({{ hrp_wilson_bound(x_control, n_control, 1, z) }} - {{ p_c }}, 2)
+        power({{ p_t }} - {{ signed_wilson_bound(x_treatment, n_treatment, -1, z) }}, 2)
+        + power({{ signed_wilson_bound(x_control, n_control, 1, z) }} - {{ p_c }}, 2)
     ) as lift_ci_lower,
     {{ p_t }} - {{ p_c }} + sqrt(
-        power({{ hrp_wilson_bound(x_treatment, n_treatment, 1, z) }} - {{ p_t }}, 2)
-        + power({{ p_c }} - {{ hrp_wilson_bound(x_control, n_control, -1, z) }}, 2)
+        power({{ signed_wilson_bound(x_treatment, n_treatment, 1, z) }} - {{ p_t }}, 2)
+        + power({{ p_c }} - {{ signed_wilson_bound(x_control, n_control, -1, z) }}, 2)
     ) as lift_ci_upper,
-    2.0 * (1.0 - {{ hrp_normal_cdf('abs(' ~ z_stat ~ ')') }}) as p_value
+    2.0 * (1.0 - {{ standard_normal_cdf('abs(' ~ z_stat ~ ')') }}) as p_value
 {%- endmacro %}

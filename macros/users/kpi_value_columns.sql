@@ -7,13 +7,13 @@
       median  value = median(unit_value), numerator null, denominator = count(unit_value)
     A zero denominator gives a null value.
 #}
-{% macro usr_kpi_value_columns() -%}
+{% macro kpi_value_columns_from_units() -%}
     case
         when max(aggregation) = 'median'
             then percentile_cont(0.5) within group (order by unit_value)
         when max(aggregation) = 'points'
-            then 100 * {{ usr_safe_divide('sum(unit_numerator)', 'sum(unit_denominator)') }}
-        else {{ usr_safe_divide('sum(unit_numerator)', 'sum(unit_denominator)') }}
+            then 100 * {{ divide_if_positive('sum(unit_numerator)', 'sum(unit_denominator)') }}
+        else {{ divide_if_positive('sum(unit_numerator)', 'sum(unit_denominator)') }}
     end as value,
     case
         when max(aggregation) <> 'median' then cast(coalesce(sum(unit_numerator), 0) as {{ dbt.type_float() }})

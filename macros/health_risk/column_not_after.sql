@@ -1,5 +1,5 @@
 {# Generic test: the column is never after other_column (nulls pass). #}
-{% test hrp_column_not_after(model, column_name, other_column) %}
+{% test column_not_after(model, column_name, other_column) %}
     select {{ column_name }}, {{ other_column }}
     from {{ model }}
     where {{ column_name }} > {{ other_column }}
