@@ -75,6 +75,22 @@ def run_dbt(workspace: DbtWorkspace, *args: str, check: bool = True) -> subproce
     return completed
 
 
+def copy_of_shared_build(shared_build, root: Path) -> DbtWorkspace:
+    """A private workspace under root holding a copy of the shared warehouse (same
+    raw feed): a test may rebuild parts of it without touching the shared build."""
+    import shutil
+
+    workspace = DbtWorkspace(
+        root=root,
+        raw_dir=Path(shared_build.raw_dir),
+        warehouse=root / "warehouse.duckdb",
+        target=root / "target",
+        logs=root / "logs",
+    )
+    shutil.copyfile(shared_build.database, workspace.warehouse)
+    return workspace
+
+
 @functools.cache
 def parsed_workspace() -> DbtWorkspace:
     """dbt parse of the current project into a private target directory."""

@@ -10,7 +10,6 @@ refused, which run_results.json alone cannot tell (the seed overwrites it).
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 from datetime import datetime, timedelta
@@ -393,16 +392,9 @@ def _kill_build_once_a_model_runs(workspace) -> None:
 
 @pytest.mark.slow
 def test_killed_build_then_seed_is_refused_end_to_end(tmp_path: Path, shared_build) -> None:
-    from fixtures_semantic import DbtWorkspace, run_dbt
+    from fixtures_semantic import copy_of_shared_build, run_dbt
 
-    workspace = DbtWorkspace(
-        root=tmp_path,
-        raw_dir=Path(shared_build.raw_dir),
-        warehouse=tmp_path / "warehouse.duckdb",
-        target=tmp_path / "target",
-        logs=tmp_path / "logs",
-    )
-    shutil.copyfile(shared_build.database, workspace.warehouse)
+    workspace = copy_of_shared_build(shared_build, tmp_path)
     published = tmp_path / "published" / "marts.duckdb"
     run_dbt(workspace, "parse")
     first = _publish_cli(workspace, published)

@@ -678,18 +678,9 @@ def test_build_while_bi_reads_then_failed_build_keeps_publication(
     tmp_path: Path, shared_build
 ) -> None:
     """A dbt build runs on a copy of the shared warehouse while a BI reader reads."""
-    import shutil
+    from fixtures_semantic import copy_of_shared_build, run_dbt
 
-    from fixtures_semantic import DbtWorkspace, run_dbt
-
-    workspace = DbtWorkspace(
-        root=tmp_path,
-        raw_dir=Path(shared_build.raw_dir),
-        warehouse=tmp_path / "warehouse.duckdb",
-        target=tmp_path / "target",
-        logs=tmp_path / "logs",
-    )
-    shutil.copyfile(shared_build.database, workspace.warehouse)
+    workspace = copy_of_shared_build(shared_build, tmp_path)
     rebuild = ["build", "--select", "dim_tenants", "fct_kpi_weekly", "fct_kpi_scorecard"]
     run_dbt(workspace, *rebuild)
     published = tmp_path / "published" / "marts.duckdb"

@@ -8,12 +8,11 @@ a message saying what to run instead of reading stale probabilities.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import duckdb
-from fixtures_semantic import DBT, PROJECT_DIR, DbtWorkspace
+from fixtures_semantic import DBT, PROJECT_DIR, DbtWorkspace, copy_of_shared_build
 
 MODEL = "int_pilot_balance_checked"
 VARIABLE = "TENANT_KPIS_PYTHON_STEPS_RUN"
@@ -37,14 +36,7 @@ def _run_model(workspace: DbtWorkspace, steps_run: str | None) -> subprocess.Com
 def test_a_model_reading_a_step_checks_the_run_id_from_the_environment(
     tmp_path: Path, shared_build
 ) -> None:
-    workspace = DbtWorkspace(
-        root=tmp_path,
-        raw_dir=Path(shared_build.raw_dir),
-        warehouse=tmp_path / "warehouse.duckdb",
-        target=tmp_path / "target",
-        logs=tmp_path / "logs",
-    )
-    shutil.copyfile(shared_build.database, workspace.warehouse)
+    workspace = copy_of_shared_build(shared_build, tmp_path)
     with duckdb.connect(str(workspace.warehouse), read_only=True) as connection:
         (written,) = connection.execute(
             "select run_id from python_steps.step_runs where step_name = 'pilot_balance'"

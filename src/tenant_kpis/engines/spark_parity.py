@@ -26,54 +26,29 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-import duckdb
-
 from tenant_kpis import paths
-from tenant_kpis.engines import parity, warehouse
-from tenant_kpis.engines.postgres_parity import Engine, _generate, _run_steps
-from tenant_kpis.engines.profile import resolve_target
+from tenant_kpis.engines import side_by_side
+from tenant_kpis.engines.side_by_side import Engine
 from tenant_kpis.errors import UserError
 
-BIN = Path(sys.executable).parent
 NO_TESTS = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
 
 
 def engines(work: Path, raw_dir: Path) -> tuple[Engine, Engine]:
     """The DuckDB and Spark sides, each with its own warehouse and target directory."""
-    common = {
-        **os.environ,
-        "DBT_PROFILES_DIR": str(paths.PROJECT_DIR),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "TENANT_KPIS_RAW_DIR": str(raw_dir),
-        "TZ": "UTC",
-    }
-    duck_work, spark_work = work / "duckdb", work / "spark"
-    duck = Engine(
-        name="duckdb",
-        target="dev",
-        work=duck_work,
-        environment={
+    common = side_by_side.common_environment(raw_dir, TZ="UTC")
+    duck = side_by_side.duckdb_engine(work / "duckdb", common)
+    spark_work = work / "spark"
+    spark = side_by_side.engine(
+        "spark",
+        "spark",
+        spark_work,
+        {
             **common,
-            "TENANT_KPIS_TARGET": "dev",
-            "TENANT_KPIS_DB": str(duck_work / "tenant_kpis.duckdb"),
-            "TENANT_KPIS_PUBLISHED_DB": str(duck_work / "published" / "marts.duckdb"),
-            "DBT_TARGET_PATH": str(duck_work / "target"),
-            "DBT_LOG_PATH": str(duck_work / "target" / "logs"),
-        },
-    )
-    spark = Engine(
-        name="spark",
-        target="spark",
-        work=spark_work,
-        environment={
-            **common,
-            "TENANT_KPIS_TARGET": "spark",
             "TENANT_KPIS_SPARK_DIR": str(spark_work),
             # a test feed has a few thousand rows: one shuffle partition and
             # no whole-stage code generation (compiling Java per query costs
@@ -82,74 +57,20 @@ def engines(work: Path, raw_dir: Path) -> tuple[Engine, Engine]:
                 "TENANT_KPIS_SPARK_SHUFFLE_PARTITIONS", "1"
             ),
             "TENANT_KPIS_SPARK_CODEGEN": os.environ.get("TENANT_KPIS_SPARK_CODEGEN", "false"),
-            "DBT_TARGET_PATH": str(spark_work / "target"),
-            "DBT_LOG_PATH": str(spark_work / "target" / "logs"),
         },
     )
-    for engine in (duck, spark):
-        engine.work.mkdir(parents=True, exist_ok=True)
     return duck, spark
 
 
-def compare(duck: Engine, spark: Engine) -> parity.ParityReport:
-    marts = parity.public_marts(spark.target_dir / "manifest.json")
-    duck_relations = warehouse.relations_by_name(duck.target_dir / "manifest.json")
-    spark_relations = warehouse.relations_by_name(spark.target_dir / "manifest.json")
-    saved = dict(os.environ)
-    try:
-        os.environ.update(spark.environment)
-        spark_target = resolve_target("spark")
-        with (
-            duckdb.connect(duck.environment["TENANT_KPIS_DB"], read_only=True) as duck_connection,
-            warehouse.connect(spark_target) as spark_connection,
-        ):
-            return parity.compare_builds(
-                marts,
-                ("duckdb", duck_connection, duck_relations),
-                ("spark", spark_connection, spark_relations),
-            )
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
 def run(options: argparse.Namespace) -> int:
-    raw, work = options.raw, options.work.resolve()
-    holdback_days = options.holdback_days
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    if raw is None:
-        raw_dir = work / "raw"
-        _generate(raw_dir, options)
-        feed = (
-            f"generated feed ({options.tenants} tenants, seed {options.seed}, "
-            f"dirty {options.dirty}, {holdback_days} days held back)"
-        )
-    else:
-        raw_dir = raw.resolve()
-        if not raw_dir.is_dir():
-            raise UserError(f"raw directory not found: {raw_dir}")
-        holdback_days = 0
-        feed = f"raw feed {raw_dir}"
-    print(f"test-spark: {feed}; work directory {work}", flush=True)
+    work = options.work.resolve()
+    side_by_side.reset(work)
+    feed = side_by_side.prepare_feed(options, work)
+    print(f"test-spark: {feed.description}; work directory {work}", flush=True)
     started = time.monotonic()
-    tk = str(BIN / "tenant-kpis")
-    duck, spark = engines(work, raw_dir)
-    _run_steps(
-        [
-            (duck, "build", [[tk, "build", *NO_TESTS]]),
-            (spark, "build", [[tk, "load", str(raw_dir)], [tk, "build", *NO_TESTS]]),
-        ]
-    )
-    if holdback_days:
-        subprocess.run([tk, "append-holdback", str(raw_dir)], check=True)
-        _run_steps(
-            [
-                (duck, "incremental", [[tk, "build", *NO_TESTS]]),
-                (spark, "incremental", [[tk, "load", str(raw_dir)], [tk, "build", *NO_TESTS]]),
-            ]
-        )
-    report = compare(duck, spark)
+    duck, spark = engines(work, feed.raw_dir)
+    side_by_side.build_both(duck, spark, feed, NO_TESTS, NO_TESTS)
+    report = side_by_side.compare(duck, spark)
     print(f"test-spark took {time.monotonic() - started:.0f} s", flush=True)
     for line in report.lines():
         print(line, flush=True)
@@ -158,24 +79,12 @@ def run(options: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--raw", type=Path, default=None, help="raw feed directory (default: generate one)"
-    )
-    parser.add_argument(
-        "--work",
-        type=Path,
-        default=paths.PROJECT_DIR / "data" / "test_spark",
-        help="work directory (recreated)",
-    )
-    parser.add_argument("--tenants", type=int, default=4)
-    parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--dirty", type=float, default=0.02)
-    parser.add_argument("--events-per-user-day", type=float, default=1.0)
-    parser.add_argument(
-        "--holdback-days",
-        type=int,
-        default=0,
-        help="generated feed: hold back this many days of events, then build incrementally",
+    side_by_side.add_feed_options(
+        parser,
+        paths.PROJECT_DIR / "data" / "test_spark",
+        tenants=4,
+        events_per_user_day=1.0,
+        holdback_days=0,
     )
     options = parser.parse_args(argv)
     try:
