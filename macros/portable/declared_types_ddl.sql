@@ -11,6 +11,14 @@
 
 {#- Seeds: `create table` from column_types (dbt: default__create_csv_table). -#}
 {% macro postgres__create_csv_table(model, agate_table) %}
+    {{ return(tenant_kpis.create_seed_table_with_declared_types(model, agate_table)) }}
+{% endmacro %}
+
+
+{#- The seed table of PostgreSQL and Spark: create table, the seed's columns
+    with their declared types, then the engine's table options (Spark: its
+    file format). -#}
+{% macro create_seed_table_with_declared_types(model, agate_table, table_options='') %}
     {%- set column_override = model['config'].get('column_types', {}) -%}
     {%- set quote_seed_column = model['config'].get('quote_columns', None) -%}
 
@@ -24,6 +32,7 @@
                 {%- if not loop.last -%}, {%- endif -%}
             {%- endfor -%}
         )
+        {{ table_options }}
     {% endset %}
 
     {% call statement('_') -%}
@@ -76,27 +85,7 @@
 {#- Spark: the seed table from column_types spelled for Spark (dbt-spark:
     spark__create_csv_table, with `declared_type()`). -#}
 {% macro spark__create_csv_table(model, agate_table) %}
-    {%- set column_override = model['config'].get('column_types', {}) -%}
-    {%- set quote_seed_column = model['config'].get('quote_columns', None) -%}
-
-    {% set sql %}
-        create table {{ this.render() }} (
-            {%- for col_name in agate_table.column_names -%}
-                {%- set inferred_type = adapter.convert_type(agate_table, loop.index0) -%}
-                {%- set type = column_override.get(col_name, inferred_type) -%}
-                {%- set column_name = (col_name | string) -%}
-                {{ adapter.quote_seed_column(column_name, quote_seed_column) }} {{ tenant_kpis.declared_type(type) }}
-                {%- if not loop.last -%}, {%- endif -%}
-            {%- endfor -%}
-        )
-        {{ file_format_clause() }}
-    {% endset %}
-
-    {% call statement('_') -%}
-        {{ sql }}
-    {%- endcall %}
-
-    {{ return(sql) }}
+    {{ return(tenant_kpis.create_seed_table_with_declared_types(model, agate_table, file_format_clause())) }}
 {% endmacro %}
 
 
