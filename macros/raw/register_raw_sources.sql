@@ -111,7 +111,7 @@
 
 {# The raw directory as an absolute path (relative paths: project directory). #}
 {% macro resolve_raw_dir() %}
-    {% set raw_dir = var('raw_dir', 'data/raw') | string | trim %}
+    {% set raw_dir = var('raw_dir', env_var('TENANT_KPIS_RAW_DIR', 'data/raw')) | string | trim %}
     {% if raw_dir == '' %}
         {% set raw_dir = 'data/raw' %}
     {% endif %}

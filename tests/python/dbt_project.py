@@ -6,8 +6,10 @@ so tests never share a DuckDB lock with each other or with a developer's build.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -51,10 +53,69 @@ def dbt_env(raw_dir: Path, database: Path, target_dir: Path, **extra: str) -> di
     }
 
 
+# dbt re-parses the whole project (about 7 s of CPU) whenever the profile's
+# connection details differ from the saved partial parse: every test's own
+# warehouse path did. Each pytest worker therefore gives dbt one fixed
+# warehouse path, a symlink to the test's warehouse directory, and a copy of
+# its last partial parse. (The raw directory is read at run time, not parsed.)
+STABLE_PATHS_ROOT = PROJECT_DIR / "data" / "test_stable_paths"
+STABLE_DATABASE_NAME = "tenant_kpis.duckdb"
+
+
+def _point(link: Path, target: Path) -> None:
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(target, target_is_directory=True)
+
+
+def with_stable_paths(env: dict[str, str]) -> dict[str, str]:
+    """The env with this worker's fixed warehouse path, linked to the real directory.
+
+    Only a test's own warehouse (outside the project; the shared build keeps
+    its paths and its target) named `tenant_kpis.duckdb` is linked: DuckDB
+    writes its WAL beside the path it opened, so the link is the warehouse's
+    directory. One dbt process per worker at a time, as run_command runs them.
+    """
+    database = Path(env["TENANT_KPIS_DB"]).resolve()
+    if database.name != STABLE_DATABASE_NAME or database.is_relative_to(PROJECT_DIR):
+        return env
+    worker_dir = STABLE_PATHS_ROOT / os.environ.get("PYTEST_XDIST_WORKER", "main")
+    worker_dir.mkdir(parents=True, exist_ok=True)
+    database.parent.mkdir(parents=True, exist_ok=True)
+    _point(worker_dir / "warehouse", database.parent)
+    return {
+        **env,
+        "TENANT_KPIS_DB": str(worker_dir / "warehouse" / STABLE_DATABASE_NAME),
+    }
+
+
+def _saved_parse(env: dict[str, str]) -> Path:
+    """Where this worker keeps its last partial parse for these connection settings."""
+    settings = "|".join(
+        env.get(name, "")
+        for name in ("TENANT_KPIS_TARGET", "TENANT_KPIS_MEMORY_LIMIT", "TENANT_KPIS_DUCKDB_THREADS")
+    )
+    key = hashlib.sha256(settings.encode()).hexdigest()[:12]
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return STABLE_PATHS_ROOT / worker / f"partial_parse_{key}.msgpack"
+
+
 def run_command(
     args: list[str], env: dict[str, str], check: bool = True
 ) -> subprocess.CompletedProcess:
-    completed = subprocess.run(args, env=env, cwd=PROJECT_DIR, capture_output=True, text=True)
+    # dbt reads a relative target path against the project directory
+    partial_parse = PROJECT_DIR / env.get("DBT_TARGET_PATH", "target") / "partial_parse.msgpack"
+    stable_env = with_stable_paths(env) if "TENANT_KPIS_DB" in env else env
+    saved = _saved_parse(stable_env) if stable_env is not env else None
+    if saved is not None and saved.exists():
+        # the worker's last parse is at least as fresh as any in this target
+        partial_parse.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(saved, partial_parse)
+    completed = subprocess.run(
+        args, env=stable_env, cwd=PROJECT_DIR, capture_output=True, text=True
+    )
+    if saved is not None and partial_parse.exists():
+        shutil.copyfile(partial_parse, saved)
     if check and completed.returncode != 0:
         raise AssertionError(
             f"{' '.join(args)} failed ({completed.returncode}):\n"

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dbt_project import run_command
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 DBT = str(VENV_BIN / "dbt")
@@ -53,19 +55,16 @@ def new_workspace(prefix: str) -> DbtWorkspace:
     return DbtWorkspace(
         root=root,
         raw_dir=root / "raw",
-        warehouse=root / "warehouse.duckdb",
+        warehouse=root / "tenant_kpis.duckdb",
         target=root / "target",
         logs=root / "logs",
     )
 
 
 def run_dbt(workspace: DbtWorkspace, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    completed = subprocess.run(
+    completed = run_command(
         [DBT, *args, "--profiles-dir", str(PROJECT_DIR), "--project-dir", str(PROJECT_DIR)],
-        cwd=PROJECT_DIR,
-        env=workspace.env(),
-        capture_output=True,
-        text=True,
+        workspace.env(),
         check=False,
     )
     if check and completed.returncode != 0:
@@ -83,7 +82,7 @@ def copy_of_shared_build(shared_build, root: Path) -> DbtWorkspace:
     workspace = DbtWorkspace(
         root=root,
         raw_dir=Path(shared_build.raw_dir),
-        warehouse=root / "warehouse.duckdb",
+        warehouse=root / "tenant_kpis.duckdb",
         target=root / "target",
         logs=root / "logs",
     )

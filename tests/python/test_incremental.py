@@ -151,12 +151,12 @@ def raw_events_by_load_date(events: Path) -> list[tuple]:
 
 
 def dbt(raw_dir: Path, work: Path, *args: str) -> None:
-    env = dbt_env(raw_dir, work / "warehouse.duckdb", work / "target")
+    env = dbt_env(raw_dir, work / "tenant_kpis.duckdb", work / "target")
     run_command([str(BIN / "dbt"), *args], env)
 
 
 def rows(work: Path, relation: str) -> list[tuple]:
-    with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as connection:
+    with duckdb.connect(str(work / "tenant_kpis.duckdb"), read_only=True) as connection:
         return connection.execute(f"select * from {relation} order by all").fetchall()
 
 
@@ -242,7 +242,7 @@ def test_a_row_the_incremental_load_misses_fails_the_row_accounting(tmp_path: Pa
     late = datetime.fromisoformat(cutoff.replace("Z", "+00:00")) - timedelta(days=20)
     add_late_row(raw, late.strftime("%Y-%m-%d %H:%M:%S"))
     append_holdback(raw)
-    env = dbt_env(raw, work / "warehouse.duckdb", work / "target")
+    env = dbt_env(raw, work / "tenant_kpis.duckdb", work / "target")
     completed = run_command([str(BIN / "dbt"), "build", *SELECTION], env, check=False)
     assert completed.returncode != 0
     assert "Failure in test expression_is_true_dq_row_accounting_rows_raw" in completed.stdout

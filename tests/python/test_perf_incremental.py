@@ -30,12 +30,12 @@ COMPARED = (
 
 
 def dbt(raw_dir: Path, work: Path, *args: str) -> None:
-    env = dbt_env(raw_dir, work / "warehouse.duckdb", work / "target")
+    env = dbt_env(raw_dir, work / "tenant_kpis.duckdb", work / "target")
     run_command([str(BIN / "dbt"), *args], env)
 
 
 def rows(work: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as connection:
+    with duckdb.connect(str(work / "tenant_kpis.duckdb"), read_only=True) as connection:
         return connection.execute(sql).fetchall()
 
 

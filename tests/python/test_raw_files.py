@@ -50,7 +50,7 @@ def raw(work: Path) -> Path:
     if directory.exists():
         shutil.rmtree(directory)
     shutil.copytree(HOLDOUT_FEED, directory)
-    (work / "warehouse.duckdb").unlink(missing_ok=True)
+    (work / "tenant_kpis.duckdb").unlink(missing_ok=True)
     return directory
 
 

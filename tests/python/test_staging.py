@@ -57,12 +57,12 @@ def dirty_truth(raw: Path) -> dict:
 
 def dbt(raw_dir: Path, work: Path, *args: str, check: bool = True):
     """Run dbt on raw_dir with a warehouse and target of its own under work/."""
-    env = dbt_env(raw_dir, work / "warehouse.duckdb", work / "target")
+    env = dbt_env(raw_dir, work / "tenant_kpis.duckdb", work / "target")
     return run_command([str(BIN / "dbt"), *args], env, check=check)
 
 
 def query(work: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as connection:
+    with duckdb.connect(str(work / "tenant_kpis.duckdb"), read_only=True) as connection:
         return connection.execute(sql).fetchall()
 
 

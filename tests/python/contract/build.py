@@ -68,7 +68,7 @@ class Workspace:
 
     @property
     def database(self) -> Path:
-        return self.root / "warehouse.duckdb"
+        return self.root / "tenant_kpis.duckdb"
 
     @property
     def target_dir(self) -> Path:
