@@ -25,6 +25,11 @@ A refusal raises `PublishRefused`; a failure to write (a full disk, any
 OSError) raises `PublishFailed`. In both cases the previous publication stays
 in place and no temporary file is left behind.
 
+The guards and the file are the same for every warehouse a `MartSource`
+reads: the DuckDB warehouse (`WarehouseSource`) or a Spark build through a
+local session (publish_spark.py). PostgreSQL publishes into a schema on the
+server instead (publish_postgres.py).
+
 Optionally the same tables are written as Parquet files in a versioned
 directory `<dir>/versions/<stamp>/` and the symlink `<dir>/current` is swapped
 atomically to it.

@@ -46,6 +46,7 @@ from tenant_kpis.publish import (
     PublicModel,
     PublishFailed,
     PublishResult,
+    _sql_string,
     create_published_table,
     missing_model,
     publication_inputs,
@@ -105,13 +106,14 @@ class SparkSource:
         return f"{spark_raw_dir(self.target)} (raw tables of Spark target '{self.target.name}')"
 
     def copy_marts(self, models: list[PublicModel]) -> dict[str, int]:
+        for model in models:  # refused before any mart is exported
+            if not self._exists(model.schema, model.name):
+                raise missing_model(model)
         from pyspark.sql import functions
         from pyspark.sql.types import TimestampType
 
         tables: dict[str, int] = {}
         for model in models:
-            if not self._exists(model.schema, model.name):
-                raise missing_model(model)
             frame = self.session.table(self.relation(model))
             naive = frame.select(
                 *[
@@ -126,16 +128,26 @@ class SparkSource:
             published = create_published_table(
                 self.connection,
                 model,
-                f"select * from read_parquet('{directory}/*.parquet')",
+                f"select * from read_parquet({_sql_string(f'{directory}/*.parquet')})",
             )
             counted = frame.count()
             if published != counted:
-                raise UserError(
+                raise PublishFailed(
                     f"publishing {model.name} from Spark read {published} rows, the warehouse "
                     f"holds {counted}. {KEPT}"
                 )
             tables[model.name] = counted
         return tables
+
+
+def _spark_errors() -> tuple[type[Exception], ...]:
+    """The errors a Spark query raises (Spark's analysis errors, the JVM's through Py4J)."""
+    try:
+        from py4j.protocol import Py4JError
+        from pyspark.errors import PySparkException
+    except ImportError:  # no pyspark, so no Spark query ran
+        return ()
+    return (PySparkException, Py4JError)
 
 
 def publish_spark(
@@ -159,12 +171,9 @@ def publish_spark(
             raise UserError(
                 f"cannot open a Spark session for target '{target.name}': {one_line(error)}"
             ) from error
-        from py4j.protocol import Py4JError
-        from pyspark.errors import PySparkException
-
         try:
             yield SparkSource(session, target, connection, export)
-        except (PySparkException, Py4JError) as error:
+        except _spark_errors() as error:
             raise PublishFailed(
                 f"reading the marts of Spark target '{target.name}' failed: "
                 f"{one_line(error)}. {KEPT}"

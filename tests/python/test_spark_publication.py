@@ -185,12 +185,15 @@ def test_a_hollow_spark_build_is_refused_against_the_previous_publication(
     assert spark_project["published"].read_bytes() == before
 
 
-def test_a_missing_spark_mart_is_refused(spark_project: dict[str, Any]) -> None:
+def test_a_missing_spark_mart_is_refused_before_any_mart_is_exported(
+    spark_project: dict[str, Any],
+) -> None:
+    """The stand-in cannot export: the refusal comes before dim_widgets is read."""
     with duckdb.connect(str(spark_project["warehouse"])) as connection:
-        connection.execute("drop table main.dim_widgets")
+        connection.execute("drop table main.fct_widget_weekly")
     result = _cli_publish(spark_project)
-    assert result.exit_code == 2
-    assert "public model dim_widgets is not in the warehouse" in result.output
+    assert result.exit_code == 2, result.output
+    assert "public model fct_widget_weekly is not in the warehouse" in result.output
     assert not spark_project["published"].exists()
 
 
