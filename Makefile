@@ -113,7 +113,7 @@ install-spark: $(VENV)/.installed-spark  ## install the Spark extra (dbt-spark, 
 # The same raw feed (RAW=DIR, or a small generated one) on DuckDB and on a
 # local Spark session, every public mart compared row by row. Seeds and models
 # only; SPARK_ARGS=--data-tests runs the data tests on both engines too, then
-# publishes both builds and compares the published files (not in CI: the 410
+# publishes both builds and compares the published files (not in CI: the 431
 # data tests cost Spark minutes of fixed per-query overhead, README "Spark").
 test-spark: $(VENV)/.installed-spark  ## DuckDB and Spark build the same feed, marts compared (RAW=DIR)
 	@command -v java >/dev/null || { echo "error: test-spark needs Java 17 (Debian: apt-get install openjdk-17-jre-headless)"; exit 2; }

@@ -3,10 +3,11 @@
 Fast tests, no JVM: the Spark session is replaced by a stand-in that runs
 Spark's SQL on a hand-made DuckDB warehouse (test_publish's, with its build
 record, row accounting and thresholds), so the guards of a Spark
-publication are checked on rows whose outcome is written by hand. A real
-Spark build is published, compared with DuckDB's publication and rendered
-as a brief by `make test-spark --data-tests` (the slow tests at the end,
-skipped elsewhere).
+publication are checked on rows whose outcome is written by hand; the
+stand-in cannot export a mart, so these tests show that every refusal comes
+before any mart is read. A real Spark build is published and its published
+file compared with DuckDB's (column types and rows) by `make test-spark
+SPARK_ARGS=--data-tests`.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@
    rows on any difference.
 
 By default Spark builds seeds and models only, as DuckDB does here: a data
-test costs Spark about a second of fixed query overhead, and the 439 data
+test costs Spark about a second of fixed query overhead, and the 431 data
 tests check the same SQL that `make test` tests on DuckDB. With
 `--data-tests` both engines run every data test (each a dispatched, portable
 query: macros/portable/), so Spark's build record holds a complete, passing
