@@ -5,9 +5,10 @@
     `table_schema, table_name, column_name, data_type`.
 
     DuckDB and PostgreSQL read `information_schema.columns`. Spark has no
-    information schema: the macro lists each schema's tables with `show
-    table extended` (one query per schema, as dbt-spark lists relations)
-    when the test runs, and returns the columns as literal rows.
+    information schema: the macro lists the tables of each schema the
+    project builds or reads with `show table extended` (one query per
+    schema, as dbt-spark lists relations) when the test runs, and returns
+    the columns as literal rows.
 #}
 {% macro catalog_columns() -%}
     {{ return(adapter.dispatch('catalog_columns', 'tenant_kpis')()) }}
@@ -28,7 +29,15 @@
     {%- if execute -%}
         {#- ` |-- name: type (nullable = true)`, as dbt-spark parses it -#}
         {%- set column_line = modules.re.compile('^ \\|-- (.*): (.*) \\(nullable = (.*)\\b', modules.re.MULTILINE) -%}
-        {%- for schema_row in run_query('show schemas') -%}
+        {#- the project's schemas only (a shared metastore holds other teams'),
+            as the information schema is read for the target's database only -#}
+        {%- set project_schemas = [] -%}
+        {%- for node in (graph.nodes.values() | list) + (graph.sources.values() | list) -%}
+            {%- if node.resource_type in ['model', 'seed', 'snapshot', 'source'] -%}
+                {%- do project_schemas.append(node.schema | lower) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- for schema_row in run_query('show schemas') if schema_row[0] | lower in project_schemas -%}
             {%- set schema = schema_row[0] -%}
             {%- for table_row in run_query('show table extended in `' ~ schema ~ '` like \'*\'') -%}
                 {%- if not table_row[2] -%}
