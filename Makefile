@@ -123,7 +123,10 @@ $(VENV)/.installed-spark: $(VENV)/.installed
 install-spark: $(VENV)/.installed-spark  ## install the Spark extra (dbt-spark, pyspark; needs Java 17)
 
 # The same raw feed (RAW=DIR, or a small generated one) on DuckDB and on a
-# local Spark session, every public mart compared row by row.
+# local Spark session, every public mart compared row by row. Seeds and models
+# only; SPARK_ARGS=--data-tests runs the data tests on both engines too, then
+# publishes both builds and compares the published files (not in CI: the 431
+# data tests cost Spark minutes of fixed per-query overhead, README "Spark").
 test-spark: $(VENV)/.installed-spark  ## DuckDB and Spark build the same feed, marts compared (RAW=DIR)
 	@command -v java >/dev/null || { echo "error: test-spark needs Java 17 (Debian: apt-get install openjdk-17-jre-headless)"; exit 2; }
 	$(BIN)/python -m tenant_kpis.engines.spark_parity $(if $(RAW),--raw $(RAW)) $(SPARK_ARGS)

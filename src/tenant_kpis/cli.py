@@ -305,12 +305,21 @@ def publish(
 
     target = _or_fail(resolve_target)
     if target.type == "spark":
-        _fail(
-            UserError(
-                "publish reads a DuckDB or PostgreSQL build; on Spark, BI tools read "
-                "schema marts through the Thrift server (README 'Spark')"
-            )
+        # read out of Spark through a local session into the published DuckDB file
+        from tenant_kpis.publish_spark import publish_spark
+
+        if warehouse is not None:
+            _fail(UserError("--warehouse is a DuckDB file: a Spark build is read via its target"))
+        spark_result = _or_fail(
+            publish_spark,
+            target,
+            destination=out_path,
+            dbt_target=target_path,
+            parquet_dir=parquet_dir,
+            accept_anomalies=accept_anomalies,
         )
+        click.echo(spark_result.summary())
+        return
     if target.type == "postgres":
         # on a database server BI tools read a published schema (publish_postgres.py)
         from tenant_kpis.publish_postgres import publish_postgres

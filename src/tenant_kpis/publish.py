@@ -25,6 +25,11 @@ A refusal raises `PublishRefused`; a failure to write (a full disk, any
 OSError) raises `PublishFailed`. In both cases the previous publication stays
 in place and no temporary file is left behind.
 
+The guards and the file are the same for every warehouse a `MartSource`
+reads: the DuckDB warehouse (`WarehouseSource`) or a Spark build through a
+local session (publish_spark.py). PostgreSQL publishes into a schema on the
+server instead (publish_postgres.py).
+
 Optionally the same tables are written as Parquet files in a versioned
 directory `<dir>/versions/<stamp>/` and the symlink `<dir>/current` is swapped
 atomically to it.
@@ -39,11 +44,11 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 
@@ -354,25 +359,16 @@ def _previous_publication(
 
 def _check_anomalies(
     connection: duckdb.DuckDBPyConnection,
-    accounting: PublicModel,
-    thresholds_relation: str,
+    source: MartSource,
+    inputs: PublicationInputs,
     destination: Path,
     accept_anomalies: bool,
 ) -> tuple[list[publication_guards.Anomaly], str | None]:
     """The anomalies found (refused unless accepted) and the publication compared with."""
     current = publication_guards.volumes_from_rows(
-        _records(connection, publication_guards.row_accounting_query(f"wh.{accounting.relation}"))
+        source.rows(publication_guards.row_accounting_query(source.relation(inputs.accounting)))
     )
-    try:
-        threshold_rows = _records(
-            connection, publication_guards.thresholds_query(f"wh.{thresholds_relation}")
-        )
-    except duckdb.CatalogException as error:
-        raise PublishRefused(
-            f"the seed {THRESHOLDS_SEED} is not in the warehouse ({_one_line(error)}): "
-            f"run `tenant-kpis build`. {KEPT}"
-        ) from error
-    thresholds = publication_guards.thresholds_from_rows(threshold_rows)
+    thresholds = publication_guards.thresholds_from_rows(source.threshold_rows(inputs))
     previous, previous_invocation = _previous_publication(connection, destination)
     anomalies = publication_guards.check_anomalies(
         current,
@@ -384,46 +380,129 @@ def _check_anomalies(
     return anomalies, previous_invocation if previous is not None else None
 
 
-def _copy_marts(connection: duckdb.DuckDBPyConnection, models: list[PublicModel]) -> dict[str, int]:
-    tables: dict[str, int] = {}
-    for model in models:
-        exists = connection.execute(
-            "select count(*) from duckdb_tables() where database_name = 'wh' "
-            "and schema_name = ? and table_name = ?",
-            [model.schema, model.name],
-        ).fetchone()
-        exists_view = connection.execute(
-            "select count(*) from duckdb_views() where database_name = 'wh' "
-            "and schema_name = ? and view_name = ?",
-            [model.schema, model.name],
-        ).fetchone()
-        if not (exists and exists[0]) and not (exists_view and exists_view[0]):
-            raise PublishRefused(
-                f"public model {model.name} is not in the warehouse ({model.schema}.{model.name}); "
-                f"run `tenant-kpis build` before publishing. {KEPT}"
-            )
-        connection.execute(f'create table main."{model.name}" as select * from wh.{model.relation}')
-        if model.description:
+def create_published_table(
+    connection: duckdb.DuckDBPyConnection, model: PublicModel, select_sql: str
+) -> int:
+    """`main.<model>` of the publication from `select_sql`, with the manifest's
+    descriptions as comments; its row count."""
+    connection.execute(f'create table main."{model.name}" as {select_sql}')
+    if model.description:
+        connection.execute(
+            f'comment on table main."{model.name}" is {_sql_string(model.description)}'
+        )
+    published_columns = {
+        row[0]
+        for row in connection.execute(
+            "select column_name from duckdb_columns() where database_name = current_database()"
+            " and schema_name = 'main' and table_name = ?",
+            [model.name],
+        ).fetchall()
+    }
+    for column, description in model.column_descriptions.items():
+        if description and column in published_columns:
             connection.execute(
-                f'comment on table main."{model.name}" is {_sql_string(model.description)}'
+                f'comment on column main."{model.name}"."{column}" is {_sql_string(description)}'
             )
-        published_columns = {
-            row[0]
-            for row in connection.execute(
-                "select column_name from duckdb_columns() where database_name = current_database()"
-                " and schema_name = 'main' and table_name = ?",
-                [model.name],
-            ).fetchall()
-        }
-        for column, description in model.column_descriptions.items():
-            if description and column in published_columns:
-                connection.execute(
-                    f'comment on column main."{model.name}"."{column}" is '
-                    f"{_sql_string(description)}"
-                )
-        count = connection.execute(f'select count(*) from main."{model.name}"').fetchone()
-        tables[model.name] = int(count[0]) if count else 0
-    return tables
+    count = connection.execute(f'select count(*) from main."{model.name}"').fetchone()
+    return int(count[0]) if count else 0
+
+
+def missing_model(model: PublicModel) -> PublishRefused:
+    return PublishRefused(
+        f"public model {model.name} is not in the warehouse ({model.schema}.{model.name}); "
+        f"run `tenant-kpis build` before publishing. {KEPT}"
+    )
+
+
+class MartSource(Protocol):
+    """The warehouse a publication reads: the build record, the row accounting,
+    the thresholds and the public marts. DuckDB's is attached to the
+    publication file (WarehouseSource); Spark's is a local session
+    (publish_spark.py). Every guard runs on the rows a source returns."""
+
+    def relation(self, model: PublicModel) -> str: ...
+
+    def rows(self, sql: str) -> list[dict[str, Any]]: ...
+
+    def check_build_record(self) -> build_record.BuildRecord: ...
+
+    def threshold_rows(self, inputs: PublicationInputs) -> list[dict[str, Any]]: ...
+
+    def raw_dir(self) -> str: ...
+
+    def copy_marts(self, models: list[PublicModel]) -> dict[str, int]:
+        """Every public mart into `main` of the publication; the warehouse's row counts."""
+        ...
+
+
+class WarehouseSource:
+    """The DuckDB warehouse, attached read-only to the publication as `wh`."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
+        self.connection = connection
+        self.warehouse = warehouse
+
+    def relation(self, model: PublicModel) -> str:
+        return f"wh.{model.relation}"
+
+    def rows(self, sql: str) -> list[dict[str, Any]]:
+        return _records(self.connection, sql)
+
+    def check_build_record(self) -> build_record.BuildRecord:
+        return _check_build_record(self.connection, self.warehouse)
+
+    def threshold_rows(self, inputs: PublicationInputs) -> list[dict[str, Any]]:
+        try:
+            return self.rows(
+                publication_guards.thresholds_query(f"wh.{inputs.thresholds_relation}")
+            )
+        except duckdb.CatalogException as error:
+            raise PublishRefused(
+                f"the seed {THRESHOLDS_SEED} is not in the warehouse ({_one_line(error)}): "
+                f"run `tenant-kpis build`. {KEPT}"
+            ) from error
+
+    def raw_dir(self) -> str:
+        return _raw_dir_used(self.connection)
+
+    def copy_marts(self, models: list[PublicModel]) -> dict[str, int]:
+        tables: dict[str, int] = {}
+        for model in models:
+            exists = self.connection.execute(
+                "select count(*) from duckdb_tables() where database_name = 'wh' "
+                "and schema_name = ? and table_name = ?",
+                [model.schema, model.name],
+            ).fetchone()
+            exists_view = self.connection.execute(
+                "select count(*) from duckdb_views() where database_name = 'wh' "
+                "and schema_name = ? and view_name = ?",
+                [model.schema, model.name],
+            ).fetchone()
+            if not (exists and exists[0]) and not (exists_view and exists_view[0]):
+                raise missing_model(model)
+            tables[model.name] = create_published_table(
+                self.connection, model, f"select * from wh.{model.relation}"
+            )
+        return tables
+
+    def close(self) -> None:
+        self.connection.execute("detach wh")
+
+
+@contextlib.contextmanager
+def open_warehouse_source(
+    warehouse: Path, connection: duckdb.DuckDBPyConnection
+) -> Iterator[MartSource]:
+    """The DuckDB warehouse attached read-only to the publication's connection."""
+    _attach_warehouse(connection, warehouse)
+    source = WarehouseSource(connection, warehouse)
+    try:
+        yield source
+    finally:
+        source.close()
+
+
+SourceOpener = Callable[[duckdb.DuckDBPyConnection], contextlib.AbstractContextManager[MartSource]]
 
 
 def _write_build_info(connection: duckdb.DuckDBPyConnection, info: BuildInfo) -> None:
@@ -557,16 +636,31 @@ def publish(
     """Copy the public marts of the last successful build into the published file."""
     warehouse = (warehouse or paths.warehouse_db()).resolve()
     destination = (destination or paths.published_db()).resolve()
-    dbt_target = dbt_target or target_dir()
-
-    inputs = publication_inputs(dbt_target)
+    inputs = publication_inputs(dbt_target or target_dir())
     if not warehouse.is_file():
         raise UserError(
             f"warehouse database not found: {warehouse} (set --warehouse or TENANT_KPIS_DB)"
         )
     if warehouse == destination:
         raise UserError("the published database must not be the warehouse itself")
+    return publish_from(
+        lambda connection: open_warehouse_source(warehouse, connection),
+        inputs,
+        destination,
+        parquet_dir=parquet_dir,
+        accept_anomalies=accept_anomalies,
+    )
 
+
+def publish_from(
+    open_source: SourceOpener,
+    inputs: PublicationInputs,
+    destination: Path,
+    parquet_dir: Path | None = None,
+    accept_anomalies: bool = False,
+) -> PublishResult:
+    """The publication of any warehouse `open_source` reads: the guards, a new
+    file beside `destination`, its verification and the atomic swap."""
     with contextlib.ExitStack() as stack:
         try:
             destination.parent.mkdir(parents=True, exist_ok=True)
@@ -575,14 +669,7 @@ def publish(
             raise PublishFailed(
                 f"could not publish to {destination}: {_one_line(error)}. {KEPT}"
             ) from error
-        result = _publish_locked(
-            warehouse,
-            destination,
-            inputs.models,
-            inputs.accounting,
-            inputs.thresholds_relation,
-            accept_anomalies,
-        )
+        result = _publish_locked(open_source, inputs, destination, accept_anomalies)
         if parquet_dir is not None:
             result = _publish_parquet(result, parquet_dir)
     return result
@@ -607,11 +694,9 @@ def _publish_parquet(result: PublishResult, parquet_dir: Path) -> PublishResult:
 
 
 def _publish_locked(
-    warehouse: Path,
+    open_source: SourceOpener,
+    inputs: PublicationInputs,
     destination: Path,
-    models: list[PublicModel],
-    accounting: PublicModel,
-    thresholds_relation: str,
     accept_anomalies: bool,
 ) -> PublishResult:
     now = datetime.now(UTC).replace(tzinfo=None)
@@ -619,14 +704,7 @@ def _publish_locked(
     temporary = destination.parent / f".{destination.name}.{os.getpid()}.{stamp}.tmp"
     try:
         tables, info = _write_publication(
-            temporary,
-            destination,
-            warehouse,
-            models,
-            accounting,
-            thresholds_relation,
-            accept_anomalies,
-            now,
+            temporary, destination, open_source, inputs, accept_anomalies, now
         )
     except (OSError, duckdb.Error) as error:
         raise PublishFailed(
@@ -673,30 +751,27 @@ def _build_info(
 def _write_publication(
     temporary: Path,
     destination: Path,
-    warehouse: Path,
-    models: list[PublicModel],
-    accounting: PublicModel,
-    thresholds_relation: str,
+    open_source: SourceOpener,
+    inputs: PublicationInputs,
     accept_anomalies: bool,
     now: datetime,
 ) -> tuple[dict[str, int], BuildInfo]:
     """Check the build, write the new file beside the destination, swap it in."""
     with duckdb.connect(str(temporary)) as connection:
-        _attach_warehouse(connection, warehouse)
-        record = _check_build_record(connection, warehouse)
-        anomalies, compared_with = _check_anomalies(
-            connection, accounting, thresholds_relation, destination, accept_anomalies
-        )
-        info = _build_info(
-            record,
-            now=now,
-            raw_dir=_raw_dir_used(connection),
-            compared_with=compared_with,
-            accept_anomalies=accept_anomalies,
-            anomalies=anomalies,
-        )
-        tables = _copy_marts(connection, models)
-        connection.execute("detach wh")
+        with open_source(connection) as source:
+            record = source.check_build_record()
+            anomalies, compared_with = _check_anomalies(
+                connection, source, inputs, destination, accept_anomalies
+            )
+            info = _build_info(
+                record,
+                now=now,
+                raw_dir=source.raw_dir(),
+                compared_with=compared_with,
+                accept_anomalies=accept_anomalies,
+                anomalies=anomalies,
+            )
+            tables = source.copy_marts(inputs.models)
         _write_build_info(connection, info)
         connection.execute("checkpoint")
     verify_publication(temporary, tables)

@@ -5,12 +5,21 @@
 -- depends_on: {{ ref('stg_app__users') }}
 -- depends_on: {{ ref('base_app__users') }}
 -- depends_on: {{ ref('dq_quarantined_rows') }}
-select
-    table_schema,
-    table_name,
-    column_name
-from information_schema.columns
-where
-    table_catalog = '{{ target.database }}'
-    and table_schema != 'raw'
-    and lower(column_name) like '%email%'
+with
+
+catalog as (
+    {{ catalog_columns() }}
+),
+
+final as (
+    select
+        table_schema,
+        table_name,
+        column_name
+    from catalog
+    where
+        table_schema != 'raw'
+        and lower(column_name) like '%email%'
+)
+
+select * from final

@@ -34,6 +34,8 @@ DUCKDB_ONLY = {
     r"\blist_\w+\s*\(": "a portable macro",
     r"::": "cast(... as ...)",
     r"\bround\s*\([^()]*(\([^()]*\)[^()]*)*,\s*\d+\s*\)": "round_to",
+    # DuckDB and PostgreSQL have it, Spark does not
+    r"\binformation_schema\b": "catalog_columns",
 }
 ENGINE_IMPLEMENTATION = re.compile(
     r"{%-?\s*macro\s+(duckdb|spark|snowflake|bigquery)__\w+.*?{%-?\s*endmacro\s*-?%}", re.S
@@ -100,6 +102,8 @@ def test_the_guard_catches_each_construct() -> None:
     assert find_duckdb_only("lgamma(n + 1)") and find_duckdb_only("select * union all by name")
     assert find_duckdb_only("median(x)") and not find_duckdb_only(_sql_only("{{ median('x') }}"))
     assert find_duckdb_only(_sql_only("{% set n = 'cast(' ~ x ~ ' as double)' %}"))
+    assert find_duckdb_only("from information_schema.columns")
+    assert not find_duckdb_only(_sql_only("from ({{ catalog_columns() }})"))
     macro = "{% macro duckdb__a(x) %}try_cast(x as double){% endmacro %}"
     assert ENGINE_IMPLEMENTATION.sub("", macro) == ""
 

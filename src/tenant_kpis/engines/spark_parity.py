@@ -11,13 +11,18 @@
    and `N/N public marts identical` last; exit 1 with the first differing
    rows on any difference.
 
-Spark builds seeds and models only: the data tests and unit tests are
-engine-independent checks of the same SQL and run on DuckDB in `make test`
-(and on the DuckDB side here), and a data test costs Spark a second or more
-of fixed query overhead each. A contract's column names and types are
-checked on Spark when each public mart is created; its not-null
-constraints are not enforced on Parquet tables, so the row-by-row
-comparison with DuckDB (which enforces them) covers them.
+By default Spark builds seeds and models only, as DuckDB does here: a data
+test costs Spark about a second of fixed query overhead, and the 431 data
+tests check the same SQL that `make test` tests on DuckDB. With
+`--data-tests` both engines run every data test (each a dispatched, portable
+query: macros/portable/), so Spark's build record holds a complete, passing
+build; then both builds are published with `tenant-kpis publish` (Spark's
+read out of the warehouse through a local session, publish_spark.py) and
+step 4 compares the two published DuckDB files, column types included.
+A contract's column names and types are checked on Spark when each public
+mart is created; its not-null constraints are not enforced on Parquet
+tables, so the row-by-row comparison with DuckDB (which enforces them)
+covers them.
 
 Run as `python -m tenant_kpis.engines.spark_parity --help`.
 """
@@ -30,12 +35,15 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
+
 from tenant_kpis import paths
-from tenant_kpis.engines import side_by_side
+from tenant_kpis.engines import parity, side_by_side
 from tenant_kpis.engines.side_by_side import Engine
 from tenant_kpis.errors import UserError
 
 NO_TESTS = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+NO_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
 
 
 def engines(work: Path, raw_dir: Path) -> tuple[Engine, Engine]:
@@ -50,6 +58,7 @@ def engines(work: Path, raw_dir: Path) -> tuple[Engine, Engine]:
         {
             **common,
             "TENANT_KPIS_SPARK_DIR": str(spark_work),
+            "TENANT_KPIS_PUBLISHED_DB": str(spark_work / "published" / "marts.duckdb"),
             # a test feed has a few thousand rows: one shuffle partition and
             # no whole-stage code generation (compiling Java per query costs
             # more than it saves); the results do not depend on either
@@ -69,12 +78,50 @@ def run(options: argparse.Namespace) -> int:
     print(f"test-spark: {feed.description}; work directory {work}", flush=True)
     started = time.monotonic()
     duck, spark = engines(work, feed.raw_dir)
-    side_by_side.build_both(duck, spark, feed, NO_TESTS, NO_TESTS)
-    report = side_by_side.compare(duck, spark)
+    build_options = NO_UNIT_TESTS if options.data_tests else NO_TESTS
+    side_by_side.build_both(duck, spark, feed, build_options, build_options)
+    if options.data_tests:
+        report = _publish_and_compare(duck, spark)
+    else:
+        report = side_by_side.compare(duck, spark)
     print(f"test-spark took {time.monotonic() - started:.0f} s", flush=True)
     for line in report.lines():
         print(line, flush=True)
     return 0 if report.identical == len(report.marts) else 1
+
+
+def _publish_and_compare(duck: Engine, spark: Engine) -> parity.ParityReport:
+    """Publish both builds (Spark's data tests passed, so its build record is a
+    complete, passing build) and compare the two published DuckDB files: every
+    public mart with the same column types and the same rows."""
+    side_by_side.run_steps(
+        [
+            (duck, "publish", [[side_by_side.TENANT_KPIS, "publish"]]),
+            (spark, "publish", [[side_by_side.TENANT_KPIS, "publish"]]),
+        ]
+    )
+    marts = parity.public_marts(spark.target_dir / "manifest.json")
+    relations = {mart.name: f'main."{mart.name}"' for mart in marts}
+    with (
+        duckdb.connect(duck.environment["TENANT_KPIS_PUBLISHED_DB"], read_only=True) as left,
+        duckdb.connect(spark.environment["TENANT_KPIS_PUBLISHED_DB"], read_only=True) as right,
+    ):
+        report = parity.compare_builds(
+            marts, ("duckdb", left, relations), ("spark published", right, relations)
+        )
+        for comparison in report.marts:
+            left_types = _column_types(left, comparison.name)
+            right_types = _column_types(right, comparison.name)
+            if left_types != right_types:
+                comparison.problems.insert(0, f"column types differ: {left_types} vs {right_types}")
+    return report
+
+
+def _column_types(connection: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    return [
+        (str(row[0]), str(row[1]))
+        for row in connection.execute(f'describe main."{table}"').fetchall()
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,6 +132,12 @@ def main(argv: list[str] | None = None) -> int:
         tenants=4,
         events_per_user_day=1.0,
         holdback_days=0,
+    )
+    parser.add_argument(
+        "--data-tests",
+        action="store_true",
+        help="Spark runs the data tests too; then both builds are published and the "
+        "published files compared",
     )
     options = parser.parse_args(argv)
     try:
