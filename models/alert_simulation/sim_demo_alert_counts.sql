@@ -3,9 +3,10 @@
     previous rule and under the configured rule, both by the pipeline's
     macros: the previous rule judges the value alone (zero-width intervals
     on kpi_status_facts, at least 5 units, 2 consecutive off-track weeks);
-    the configured rule is fct_kpi_alerts. One row per rule: alerts open
-    after the last complete week, alerts opened over the whole history, and
-    the open ones on segment all.
+    the configured rule is fct_kpi_alerts (configured_rule: both kinds;
+    configured_rule_kpi and configured_rule_early_warning: each kind). One
+    row per rule: alerts open after the last complete week, alerts opened
+    over the whole history, and the open ones on segment all.
 #}
 
 with
@@ -83,6 +84,14 @@ counted as (
         count(*) as alerts_opened,
         sum(case when is_open and segment_type = 'all' then 1 else 0 end) as open_alerts_on_all
     from configured_alerts
+    union all
+    select
+        'configured_rule_' || alert_kind as alert_rule,
+        sum(case when is_open then 1 else 0 end) as open_alerts,
+        count(*) as alerts_opened,
+        sum(case when is_open and segment_type = 'all' then 1 else 0 end) as open_alerts_on_all
+    from configured_alerts
+    group by alert_kind
 ),
 
 final as (

@@ -1,6 +1,11 @@
 """Counting for `make alert-sim-pipeline`: scorecard and alert rows of one built run ->
 false alerts and detections per KPI-segment pair, and Wilson intervals over runs.
 
+Both kinds of alert count (fct_kpi_alerts.alert_kind: `kpi` on the scorecard's value,
+`early_warning` on the newest matured weekly cohorts): an early warning on an unchanged
+on-track KPI is a false alert like any other, and a drop is detected by whichever kind
+opens first. A pair can alert when either kind's rule can open an alert on its units.
+
 Pure functions on plain rows, so that a unit test can feed hand-made alerts.
 """
 
@@ -15,6 +20,7 @@ from typing import Any
 from tenant_kpis.stats.proportions import Z_95, wilson_interval
 
 Pair = tuple[str, str, str]  # kpi_name, segment_type, segment_value
+EARLY_WARNING = "early_warning"
 #: Weeks from the one a drop enters a KPI's cohort in which an alert counts as a
 #: detection: the entry week and the two after it ("within 3 weeks").
 DETECTION_WEEKS = 3
@@ -30,6 +36,15 @@ class Rule:
     consecutive_weeks: int
 
 
+@dataclass(frozen=True)
+class Series:
+    """One kind of alert's weekly series (rows with kpi_name, segment_type, segment_value,
+    week_start, value, unit_count) and the parameters of its rule."""
+
+    rows: Sequence[dict[str, Any]]
+    rule: Rule
+
+
 @dataclass
 class RunCounts:
     """One run of one scenario: pairs, pairs that can alert, alerts, trials."""
@@ -40,8 +55,13 @@ class RunCounts:
     pairs_that_can_alert: int = 0
     pairs_alerting: int = 0  # an alert opened within the window
     pairs_that_can_alert_alerting: int = 0
+    pairs_early_warning_alerting: int = 0  # an early-warning alert opened within the window
     detection_trials: int = 0
     detections: int = 0
+    detections_by_early_warning: int = 0  # an early-warning alert opened in the 3 weeks
+    #: trials in which the early-warning rule itself can alert (its own units)
+    early_warning_trials: int = 0
+    early_warning_trial_detections: int = 0
     detection_trials_long: int = 0
     detections_long: int = 0
     per_kpi: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -90,6 +110,21 @@ def _alerts_by_pair(alerts: Iterable[dict[str, Any]]) -> dict[Pair, list[dict[st
     return result
 
 
+def _is_early_warning(alert: dict[str, Any]) -> bool:
+    return alert.get("alert_kind") == EARLY_WARNING
+
+
+def _early_units(
+    early_warning: Series | None, covered: Iterable[str]
+) -> tuple[dict[Pair, dict[date, int | None]], Rule | None]:
+    if early_warning is None:
+        return {}, None
+    kpis = set(covered)
+    return _units_by_pair(r for r in early_warning.rows if r["kpi_name"] in kpis), (
+        early_warning.rule
+    )
+
+
 def count_stationary(
     scorecard: Iterable[dict[str, Any]],
     alerts: Iterable[dict[str, Any]],
@@ -97,29 +132,35 @@ def count_stationary(
     last_week: date,
     weeks: int,
     rule: Rule,
+    early_warning: Series | None = None,
 ) -> RunCounts:
-    """Every planted pair is on track and unchanged: an alert opened in the last `weeks`
-    weeks is a false alert. Pairs = planted KPI x segment with a value in the window."""
+    """Every planted pair is on track and unchanged: an alert of either kind opened in
+    the last `weeks` weeks is a false alert. Pairs = planted KPI x segment with a value
+    in the window; a pair can alert when the kpi rule can on the scorecard's units or
+    the early-warning rule on the early-warning series' units."""
     covered = set(kpis)
     window = window_weeks(last_week, weeks)
     units = _units_by_pair(r for r in scorecard if r["kpi_name"] in covered)
+    early_units, early_rule = _early_units(early_warning, covered)
     alerts_of = _alerts_by_pair(alerts)
     counts = RunCounts("stationary")
     for pair, by_week in sorted(units.items()):
         if not any(week in by_week for week in window):
             continue
         kpi = pair[0]
-        opened = [
-            a["opened_week"]
-            for a in alerts_of.get(pair, [])
-            if window[0] <= a["opened_week"] <= window[-1]
+        in_window = [
+            a for a in alerts_of.get(pair, []) if window[0] <= a["opened_week"] <= window[-1]
         ]
-        alerted = bool(opened)
+        alerted = bool(in_window)
         if alerted:
-            counts.alerted.append((*pair, str(min(opened))))
+            counts.alerted.append((*pair, str(min(a["opened_week"] for a in in_window))))
         counts.add(kpi, "pairs")
         counts.add(kpi, "pairs_alerting", int(alerted))
-        if can_alert(by_week, window, rule):
+        counts.add(kpi, "pairs_early_warning_alerting", int(any(map(_is_early_warning, in_window))))
+        early_can = early_rule is not None and can_alert(
+            early_units.get(pair, {}), window, early_rule
+        )
+        if can_alert(by_week, window, rule) or early_can:
             counts.add(kpi, "pairs_that_can_alert")
             counts.add(kpi, "pairs_that_can_alert_alerting", int(alerted))
     return counts
@@ -130,12 +171,17 @@ def count_drop(
     alerts: Iterable[dict[str, Any]],
     entry_weeks: dict[str, date],
     rule: Rule,
+    early_warning: Series | None = None,
 ) -> RunCounts:
     """A drop enters each planted KPI's cohort in its entry week. A pair is a detection
-    trial when it can alert within the entry week and the two after it and has no alert
-    open in the week before; it is detected when an alert opens in those three weeks.
-    The same with LONG_DETECTION_WEEKS weeks: `detection_trials_long`, `detections_long`."""
+    trial when it can alert (either kind's rule, as in count_stationary) within the entry
+    week and the two after it and has no alert of either kind open in the week before;
+    it is detected when an alert of either kind opens in those three weeks. The same
+    with LONG_DETECTION_WEEKS weeks: `detection_trials_long`, `detections_long`. Among
+    the trials, `early_warning_trials` are those the early-warning rule can alert in on
+    its own units."""
     units = _units_by_pair(r for r in scorecard if r["kpi_name"] in entry_weeks)
+    early_units, early_rule = _early_units(early_warning, entry_weeks)
     alerts_of = _alerts_by_pair(alerts)
     counts = RunCounts("drop")
     for pair, by_week in sorted(units.items()):
@@ -152,15 +198,25 @@ def count_drop(
         )
         long = window_weeks(entry + timedelta(weeks=LONG_DETECTION_WEEKS - 1), LONG_DETECTION_WEEKS)
         for weeks, suffix in ((short, ""), (long, "_long")):
-            if not can_alert(by_week, weeks, rule):
+            early_can = early_rule is not None and can_alert(
+                early_units.get(pair, {}), weeks, early_rule
+            )
+            if not (can_alert(by_week, weeks, rule) or early_can):
                 continue
             if suffix == "":
                 counts.add(kpi, "pairs_that_can_alert")
             if open_before:
                 continue
-            detected = any(weeks[0] <= a["opened_week"] <= weeks[-1] for a in pair_alerts)
+            opened = [a for a in pair_alerts if weeks[0] <= a["opened_week"] <= weeks[-1]]
             counts.add(kpi, f"detection_trials{suffix}")
-            counts.add(kpi, f"detections{suffix}", int(detected))
+            counts.add(kpi, f"detections{suffix}", int(bool(opened)))
+            if suffix == "":
+                counts.add(
+                    kpi, "detections_by_early_warning", int(any(map(_is_early_warning, opened)))
+                )
+                if early_can:
+                    counts.add(kpi, "early_warning_trials")
+                    counts.add(kpi, "early_warning_trial_detections", int(bool(opened)))
     return counts
 
 
@@ -217,9 +273,18 @@ def summarise(runs: Sequence[RunCounts]) -> dict[str, Any]:
             "false_alerts_among_pairs_that_can_alert": share(
                 stationary, "pairs_that_can_alert_alerting", "pairs_that_can_alert", kpi
             ),
+            "false_early_warnings_among_all_pairs": share(
+                stationary, "pairs_early_warning_alerting", "pairs", kpi
+            ),
             "drop_pairs": total(drop, "pairs", kpi),
             "drop_pairs_that_can_alert": total(drop, "pairs_that_can_alert", kpi),
             "detected_within_3_weeks": share(drop, "detections", "detection_trials", kpi),
+            "detected_within_3_weeks_by_an_early_warning": share(
+                drop, "detections_by_early_warning", "detection_trials", kpi
+            ),
+            "detected_within_3_weeks_where_early_warnings_can_alert": share(
+                drop, "early_warning_trial_detections", "early_warning_trials", kpi
+            ),
             "detected_within_13_weeks": share(
                 drop, "detections_long", "detection_trials_long", kpi
             ),
@@ -237,8 +302,12 @@ def summarise(runs: Sequence[RunCounts]) -> dict[str, Any]:
                 "pairs_that_can_alert": r.pairs_that_can_alert,
                 "pairs_alerting": r.pairs_alerting,
                 "pairs_that_can_alert_alerting": r.pairs_that_can_alert_alerting,
+                "pairs_early_warning_alerting": r.pairs_early_warning_alerting,
                 "detection_trials": r.detection_trials,
                 "detections": r.detections,
+                "detections_by_early_warning": r.detections_by_early_warning,
+                "early_warning_trials": r.early_warning_trials,
+                "early_warning_trial_detections": r.early_warning_trial_detections,
                 "detection_trials_long": r.detection_trials_long,
                 "detections_long": r.detections_long,
                 "alerted": r.alerted,

@@ -7,8 +7,9 @@ threshold or just on its good side, unchanged) and `drop` (the same seed, with t
 users created from a drop date on drawing truths `alert_simulation_drop_share` x
 |threshold| past the threshold). Each feed is built with `tenant-kpis build` (data
 tests, no unit tests) on its own DuckDB file, target and publication paths in a
-scratch directory that is removed afterwards; `fct_kpi_scorecard` and
-`fct_kpi_alerts` of the planted KPIs are counted by alert_simulation_counts.py.
+scratch directory that is removed afterwards; `fct_kpi_scorecard`,
+`fct_kpi_early_warning_weekly` and `fct_kpi_alerts` (both kinds: kpi alerts and early
+warnings) of the planted KPIs are counted by alert_simulation_counts.py.
 Figures: stdout and ``bench/out/alert_simulation_pipeline.json``.
 
 The parametric `make alert-sim` stays the cheap rule sweep (all KPIs, every rule
@@ -36,6 +37,7 @@ import duckdb
 from tenant_kpis.alert_simulation_counts import (
     Rule,
     RunCounts,
+    Series,
     count_drop,
     count_stationary,
     summarise,
@@ -50,6 +52,13 @@ WINDOW_WEEKS = 13
 #: week, so each covered KPI has its entry week and 12 more inside the history.
 LAST_ENTRY_WEEKS_BEFORE_END = 12
 LONGEST_WINDOW_DAYS = 60
+RULE_PARAMETERS = (
+    "alert_minimum_units",
+    "alert_consecutive_weeks",
+    "early_warning_cohort_weeks",
+    "early_warning_minimum_units",
+    "early_warning_consecutive_weeks",
+)
 DEFAULTS = {"runs": 12, "tenants": 40, "years": 1.0, "events_per_user_day": 2.0, "seed": 1000}
 
 
@@ -107,27 +116,42 @@ def build_and_read(config: GeneratorConfig, scratch: Path) -> dict[str, Any]:
         )
     kpis = ", ".join(f"'{k}'" for k in truth["kpis"])
     with duckdb.connect(str(scratch / "warehouse.duckdb"), read_only=True) as connection:
-        parameters = dict(
-            connection.execute(
+        names = ", ".join(f"'{name}'" for name in RULE_PARAMETERS)
+        parameters = {
+            name: int(float(value))
+            for name, value in connection.execute(
                 "select parameter_name, parameter_value from seeds.kpi_parameters "
-                "where parameter_name in ('alert_minimum_units', 'alert_consecutive_weeks')"
+                f"where parameter_name in ({names})"
             ).fetchall()
-        )
+        }
         scorecard = _rows(
             connection,
             "select kpi_name, segment_type, segment_value, week_start, value, unit_count, "
             f"status from main.fct_kpi_scorecard where kpi_name in ({kpis})",
         )
+        early_warning = _rows(
+            connection,
+            "select kpi_name, segment_type, segment_value, week_start, value, unit_count, "
+            f"status from main.fct_kpi_early_warning_weekly where kpi_name in ({kpis})",
+        )
         alerts = _rows(
             connection,
-            "select kpi_name, segment_type, segment_value, opened_week, closed_week "
-            f"from main.fct_kpi_alerts where kpi_name in ({kpis})",
+            "select alert_kind, kpi_name, segment_type, segment_value, opened_week, "
+            f"closed_week from main.fct_kpi_alerts where kpi_name in ({kpis})",
         )
     return {
         "truth": truth,
+        "parameters": parameters,
         "rule": Rule(
-            minimum_units=int(float(parameters["alert_minimum_units"])),
-            consecutive_weeks=int(float(parameters["alert_consecutive_weeks"])),
+            minimum_units=parameters["alert_minimum_units"],
+            consecutive_weeks=parameters["alert_consecutive_weeks"],
+        ),
+        "early_warning": Series(
+            rows=early_warning,
+            rule=Rule(
+                minimum_units=parameters["early_warning_minimum_units"],
+                consecutive_weeks=parameters["early_warning_consecutive_weeks"],
+            ),
         ),
         "scorecard": scorecard,
         "alerts": alerts,
@@ -165,21 +189,25 @@ def simulate(
                         result["last_week"],
                         WINDOW_WEEKS,
                         rule,
+                        result["early_warning"],
                     )
                 else:
                     entry_weeks = {
                         kpi: date.fromisoformat(entry["drop_enters_cohort_week"])
                         for kpi, entry in truth["kpis"].items()
                     }
-                    run = count_drop(result["scorecard"], result["alerts"], entry_weeks, rule)
+                    run = count_drop(
+                        result["scorecard"],
+                        result["alerts"],
+                        entry_weeks,
+                        rule,
+                        result["early_warning"],
+                    )
                     common["drop_entry_weeks"] = {k: str(v) for k, v in entry_weeks.items()}
                 run.seed = seed
                 counts.append(run)
                 common.update(
-                    rule={
-                        "alert_minimum_units": rule.minimum_units,
-                        "alert_consecutive_weeks": rule.consecutive_weeks,
-                    },
+                    rule=result["parameters"],
                     last_week=str(result["last_week"]),
                     truth_kpis={
                         k: {f: v for f, v in e.items() if not f.startswith("drop_")}
@@ -192,9 +220,11 @@ def simulate(
                     f"seed {seed} {scenario:<10} {time.perf_counter() - started:6.0f}s  "
                     f"pairs {run.pairs:>4}  can alert {run.pairs_that_can_alert:>4}  "
                     + (
-                        f"alerting {run.pairs_alerting}"
+                        f"alerting {run.pairs_alerting} "
+                        f"({run.pairs_early_warning_alerting} with an early warning)"
                         if scenario == "stationary"
-                        else f"detected {run.detections}/{run.detection_trials} in 3 weeks, "
+                        else f"detected {run.detections}/{run.detection_trials} in 3 weeks "
+                        f"({run.detections_by_early_warning} by an early warning), "
                         f"{run.detections_long}/{run.detection_trials_long} in 13"
                     ),
                     flush=True,
@@ -231,6 +261,15 @@ def report(figures: dict[str, Any]) -> str:
             f"{_pct(row['detected_within_3_weeks']):<36} "
             f"{_pct(row['detected_within_13_weeks']):<36}"
         )
+    overall = figures["all_planted_kpis"]
+    lines += [
+        "false alerts that are early warnings, all pairs: "
+        + _pct(overall["false_early_warnings_among_all_pairs"]),
+        "detected within 3 weeks by an early warning: "
+        + _pct(overall["detected_within_3_weeks_by_an_early_warning"]),
+        "detected within 3 weeks where the early-warning rule can alert: "
+        + _pct(overall["detected_within_3_weeks_where_early_warnings_can_alert"]),
+    ]
     lines.append("W: Wilson 95% (pairs independent); R: 95% between runs (runs as clusters)")
     lines.append(f"wall time {figures['wall_seconds']:.0f} s")
     return "\n".join(lines)
@@ -261,13 +300,16 @@ def main(argv: list[str] | None = None) -> None:
         "what": (
             "Generated feeds run through tenant-kpis build. Stationary: every planted KPI "
             "on its threshold or just on its good side, unchanged; a false alert is an "
-            f"alert opened in the last {WINDOW_WEEKS} complete weeks. Drop: the planted "
+            "alert of either kind (kpi or early_warning) opened in the last "
+            f"{WINDOW_WEEKS} complete weeks. Drop: the planted "
             "truths of users created from drop_date on are drop_share x |threshold| past "
             "the threshold; a detection is an alert opened in the week the drop enters the "
             "KPI's rolling cohort or the two after, among the pairs that can alert then "
             "and have no alert open the week before. Pairs can alert when they have "
             "alert_minimum_units units in alert_consecutive_weeks consecutive weeks of the "
-            "window. Wilson 95% intervals treat pairs as independent."
+            "window on the scorecard, or early_warning_minimum_units in "
+            "early_warning_consecutive_weeks on the early-warning series. Wilson 95% "
+            "intervals treat pairs as independent."
         ),
         "settings": {
             "tenants": args.tenants,

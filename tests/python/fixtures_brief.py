@@ -246,14 +246,15 @@ def _playbooks() -> list[dict[str, str]]:
 
 
 def _alerts(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("""create table fct_kpi_alerts (alert_id varchar, kpi_name varchar,
-        segment_type varchar, segment_value varchar, opened_week date,
+    con.execute("""create table fct_kpi_alerts (alert_id varchar, alert_kind varchar,
+        kpi_name varchar, segment_type varchar, segment_value varchar, opened_week date,
         closed_week date, is_open boolean, weeks_open integer, owner varchar,
         playbook_actions varchar)""")
     last = LAST_WEEK
     rows = [
         (
             "a1",
+            "kpi",
             "adoption_rate_90d",
             "all",
             "all",
@@ -266,6 +267,7 @@ def _alerts(con: duckdb.DuckDBPyConnection) -> None:
         ),
         (
             "a2",
+            "kpi",
             "time_to_certification_median_days",
             "industry",
             "healthcare",
@@ -278,6 +280,7 @@ def _alerts(con: duckdb.DuckDBPyConnection) -> None:
         ),
         (
             "a3",
+            "kpi",
             "cost_per_learner_usd",
             "industry",
             "saas_smb",
@@ -290,6 +293,7 @@ def _alerts(con: duckdb.DuckDBPyConnection) -> None:
         ),
         (
             "a4",
+            "kpi",
             "nps",
             "plan_tier",
             "starter",
@@ -301,7 +305,35 @@ def _alerts(con: duckdb.DuckDBPyConnection) -> None:
             "Run a campaign",
         ),
     ]
-    con.executemany("insert into fct_kpi_alerts values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    # an early warning, judged on the newest weekly cohorts: its value (25%, n = 120) and
+    # evidence (9 half-widths, above adoption's 8) live in fct_kpi_early_warning_weekly,
+    # not in the scorecard row of the same KPI and segment
+    rows.append(
+        (
+            "e1",
+            "early_warning",
+            "first_value_rate_30d",
+            "all",
+            "all",
+            last,
+            None,
+            True,
+            1,
+            "VP Product",
+            "Shorten time to value; Rework onboarding",
+        )
+    )
+    con.executemany(
+        f"insert into fct_kpi_alerts values ({', '.join('?' * 11)})",
+        rows,
+    )
+    con.execute(
+        """create table fct_kpi_early_warning_weekly as select * from (values
+        (date '{last}', 'first_value_rate_30d', 'all', 'all', 0.25, 120, 0.2333, 0.2667, 9.0,
+         'off_track')) as early (week_start, kpi_name, segment_type, segment_value, value,
+        unit_count, interval_lower, interval_upper, evidence_past_threshold, status)
+        """.replace("{last}", str(last))
+    )
 
 
 def _tenants(con: duckdb.DuckDBPyConnection, rng: np.random.Generator) -> list[tuple]:

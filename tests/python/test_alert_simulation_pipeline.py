@@ -17,6 +17,7 @@ from scipy import stats
 
 from tenant_kpis.alert_simulation_counts import (
     Rule,
+    Series,
     count_drop,
     count_stationary,
     summarise,
@@ -48,8 +49,11 @@ def _scorecard(pair: tuple[str, str, str], units: list[int | None], first: date)
     ]
 
 
-def _alert(pair: tuple[str, str, str], opened: date, closed: date | None = None) -> dict:
+def _alert(
+    pair: tuple[str, str, str], opened: date, closed: date | None = None, kind: str = "kpi"
+) -> dict:
     return {
+        "alert_kind": kind,
         "kpi_name": pair[0],
         "segment_type": pair[1],
         "segment_value": pair[2],
@@ -89,6 +93,7 @@ def test_count_stationary_counts_alerts_opened_in_the_window_per_pair() -> None:
         "pairs_alerting": 1,
         "pairs_that_can_alert": 1,
         "pairs_that_can_alert_alerting": 1,
+        "pairs_early_warning_alerting": 0,
     }
 
 
@@ -151,6 +156,63 @@ def test_summarise_pools_runs_with_wilson_intervals() -> None:
     assert (low, high) == (0.0, pytest.approx(0.05 + 1.959963984540054 * 0.05))
     assert figures["all_planted_kpis"]["detected_within_3_weeks"]["rate"] is None
     assert figures["runs"] == {"stationary": 2, "drop": 0}
+
+
+EARLY_RULE = Rule(minimum_units=20, consecutive_weeks=2)
+
+
+def test_count_stationary_counts_early_warnings_as_false_alerts() -> None:
+    """An early warning on an unchanged on-track pair is a false alert; a pair with both
+    kinds counts once; a pair too small for the kpi rule can alert through the
+    early-warning rule's own units and minimum."""
+    first = date(2026, 6, 1)
+    n = len(_weeks(first, LAST_WEEK))
+    a, b, c, d = (("k1", "industry", v) for v in "abcd")
+    rows = [r for pair in (a, c, d) for r in _scorecard(pair, [100] * n, first)]
+    rows += _scorecard(b, [30] * n, first)  # below alert_minimum_units 50
+    early = [r for pair in (a, c, d) for r in _scorecard(pair, [40] * n, first)]
+    early += _scorecard(b, [25] * n, first)  # above early_warning_minimum_units 20
+    alerts = [
+        _alert(a, WINDOW_START + timedelta(weeks=3), kind="early_warning"),
+        _alert(c, WINDOW_START, kind="kpi"),
+        _alert(c, WINDOW_START + timedelta(weeks=1), kind="early_warning"),
+        _alert(d, WINDOW_START - timedelta(weeks=2), kind="early_warning"),  # before: not
+    ]
+    counts = count_stationary(rows, alerts, ["k1"], LAST_WEEK, 13, RULE, Series(early, EARLY_RULE))
+    assert (counts.pairs, counts.pairs_that_can_alert) == (4, 4)
+    assert counts.pairs_alerting == 2  # a (early warning) and c (both kinds, once)
+    assert counts.pairs_early_warning_alerting == 2
+    # without the early-warning series, b cannot alert
+    alone = count_stationary(rows, alerts, ["k1"], LAST_WEEK, 13, RULE)
+    assert alone.pairs_that_can_alert == 3
+
+
+def test_count_drop_detects_with_either_kind() -> None:
+    first = date(2026, 6, 1)
+    n = len(_weeks(first, LAST_WEEK))
+    entry = date(2026, 10, 5)  # detection weeks 10-05, 10-12, 10-19
+    p = [("k1", "industry", str(i)) for i in range(5)]
+    rows = [r for pair in p[:3] for r in _scorecard(pair, [100] * n, first)]
+    rows += [r for pair in p[3:] for r in _scorecard(pair, [30] * n, first)]
+    early = _scorecard(p[0], [60] * n, first) + _scorecard(p[1], [10] * n, first)
+    early += _scorecard(p[2], [60] * n, first) + _scorecard(p[3], [25] * n, first)
+    early += _scorecard(p[4], [10] * n, first)  # neither rule can alert on p[4]
+    alerts = [
+        _alert(p[0], date(2026, 10, 12), kind="early_warning"),  # detected by an early warning
+        _alert(p[0], date(2026, 11, 2), kind="kpi"),  # the kpi alert follows, too late
+        _alert(p[1], date(2026, 10, 19), kind="kpi"),  # detected by the kpi alert
+        _alert(p[2], date(2026, 9, 28), kind="early_warning"),  # open before: no trial
+        _alert(p[4], date(2026, 10, 12), kind="early_warning"),  # not a trial
+    ]
+    counts = count_drop(rows, alerts, {"k1": entry}, RULE, Series(early, EARLY_RULE))
+    assert counts.pairs_that_can_alert == 4  # p0-p2 by the kpi rule, p3 by early warnings
+    assert (counts.detection_trials, counts.detections) == (3, 2)  # p0, p1, p3
+    assert counts.detections_by_early_warning == 1
+    # p0 and p3 are the trials in which the early-warning rule can alert; p0 detected
+    assert (counts.early_warning_trials, counts.early_warning_trial_detections) == (2, 1)
+    figures = summarise([counts])["all_planted_kpis"]
+    assert figures["detected_within_3_weeks_by_an_early_warning"]["successes"] == 1
+    assert figures["detected_within_3_weeks_where_early_warnings_can_alert"]["trials"] == 2
 
 
 # --- the generator's alert scenarios -------------------------------------------------

@@ -133,15 +133,21 @@ def test_alerts_are_ordered_by_evidence_and_capped_at_the_owner_capacity(
     platform_pdf: Path,
 ) -> None:
     """The fixture publishes alert_owner_capacity = 1: the strongest alert is listed, the
-    other open one is counted. Adoption is 8 half-widths below its threshold, the
-    healthcare certification time under 2 above its own."""
+    other open ones are counted. The 30-day first-value early warning is 9 half-widths
+    past its threshold on its newest cohorts (fct_kpi_early_warning_weekly: 25%, n = 120,
+    not the scorecard's 13-week row), adoption 8 below its threshold, the healthcare
+    certification time under 2 above its own."""
     page = _flat(_texts(platform_pdf)[2])
-    assert "2 open at the end of the week" in page
+    assert "3 open at the end of the week, 1 opened this week" in page
     assert "the 1 with the strongest evidence" in page
-    assert "8.0× ▼ off track" in page
-    assert "52% [51%–53%] n =" in page
-    assert "1 more open alert with weaker evidence (by segment: 1 industry; " in page
-    assert "by owner: 1 Head of Enablement" in page
+    assert "First-value rate within 30 days (early warning)" in page
+    assert "25% [23%–27%] n = 120 9.0× ▼ off track" in page
+    assert "8.0× ▼ off track" not in page
+    assert "An early warning applies the same test to the onboarding KPIs" in page
+    assert "2 more open alerts with weaker evidence (by segment: 1 all tenants, 1 industry; " in (
+        page
+    )
+    assert "by owner: 1 Head of Enablement, 1 VP Customer Success" in page
 
 
 def test_narrative_calls_no_change_within_noise(marts: Path, tmp_path: Path) -> None:

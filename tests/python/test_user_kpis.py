@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from dbt_project import BuiltProject
+from scipy import stats
 
 pytestmark = pytest.mark.slow
 
@@ -99,6 +100,12 @@ def _activation_days(users: pd.DataFrame, events: pd.DataFrame, as_of: pd.Timest
     return (first - users["created_date"].reindex(first.index)).dt.days.reindex(users.index)
 
 
+@pytest.fixture(scope="module")
+def activation_days(users: pd.DataFrame, events: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
+    """Days from signup to the persona's activation milestone, computed once per module."""
+    return _activation_days(users, events, as_of)
+
+
 def test_as_of_date_is_last_complete_sunday(built: BuiltProject, as_of: pd.Timestamp) -> None:
     row = built.query("select as_of_date from intermediate.int_as_of_date").iloc[0]
     assert pd.Timestamp(row["as_of_date"]) == as_of
@@ -108,9 +115,8 @@ def test_as_of_date_is_last_complete_sunday(built: BuiltProject, as_of: pd.Times
 
 
 def test_activation_flags_match_pandas(
-    built: BuiltProject, users: pd.DataFrame, events: pd.DataFrame, as_of: pd.Timestamp
+    built: BuiltProject, users: pd.DataFrame, activation_days: pd.Series, as_of: pd.Timestamp
 ) -> None:
-    days = _activation_days(users, events, as_of)
     mart = built.query(
         "select user_id, is_activated_within_14d, is_activated_within_30d, time_to_activate_days "
         "from main.fct_user_onboarding"
@@ -118,28 +124,29 @@ def test_activation_flags_match_pandas(
     assert len(mart) == len(users)
     observed = (as_of - users["created_date"]).dt.days
     for window in (14, 30):
-        expected = (days <= window).where(observed >= window)
+        expected = (activation_days <= window).where(observed >= window)
         actual = mart[f"is_activated_within_{window}d"].reindex(users.index)
         assert expected.isna().equals(actual.isna()), f"censoring differs for {window}d"
         known = expected.notna()
         mismatched = (expected[known].astype(bool) != actual[known].astype(bool)).sum()
         assert mismatched == 0, f"{mismatched} users differ on is_activated_within_{window}d"
-    assert days.equals(mart["time_to_activate_days"].reindex(users.index).astype("float64"))
+    assert activation_days.equals(
+        mart["time_to_activate_days"].reindex(users.index).astype("float64")
+    )
 
 
 def test_activation_rate_30d_rolling_cohort(
     built: BuiltProject,
     users: pd.DataFrame,
-    events: pd.DataFrame,
+    activation_days: pd.Series,
     as_of: pd.Timestamp,
     last_week: pd.Timestamp,
 ) -> None:
-    days = _activation_days(users, events, as_of)
     closed = users["created_date"] + pd.Timedelta(days=30)
     first_day = last_week - pd.Timedelta(weeks=ROLLING_WEEKS - 1)
     cohort = users.index[(closed >= first_day) & (closed <= as_of)]
     assert len(cohort) > 20, "the rolling cohort is too small to check anything"
-    activated = int((days.loc[cohort] <= 30).sum())
+    activated = int((activation_days.loc[cohort] <= 30).sum())
     row = _kpi(built, "onboarding", last_week, "activation_rate_30d")
     assert row["denominator"] == len(cohort)
     assert row["numerator"] == activated
@@ -152,7 +159,52 @@ def test_activation_rate_30d_rolling_cohort(
             built, "onboarding", last_week, "activation_rate_30d", "persona", persona
         )
         assert persona_row["denominator"] == len(members)
-        assert persona_row["numerator"] == int((days.loc[members] <= 30).sum())
+        assert persona_row["numerator"] == int((activation_days.loc[members] <= 30).sum())
+
+
+# The early-warning series' weekly cohorts, written out again (seed
+# early_warning_cohort_weeks): a test below fails when the seed and this disagree.
+EARLY_WARNING_WEEKS = 4
+
+
+def test_early_warning_series_pools_the_newest_matured_cohorts(
+    built: BuiltProject,
+    users: pd.DataFrame,
+    activation_days: pd.Series,
+    as_of: pd.Timestamp,
+    last_week: pd.Timestamp,
+) -> None:
+    """fct_kpi_early_warning_weekly's 30-day activation rate of the last week: the users
+    whose 30-day window closed in the newest EARLY_WARNING_WEEKS weeks, their Wilson
+    interval from scipy, judged against the scorecard's threshold of the week."""
+    closed = users["created_date"] + pd.Timedelta(days=30)
+    first_day = last_week - pd.Timedelta(weeks=EARLY_WARNING_WEEKS - 1)
+    cohort = users.index[(closed >= first_day) & (closed <= as_of)]
+    assert len(cohort) > 5, "the newest cohorts are too small to check anything"
+    activated = int((activation_days.loc[cohort] <= 30).sum())
+    frame = built.query(
+        "select early.cohort_weeks, early.numerator, early.denominator, early.unit_count, "
+        "early.value, early.interval_lower, early.interval_upper, early.threshold, "
+        "early.kpi_value, scorecard.value as scorecard_value, scorecard.threshold as "
+        "scorecard_threshold from main.fct_kpi_early_warning_weekly as early "
+        "inner join main.fct_kpi_scorecard as scorecard using "
+        "(week_start, kpi_name, segment_type, segment_value) "
+        f"where early.week_start = date '{last_week.date()}' "
+        "and early.kpi_name = 'activation_rate_30d' and early.segment_type = 'all'"
+    )
+    assert len(frame) == 1
+    row = frame.iloc[0]
+    assert row["cohort_weeks"] == EARLY_WARNING_WEEKS
+    assert (row["denominator"], row["unit_count"]) == (len(cohort), len(cohort))
+    assert row["numerator"] == activated
+    assert row["value"] == pytest.approx(activated / len(cohort))
+    wilson = stats.binomtest(activated, len(cohort)).proportion_ci(0.95, method="wilson")
+    assert (row["interval_lower"], row["interval_upper"]) == (
+        pytest.approx(wilson.low, abs=1e-9),
+        pytest.approx(wilson.high, abs=1e-9),
+    )
+    assert row["threshold"] == row["scorecard_threshold"]
+    assert row["kpi_value"] == row["scorecard_value"]
 
 
 def _active_weeks(events: pd.DataFrame) -> pd.DataFrame:

@@ -3,7 +3,9 @@
     of the data, built from the day spine. A week is complete when its last
     day (week_end - 1, a Sunday) is on or before the as-of date. Each week
     also carries the first day of its rolling cohort (rolling_cohort_weeks
-    weeks ending with the week), the one place that rule is computed.
+    weeks ending with the week) and of its early-warning cohort
+    (early_warning_cohort_weeks weeks ending with the week), the one place
+    those rules are computed.
 #}
 
 with
@@ -31,7 +33,11 @@ final as (
         cast(
             {{ dbt.dateadd('day', '-7 * (' ~ kpi_parameter('rolling_cohort_weeks') ~ ' - 1)', 'week_start') }}
             as date
-        ) as rolling_cohort_start_date
+        ) as rolling_cohort_start_date,
+        cast(
+            {{ dbt.dateadd('day', '-7 * (' ~ kpi_parameter('early_warning_cohort_weeks') ~ ' - 1)', 'week_start') }}
+            as date
+        ) as early_warning_cohort_start_date
     from weeks
 )
 

@@ -7,21 +7,14 @@
     the rolling_cohort_weeks weeks ending with the week). Per-user windows
     and contributions come from int_user_kpi_windows_unioned.
 
-    Intervals, by the KPI's method in seed kpi_interval_methods: Wilson for
-    the activation and first-value rates (unit_count = users), the exact
-    order-statistic interval for the three medians (unit_count = users with
-    a value), the linearised ratio (users as units, Student t) for login
-    consistency, whose numerator and denominator count weeks.
+    Values and intervals come from macro onboarding_kpis_over_cohort, shared
+    with the early-warning series (int_kpi_early_warning_computed, the same
+    KPIs over the newest early_warning_cohort_weeks weekly cohorts): Wilson
+    for the rates, the exact order-statistic interval for the medians, the
+    linearised ratio for login consistency.
 #}
 
 {{ config(pre_hook="{{ prefer_hash_joins() }}") }}  {#- PostgreSQL: the median intervals' join -#}
-
-{%- set segments = {
-    'industry': 'industry',
-    'plan_tier': 'plan_tier',
-    'persona': 'persona',
-    'onboarding_cohort': 'onboarding_cohort',
-} %}
 
 with
 
@@ -37,115 +30,14 @@ interval_methods as (
     select * from {{ ref('kpi_interval_methods') }}
 ),
 
-complete_weeks as (
-    select
-        week_start,
-        week_last_date,
-        rolling_cohort_start_date
-    from weeks
-    where is_complete
-),
-
-onboarding_windows as (
-    select * from user_kpi_windows
-    where kpi_name in (
-        'activation_rate_14d', 'activation_rate_30d', 'activation_rate_60d',
-        'first_value_rate_14d', 'first_value_rate_30d', 'first_value_rate_60d',
-        'time_to_activate_median_days', 'time_to_first_value_median_days',
-        'feature_depth_30d_median', 'login_consistency'
-    )
-),
-
-cohort_members as {{ cte_not_materialized() }} (
-    select
-        complete_weeks.week_start,
-        onboarding_windows.*
-    from complete_weeks
-    inner join onboarding_windows
-        on {{ in_rolling_cohort('onboarding_windows.window_closed_date') }}
-),
-
-aggregated as (
-    select
-        week_start,
-        kpi_name,
-        {{ kpi_segment_columns(segments) }},
-        {{ kpi_value_columns_from_units() }},
-        {{ linearized_ratio_sums(['unit_numerator', 'unit_denominator'], exact_type='bigint') }}
-    from cohort_members
-    {{ kpi_grouping_sets(segments, time_column='week_start, kpi_name') }}  -- noqa: PRS
-),
-
-median_frequencies as (
-    select
-        week_start,
-        kpi_name,
-        {{ kpi_segment_columns(segments) }},
-        unit_value,
-        count(*) as units
-    from cohort_members
-    where aggregation = 'median' and unit_value is not null
-    {{ kpi_grouping_sets(segments, time_column='week_start, kpi_name, unit_value') }}  -- noqa: PRS
-),
-
-median_intervals as (
-    {{ median_order_statistic_interval(
-        'median_frequencies', ['week_start', 'kpi_name', 'segment_type', 'segment_value']
+onboarding_kpis as (
+    {{ onboarding_kpis_over_cohort(
+        'user_kpi_windows', 'weeks', 'interval_methods', 'rolling_cohort_start_date'
     ) }}
 ),
 
-with_intervals as (
-    select
-        aggregated.week_start,
-        aggregated.kpi_name,
-        aggregated.segment_type,
-        aggregated.segment_value,
-        aggregated.value,
-        aggregated.numerator,
-        aggregated.denominator,
-        interval_methods.interval_method,
-        case interval_methods.interval_method
-            when 'median_order_statistic' then coalesce(median_intervals.unit_count, 0)
-            when 'linearized_ratio_t' then aggregated.linearized_units
-            else cast(aggregated.denominator as integer)
-        end as unit_count,
-        case interval_methods.interval_method
-            when 'wilson' then {{ wilson_interval_bound('aggregated.numerator', 'aggregated.denominator', 'lower') }}
-            when 'median_order_statistic' then median_intervals.interval_lower
-            when 'linearized_ratio_t'
-                then {{ linearized_ratio_interval_bound([1, -1], 'lower', relation='aggregated', lowest='0.0') }}
-        end as interval_lower,
-        case interval_methods.interval_method
-            when 'wilson' then {{ wilson_interval_bound('aggregated.numerator', 'aggregated.denominator', 'upper') }}
-            when 'median_order_statistic' then median_intervals.interval_upper
-            when 'linearized_ratio_t'
-                then {{ linearized_ratio_interval_bound([1, -1], 'upper', relation='aggregated', highest='1.0') }}
-        end as interval_upper
-    from aggregated
-    left join interval_methods
-        on aggregated.kpi_name = interval_methods.kpi_name
-    left join median_intervals
-        on
-            aggregated.week_start = median_intervals.week_start
-            and aggregated.kpi_name = median_intervals.kpi_name
-            and aggregated.segment_type = median_intervals.segment_type
-            and aggregated.segment_value = median_intervals.segment_value
-),
-
 final as (
-    select
-        week_start,
-        kpi_name,
-        segment_type,
-        segment_value,
-        cast(value as {{ dbt.type_float() }}) as value,
-        numerator,
-        denominator,
-        cast(unit_count as integer) as unit_count,
-        cast(interval_lower as {{ dbt.type_float() }}) as interval_lower,
-        cast(interval_upper as {{ dbt.type_float() }}) as interval_upper,
-        cast(interval_method as {{ dbt.type_string() }}) as interval_method
-    from with_intervals
+    select * from onboarding_kpis
 )
 
 select * from final

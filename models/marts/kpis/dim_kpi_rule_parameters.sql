@@ -1,8 +1,9 @@
 {#
     The parameters of the scorecard's status rule, its intervals and the
-    alert rule, for BI users and the brief (which caps its alert list at
-    alert_owner_capacity): the rows of seed kpi_parameters that
-    fct_kpi_weekly, fct_kpi_scorecard and fct_kpi_alerts apply.
+    alert rules (kpi alerts and early warnings), for BI users and the brief
+    (which caps its alert list at alert_owner_capacity): the rows of seed
+    kpi_parameters that fct_kpi_weekly, fct_kpi_scorecard,
+    fct_kpi_early_warning_weekly and fct_kpi_alerts apply.
 #}
 
 with
@@ -27,6 +28,9 @@ final as (
         'at_risk_margin',
         'alert_consecutive_weeks',
         'alert_minimum_units',
+        'early_warning_cohort_weeks',
+        'early_warning_consecutive_weeks',
+        'early_warning_minimum_units',
         'alert_owner_capacity'
     )
 )

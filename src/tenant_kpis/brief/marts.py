@@ -67,6 +67,7 @@ FIELDS: dict[str, dict[str, str]] = {
     },
     "fct_kpi_alerts": {
         "alert_id": "alert_id",
+        "alert_kind": "alert_kind",
         "kpi_name": "kpi_name",
         "segment_type": "segment_type",
         "segment_value": "segment_value",
@@ -173,6 +174,18 @@ FIELDS: dict[str, dict[str, str]] = {
         "decision": "verdict",
         "meaning": "what_it_means",
         "balance_issues": "balance_issues",
+    },
+    "fct_kpi_early_warning_weekly": {
+        "week_start": "week_start",
+        "kpi_name": "kpi_name",
+        "segment_type": "segment_type",
+        "segment_value": "segment_value",
+        "value": "value",
+        "unit_count": "unit_count",
+        "interval_lower": "interval_lower",
+        "interval_upper": "interval_upper",
+        "evidence": "evidence_past_threshold",
+        "status": "status",
     },
     "fct_investment_priority": {
         "week_start": "week_start",

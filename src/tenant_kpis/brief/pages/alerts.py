@@ -1,4 +1,10 @@
-"""Page 3: open alerts by strength of evidence (capped), closed alerts, KPIs off track now."""
+"""Page 3: open alerts by strength of evidence (capped), closed alerts, KPIs off track now.
+
+Alerts come in two kinds (fct_kpi_alerts.alert_kind): ``kpi`` on the scorecard's
+value, and ``early_warning`` on the newest matured weekly cohorts
+(fct_kpi_early_warning_weekly). Each alert's evidence is read from its own series,
+so the two kinds are ranked together by the same measure.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +20,13 @@ from tenant_kpis.brief.marts import MartUnavailable
 from tenant_kpis.brief.queries import first_action, rule_parameter, scorecard
 
 TITLE = "Alerts and playbooks"
+KPI_KIND = "kpi"
+EARLY_WARNING_KIND = "early_warning"
+#: The series each kind of alert is judged on, and so where its evidence lives.
+EVIDENCE_MARTS = {KPI_KIND: "fct_kpi_scorecard", EARLY_WARNING_KIND: "fct_kpi_early_warning_weekly"}
 FIELDS = (
     "alert_id",
+    "alert_kind",
     "kpi_name",
     "segment_type",
     "segment_value",
@@ -41,6 +52,9 @@ EVIDENCE_FIELDS = (
 DEFAULT_CAPACITY = 8
 DEFAULT_CONSECUTIVE_WEEKS = 2
 DEFAULT_MINIMUM_UNITS = 50
+DEFAULT_EARLY_WARNING_COHORT_WEEKS = 4
+DEFAULT_EARLY_WARNING_CONSECUTIVE_WEEKS = 2
+DEFAULT_EARLY_WARNING_MINIMUM_UNITS = 200
 
 
 @dataclass(frozen=True)
@@ -65,29 +79,37 @@ class Alerts:
         rest = self.rest
         if rest.empty:
             return ""
-        kinds = Counter(
+        segments = Counter(
             "all tenants" if kind == "all" else fmt.humanise(kind) for kind in rest["segment_type"]
         )
         owners = Counter(str(owner or "unassigned") for owner in rest["owner"])
-        by_kind = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+        early = int((rest["alert_kind"] == EARLY_WARNING_KIND).sum())
+        by_segment = ", ".join(f"{n} {kind}" for kind, n in sorted(segments.items()))
         by_owner = ", ".join(f"{n} {owner}" for owner, n in sorted(owners.items()))
+        of_them = f", {early} of them early warning{'s' if early != 1 else ''}" if early else ""
         return (
-            f"{len(rest)} more open alert{'s' if len(rest) != 1 else ''} with weaker evidence "
-            f"(by segment: {by_kind}; by owner: {by_owner})"
+            f"{len(rest)} more open alert{'s' if len(rest) != 1 else ''} with weaker "
+            f"evidence{of_them} (by segment: {by_segment}; by owner: {by_owner})"
         )
 
 
 def _evidence(brief: Brief) -> pd.DataFrame:
-    """Each KPI x segment's value, interval and evidence in the brief's week (scorecard)."""
-    if not brief.marts.has_fields("fct_kpi_scorecard", ("kpi_name", "week_start")):
-        return pd.DataFrame(columns=EVIDENCE_FIELDS)
-    frame = brief.marts.select(
-        "fct_kpi_scorecard",
-        ["week_start", *EVIDENCE_FIELDS],
-        where="week_start = ?",
-        params=[brief.scope.week],
-    )
-    return frame.drop(columns=["week_start"])
+    """Each alert kind x KPI x segment's value, interval and evidence in the brief's week,
+    from the series the kind is judged on."""
+    frames = []
+    for kind, mart in EVIDENCE_MARTS.items():
+        if not brief.marts.has_fields(mart, ("kpi_name", "week_start")):
+            continue
+        frame = brief.marts.select(
+            mart,
+            ["week_start", *EVIDENCE_FIELDS],
+            where="week_start = ?",
+            params=[brief.scope.week],
+        )
+        frames.append(frame.drop(columns=["week_start"]).assign(alert_kind=kind))
+    if not frames:
+        return pd.DataFrame(columns=["alert_kind", *EVIDENCE_FIELDS])
+    return pd.concat(frames, ignore_index=True)
 
 
 def load(brief: Brief) -> Alerts:
@@ -110,8 +132,10 @@ def load(brief: Brief) -> Alerts:
     )
     for column in ("opened_week", "closed_week"):
         frame[column] = pd.to_datetime(frame[column]).dt.date
+    # a publication from before early warnings has no alert_kind: all its alerts are kpi alerts
+    frame["alert_kind"] = frame["alert_kind"].fillna(KPI_KIND)
     frame = frame.merge(
-        _evidence(brief), on=["kpi_name", "segment_type", "segment_value"], how="left"
+        _evidence(brief), on=["alert_kind", "kpi_name", "segment_type", "segment_value"], how="left"
     )
     closed_mask = pd.Series(
         [d is not None and not pd.isna(d) and d <= scope.week for d in frame["closed_week"]],
@@ -125,8 +149,8 @@ def load(brief: Brief) -> Alerts:
     # strongest evidence first: how far past the threshold, in interval half-widths
     open_frame["strength"] = pd.to_numeric(open_frame["evidence"], errors="coerce")
     open_frame = open_frame.sort_values(
-        ["strength", "opened_week", "kpi_name", "segment_type", "segment_value"],
-        ascending=[False, True, True, True, True],
+        ["strength", "opened_week", "kpi_name", "segment_type", "segment_value", "alert_kind"],
+        ascending=[False, True, True, True, True, True],
         na_position="last",
         kind="mergesort",
     )
@@ -179,6 +203,11 @@ def _strength(row: pd.Series) -> str:
     return f"{float(strength):.1f}× {status.symbol} {status.word}"
 
 
+def _kpi_cell(label: str, row: pd.Series) -> str:
+    """The KPI's label, marked when the alert is an early warning."""
+    return f"{label} (early warning)" if row.get("alert_kind") == EARLY_WARNING_KIND else label
+
+
 def _rows(brief: Brief, frame: pd.DataFrame, closed: bool) -> list[list[str]]:
     rows = []
     for _, row in frame.iterrows():
@@ -186,7 +215,7 @@ def _rows(brief: Brief, frame: pd.DataFrame, closed: bool) -> list[list[str]]:
         if closed:
             rows.append(
                 [
-                    info.label,
+                    _kpi_cell(info.label, row),
                     _short_segment(row),
                     fmt.day(row["opened_week"]),
                     fmt.day(row["closed_week"]),
@@ -197,7 +226,7 @@ def _rows(brief: Brief, frame: pd.DataFrame, closed: bool) -> list[list[str]]:
             continue
         rows.append(
             [
-                info.label,
+                _kpi_cell(info.label, row),
                 _short_segment(row),
                 _value_with_evidence(brief, row),
                 _strength(row),
@@ -212,12 +241,26 @@ def _rows(brief: Brief, frame: pd.DataFrame, closed: bool) -> list[list[str]]:
 def _rule_text(brief: Brief) -> str:
     weeks = int(rule_parameter(brief, "alert_consecutive_weeks", DEFAULT_CONSECUTIVE_WEEKS))
     units = int(rule_parameter(brief, "alert_minimum_units", DEFAULT_MINIMUM_UNITS))
+    cohort_weeks = int(
+        rule_parameter(brief, "early_warning_cohort_weeks", DEFAULT_EARLY_WARNING_COHORT_WEEKS)
+    )
+    early_weeks = int(
+        rule_parameter(
+            brief, "early_warning_consecutive_weeks", DEFAULT_EARLY_WARNING_CONSECUTIVE_WEEKS
+        )
+    )
+    early_units = int(
+        rule_parameter(brief, "early_warning_minimum_units", DEFAULT_EARLY_WARNING_MINIMUM_UNITS)
+    )
     return (
         f"An alert opens when a KPI is off track, its whole 95% interval past the threshold, "
         f"{weeks} weeks in a row with at least {units} units behind it, and closes when it is "
-        "back on track. Evidence: how far the value lies past the threshold in half-widths of "
-        "its interval this week (above 1: the whole interval is past it); value [95% interval] "
-        "n = units."
+        "back on track. An early warning applies the same test to the onboarding KPIs over "
+        f"their newest {cohort_weeks} matured weekly cohorts only ({early_weeks} weeks in a "
+        f"row, at least {early_units} units), which show a change in new users weeks before "
+        "the 13-week KPI does; its value and interval are those of the newest cohorts. "
+        "Evidence: how far the value lies past the threshold in half-widths of its interval "
+        "this week (above 1: the whole interval is past it); value [95% interval] n = units."
     )
 
 

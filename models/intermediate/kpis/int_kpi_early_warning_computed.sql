@@ -1,0 +1,41 @@
+{#
+    The early-warning series of the onboarding KPI family: each KPI over the
+    newest matured weekly cohorts only, one row per complete week x KPI x
+    segment. A unit counts once its observation window has closed (its
+    outcome cannot change any more), in the week it closed and the
+    early_warning_cohort_weeks - 1 weeks after: the scorecard's rolling
+    cohort (rolling_cohort_weeks) cut to its newest weeks. A change in the
+    users who start now therefore reaches this series in
+    early_warning_cohort_weeks weeks, where the 13-week KPI takes 13.
+
+    Same values and intervals as int_kpi_onboarding_computed (macro
+    onboarding_kpis_over_cohort), on fewer units.
+#}
+
+{{ config(pre_hook="{{ prefer_hash_joins() }}") }}  {#- PostgreSQL: the median intervals' join -#}
+
+with
+
+user_kpi_windows as (
+    select * from {{ ref('int_user_kpi_windows_unioned') }}
+),
+
+weeks as (
+    select * from {{ ref('int_weeks_spined') }}
+),
+
+interval_methods as (
+    select * from {{ ref('kpi_interval_methods') }}
+),
+
+early_warning_kpis as (
+    {{ onboarding_kpis_over_cohort(
+        'user_kpi_windows', 'weeks', 'interval_methods', 'early_warning_cohort_start_date'
+    ) }}
+),
+
+final as (
+    select * from early_warning_kpis
+)
+
+select * from final
