@@ -215,7 +215,8 @@ def build(path: Path, *, with_health: bool = True, with_pilots: bool = True, see
     con.executemany(f"insert into fct_kpi_scorecard values ({', '.join('?' * 29)})", card)
     con.execute("""create table dim_kpi_rule_parameters as select * from (values
         ('alert_consecutive_weeks', 2.0), ('alert_minimum_units', 50.0),
-        ('alert_owner_capacity', 1.0)) as parameters (parameter_name, parameter_value)""")
+        ('alert_owner_capacity', 1.0), ('min_effect', 0.05))
+        as parameters (parameter_name, parameter_value)""")
     con.execute(
         "create table dim_kpis as select * rename (label as kpi_label) "
         "from read_csv(?, all_varchar = true)",

@@ -225,6 +225,12 @@ def test_row_accounting_shows_each_tables_total_over_its_load_dates(platform_pdf
     assert "tenants 1,000 990 7 3" in page
 
 
+def test_pilot_page_names_the_published_minimum_effect(platform_pdf: Path) -> None:
+    (page,) = [_flat(text) for text in _texts(platform_pdf) if "Decision rule" in text]
+    # fixture: dim_kpi_rule_parameters publishes min_effect = 0.05, i.e. 5 rate points
+    assert "reaches the minimum effect (+5.0 pts, dashed)" in page
+
+
 def test_missing_optional_marts_say_not_available(tmp_path: Path) -> None:
     marts = fx.build(tmp_path / "lean.duckdb", with_health=False, with_pilots=False)
     texts = [_flat(t) for t in _texts(render_brief(marts_path=marts, out_path=tmp_path / "l.pdf"))]

@@ -1,9 +1,10 @@
 {#
-    The parameters of the scorecard's status rule, its intervals and the
-    alert rules (kpi alerts and early warnings), for BI users and the brief
-    (which caps its alert list at alert_owner_capacity): the rows of seed
-    kpi_parameters that fct_kpi_weekly, fct_kpi_scorecard,
-    fct_kpi_early_warning_weekly and fct_kpi_alerts apply.
+    The parameters of the scorecard's status rule, its intervals, the
+    alert rules (kpi alerts and early warnings) and the pilots' decision
+    rule, for BI users and the brief (which caps its alert list at
+    alert_owner_capacity and draws min_effect on the pilot page): the rows
+    of seed kpi_parameters that fct_kpi_weekly, fct_kpi_scorecard,
+    fct_kpi_early_warning_weekly, fct_kpi_alerts and fct_pilot_results apply.
 #}
 
 with
@@ -31,7 +32,8 @@ final as (
         'early_warning_cohort_weeks',
         'early_warning_consecutive_weeks',
         'early_warning_minimum_units',
-        'alert_owner_capacity'
+        'alert_owner_capacity',
+        'min_effect'
     )
 )
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from tenant_kpis.brief.context import Brief, Scope
 from tenant_kpis.brief.marts import MartUnavailable
+
+# a published parameter, or the caller's default when it is not published
+Default = TypeVar("Default", float, None)
 
 SCORECARD_FIELDS = (
     "week_start",
@@ -152,8 +155,8 @@ def action_list(actions: Any) -> list[str]:
     return [text.strip()] if text.strip() else []
 
 
-def rule_parameter(brief: Brief, name: str, default: float) -> float:
-    """A parameter of the status and alert rule as published (dim_kpi_rule_parameters)."""
+def rule_parameter(brief: Brief, name: str, default: Default) -> float | Default:
+    """A parameter of the rules the marts apply, as published (dim_kpi_rule_parameters)."""
     if not brief.marts.has_fields("dim_kpi_rule_parameters", ("parameter_name", "parameter_value")):
         return default
     frame = brief.marts.select(

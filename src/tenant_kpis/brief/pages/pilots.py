@@ -7,7 +7,7 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
-from tenant_kpis.brief import fmt, style
+from tenant_kpis.brief import fmt, queries, style
 from tenant_kpis.brief.context import Brief
 from tenant_kpis.brief.layout import CONTENT_WIDTH, MARGIN_X, Column, Page
 
@@ -69,10 +69,12 @@ def render(page: Page, brief: Brief) -> None:
         )
         return
     frame = load(brief)
+    min_effect = queries.rule_parameter(brief, "min_effect", None)
+    named = "the minimum effect" + ("" if min_effect is None else f" ({_pts(min_effect)}, dashed)")
     page.paragraph(
         "Each experiment at its day-45 and day-90 checkpoints after the first assignment: "
         "lift = treatment rate − control rate with its 95% confidence interval. Decision rule "
-        "(seeded): scale if the interval is above 0 and the lift reaches the minimum effect; "
+        f"(seeded): scale if the interval is above 0 and the lift reaches {named}; "
         "stop if the interval's upper bound is below the minimum effect; else iterate.",
         size=style.SMALL,
         color=style.MUTED,
@@ -81,7 +83,7 @@ def render(page: Page, brief: Brief) -> None:
     if frame.empty:
         page.empty_state(f"No pilot had reached a checkpoint by the week of {scope.week}.")
         return
-    _forest(page, frame)
+    _forest(page, frame, min_effect)
     page.gap(0.15)
     page.heading("Verdicts and what they mean")
     rows, colours = [], []
@@ -137,7 +139,7 @@ def _pts(value: object) -> str:
     return f"{float(value) * 100:+.1f} pts"  # type: ignore[arg-type]
 
 
-def _forest(page: Page, frame: pd.DataFrame) -> None:
+def _forest(page: Page, frame: pd.DataFrame, min_effect: float | None) -> None:
     n = len(frame)
     height = min(3.8, 0.75 + 0.32 * n)
     bottom = page.take(height + 0.3)
@@ -171,6 +173,8 @@ def _forest(page: Page, frame: pd.DataFrame) -> None:
             zorder=3,
         )
     ax.axvline(0, color=style.INK, linewidth=0.8)
+    if min_effect is not None:
+        ax.axvline(min_effect * 100, color=style.MUTED, linewidth=0.8, linestyle="--")
     ax.set_yticks(y)
     ax.set_yticklabels(
         [f"{r.experiment_id} · day {int(r.checkpoint_day)}" for r in frame.itertuples()],
