@@ -231,6 +231,26 @@ def test_pilot_page_names_the_published_minimum_effect(platform_pdf: Path) -> No
     assert "reaches the minimum effect (+5.0 pts, dashed)" in page
 
 
+def test_no_kpi_past_its_threshold_says_how_they_were_judged(marts: Path, tmp_path: Path) -> None:
+    """Too few units is not "on track": the empty list says what the statuses were."""
+    judged = tmp_path / "judged.duckdb"
+    shutil.copy(marts, judged)
+    with duckdb.connect(str(judged)) as connection:
+        connection.execute(
+            "update fct_kpi_scorecard set status = case when kpi_name = 'adoption_rate_90d' "
+            "then 'small_sample' else 'on_track' end where week_start = date '2026-11-09'"
+        )
+        kpis = connection.execute(
+            "select count(distinct kpi_name) from fct_kpi_scorecard "
+            "where week_start = date '2026-11-09' and segment_type = 'all'"
+        ).fetchone()[0]
+    pdf = render_brief(marts_path=judged, out_path=tmp_path / "judged.pdf")
+    page = _flat(_texts(pdf)[2])
+    assert (
+        f"No KPI is past its threshold this week ({kpis - 1} on track, 1 too few to judge)" in page
+    )
+
+
 def test_missing_optional_marts_say_not_available(tmp_path: Path) -> None:
     marts = fx.build(tmp_path / "lean.duckdb", with_health=False, with_pilots=False)
     texts = [_flat(t) for t in _texts(render_brief(marts_path=marts, out_path=tmp_path / "l.pdf"))]

@@ -329,6 +329,7 @@ def _off_track_now(page: Page, brief: Brief) -> None:
         page.empty_state(f"The scorecard is not available: {error}.")
         return
     order = {"off_track": 0, "possibly_off_track": 1, "at_risk": 2}
+    others = frame.loc[~frame["status"].isin(list(order)), "status"].value_counts()
     frame = frame[frame["status"].isin(list(order))].copy()
     frame["order"] = frame["status"].map(order)
     frame = frame.sort_values(["order", "kpi_name"])
@@ -359,6 +360,13 @@ def _off_track_now(page: Page, brief: Brief) -> None:
         Column("Owner", 0.12, wrap=True),
         Column("First playbook action", 0.15, wrap=True),
     ]
+    # "on track" only when the KPIs were judged so: too few units or no data is not on track
+    judged = ", ".join(
+        f"{count} {style.status(status).word}" for status, count in sorted(others.items())
+    )
     page.table(
-        columns, rows, marker_colors=colours, empty="Every KPI with data is on track this week."
+        columns,
+        rows,
+        marker_colors=colours,
+        empty=f"No KPI is past its threshold this week ({judged or 'no KPI rows'}).",
     )
