@@ -37,23 +37,6 @@
 {%- endmacro %}
 
 
-{# Wilson score interval bound for a proportion x / n (sign = -1 lower,
-   +1 upper). Null when n = 0. #}
-{% macro signed_wilson_bound(successes, trials, sign, z=1.959963984540054) -%}
-    (case when ({{ trials }}) > 0 then
-        (
-            cast({{ successes }} as {{ dbt.type_float() }}) / ({{ trials }})
-            + {{ z }} * {{ z }} / (2.0 * ({{ trials }}))
-            + ({{ sign }}) * {{ z }} * sqrt(
-                (cast({{ successes }} as {{ dbt.type_float() }}) / ({{ trials }}))
-                * (1.0 - cast({{ successes }} as {{ dbt.type_float() }}) / ({{ trials }})) / ({{ trials }})
-                + {{ z }} * {{ z }} / (4.0 * ({{ trials }}) * ({{ trials }}))
-            )
-        ) / (1.0 + {{ z }} * {{ z }} / ({{ trials }}))
-    end)
-{%- endmacro %}
-
-
 {# Select-list fragment: lift = p_treatment - p_control, its unpooled
    standard error, the 95% Newcombe hybrid score interval (Newcombe 1998,
    method 10: combines the two Wilson intervals; better coverage than Wald
@@ -73,12 +56,12 @@
     sqrt({{ p_t }} * (1.0 - {{ p_t }}) / nullif({{ n_treatment }}, 0)
         + {{ p_c }} * (1.0 - {{ p_c }}) / nullif({{ n_control }}, 0)) as lift_standard_error,
     {{ p_t }} - {{ p_c }} - sqrt(
-        power({{ p_t }} - {{ signed_wilson_bound(x_treatment, n_treatment, -1, z) }}, 2)
-        + power({{ signed_wilson_bound(x_control, n_control, 1, z) }} - {{ p_c }}, 2)
+        power({{ p_t }} - {{ wilson_interval_bound(x_treatment, n_treatment, 'lower', z) }}, 2)
+        + power({{ wilson_interval_bound(x_control, n_control, 'upper', z) }} - {{ p_c }}, 2)
     ) as lift_ci_lower,
     {{ p_t }} - {{ p_c }} + sqrt(
-        power({{ signed_wilson_bound(x_treatment, n_treatment, 1, z) }} - {{ p_t }}, 2)
-        + power({{ p_c }} - {{ signed_wilson_bound(x_control, n_control, -1, z) }}, 2)
+        power({{ wilson_interval_bound(x_treatment, n_treatment, 'upper', z) }} - {{ p_t }}, 2)
+        + power({{ p_c }} - {{ wilson_interval_bound(x_control, n_control, 'lower', z) }}, 2)
     ) as lift_ci_upper,
     2.0 * (1.0 - {{ standard_normal_cdf('abs(' ~ z_stat ~ ')') }}) as p_value
 {%- endmacro %}
