@@ -185,7 +185,18 @@ def test_partitioned_incremental_build_equals_full_refresh_and_skips_nothing(
                 f"where load_date = '{load_date}' and event_id is not null "
                 "order by event_key limit 1"
             )
-        return dbt(raw, incremental, "test", "--select", "base_product__events", check=False)
+        return dbt(
+            raw,
+            incremental,
+            "test",
+            "--select",
+            "base_product__events",
+            "--indirect-selection",
+            "cautious",
+            "--exclude-resource-type",
+            "unit_test",
+            check=False,
+        )
 
     # a run without new data: its window is the lookback days (the last one
     # started in 2020, at the out-of-order partition)

@@ -333,3 +333,11 @@ def test_file_outside_the_partition_layout_is_an_error(work, raw):
     message = fatal_error(work, raw)
     assert "raw table 'events'" in message and str(stray) in message
     assert re.search(r"load_date=YYYY-MM-DD", message)
+
+
+def test_partition_named_with_an_impossible_date_is_an_error(work, raw):
+    write_partitions(raw, {"2025-03-05": ["000001"], "2025-02-30": ["000002"]})
+    (raw / "events.csv").unlink()
+    message = fatal_error(work, raw)
+    assert "raw table 'events' has a partition whose load_date is not a date" in message
+    assert "load_date=2025-02-30" in message

@@ -47,6 +47,10 @@ event_deliveries as (
     select * from {{ ref('base_product__event_deliveries') }}
 ),
 
+event_partition_duplicates as (
+    select * from {{ ref('base_product__event_partition_duplicates') }}
+),
+
 {% for raw_table, entity in reloaded_tables %}
     {{ raw_table }}_counted as (
         select
@@ -68,6 +72,15 @@ events_counts_unioned as (
         0 as rows_staged,
         0 as rows_quarantined
     from event_deliveries
+    union all
+    -- a partitioned delivery's duplicates, counted when each partition was read
+    select
+        load_date,
+        0 as rows_raw,
+        rows_duplicate,
+        0 as rows_staged,
+        0 as rows_quarantined
+    from event_partition_duplicates
     union all
     select
         load_date,

@@ -8,10 +8,11 @@
     for the rest.
 
     A partitioned delivery: rows_raw comes from the Parquet footers of every
-    partition (raw.events_partitions, no scan), the duplicates from
-    base_product__event_partition_duplicates, counted once per partition
-    when it is read. A partition the load never read keeps its rows_raw and
-    gets no staged row, so the accounting identity fails on its load date.
+    partition (raw.events_partitions, no scan); the duplicates are counted
+    once per partition, when it is read, by
+    base_product__event_partition_duplicates, which dq_row_accounting adds
+    (0 here). A partition the load never read keeps its rows_raw and gets no
+    staged row, so the accounting identity fails on its load date.
 
     A single file: a full recount of the raw file on every run (the load
     date is the UTC date of received_at; null when it does not parse). It
@@ -26,8 +27,6 @@
 {#- set at parse time too, so that dbt records the dependencies -#}
 {%- set raw_events = source('product', 'events') %}
 {%- set events_partitions = source('product', 'events_partitions') %}
-
-{%- set partition_duplicates_relation = ref('base_product__event_partition_duplicates') %}
 
 {% if not partitioned %}
     with
@@ -93,22 +92,17 @@
 {% else %}
     with
 
-    partition_duplicates as (
-        select * from {{ partition_duplicates_relation }}
-    ),
-
     partitions as (
         select * from {{ events_partitions }}
     ),
 
     final as (
         select
-            partitions.load_date,
-            cast(partitions.rows_raw as bigint) as rows_raw,
-            cast(coalesce(partition_duplicates.rows_duplicate, 0) as bigint) as rows_duplicate
+            load_date,
+            cast(rows_raw as bigint) as rows_raw,
+            -- counted once per partition by base_product__event_partition_duplicates
+            cast(0 as bigint) as rows_duplicate
         from partitions
-        left join partition_duplicates
-            on partitions.load_date = partition_duplicates.load_date
     )
 {% endif %}
 
