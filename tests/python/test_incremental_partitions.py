@@ -202,7 +202,11 @@ def test_partitioned_incremental_build_equals_full_refresh_and_skips_nothing(
     # started in 2020, at the out-of-order partition)
     dbt(raw, incremental, "run", "--select", "base_product__events")
     assert plant_duplicate_and_test(loaded_dates[0]).returncode == 0
-    caught = plant_duplicate_and_test(loaded_dates[-1])
+    [(newest,)] = rows(
+        incremental,
+        "(select max(load_date) from staging.base_product__events where event_id is not null)",
+    )
+    caught = plant_duplicate_and_test(str(newest))
     assert caught.returncode != 0
     assert "Failure in test unique_base_product__events_event_id" in caught.stdout
     with duckdb.connect(str(incremental / "warehouse.duckdb")) as connection:

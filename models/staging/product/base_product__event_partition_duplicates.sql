@@ -44,74 +44,72 @@ events as (
 ),
 
 {% if partitioned %}
-source as (
-    select * from {{ raw_events }}
-    {% if is_incremental() %}
-        where {{ events_partition_filter('load_date', events_partitions_to_load(this, events_partitions)) }}
-    {% endif %}
-),
-{% endif %}
+    source as (
+        select * from {{ raw_events }}
+        {% if is_incremental() %}
+            where {{ events_partition_filter('load_date', events_partitions_to_load(this, events_partitions)) }}
+        {% endif %}
+    ),
 
-{% if partitioned %}
-keyed as (
-    select
-        {{ clean_string('event_id') }} as event_id,
-        cast(load_date as date) as load_date
-    from source
-),
+    keyed as (
+        select
+            {{ clean_string('event_id') }} as event_id,
+            cast(load_date as date) as load_date
+        from source
+    ),
 
-partition_counts as (
-    select
-        load_date,
-        count(*) as rows_read,
-        count(event_id) as rows_with_event_id,
-        count(distinct event_id) as distinct_event_ids
-    from keyed
-    group by 1
-),
+    partition_counts as (
+        select
+            load_date,
+            count(*) as rows_read,
+            count(event_id) as rows_with_event_id,
+            count(distinct event_id) as distinct_event_ids
+        from keyed
+        group by 1
+    ),
 
-partition_event_ids as (
-    select distinct
-        load_date,
-        event_id
-    from keyed
-    where event_id is not null
-),
+    partition_event_ids as (
+        select distinct
+            load_date,
+            event_id
+        from keyed
+        where event_id is not null
+    ),
 
-kept_from_other_partitions as (
-    select
-        partition_event_ids.load_date,
-        count(*) as event_ids
-    from partition_event_ids
-    inner join events
-        on partition_event_ids.event_id = events.event_id
-    where events.load_date != partition_event_ids.load_date
-    group by 1
-),
+    kept_from_other_partitions as (
+        select
+            partition_event_ids.load_date,
+            count(*) as event_ids
+        from partition_event_ids
+        inner join events
+            on partition_event_ids.event_id = events.event_id
+        where events.load_date != partition_event_ids.load_date
+        group by 1
+    ),
 
-final as (
-    select
-        partition_counts.load_date,
-        cast(partition_counts.rows_read as bigint) as rows_read,
-        cast(
-            partition_counts.rows_with_event_id
-            - partition_counts.distinct_event_ids
-            + coalesce(kept_from_other_partitions.event_ids, 0)
-            as bigint
-        ) as rows_duplicate
-    from partition_counts
-    left join kept_from_other_partitions
-        on partition_counts.load_date = kept_from_other_partitions.load_date
-)
+    final as (
+        select
+            partition_counts.load_date,
+            cast(partition_counts.rows_read as bigint) as rows_read,
+            cast(
+                partition_counts.rows_with_event_id
+                - partition_counts.distinct_event_ids
+                + coalesce(kept_from_other_partitions.event_ids, 0)
+                as bigint
+            ) as rows_duplicate
+        from partition_counts
+        left join kept_from_other_partitions
+            on partition_counts.load_date = kept_from_other_partitions.load_date
+    )
 {% else %}
-final as (
-    select
-        cast(null as date) as load_date,
-        cast(null as bigint) as rows_read,
-        cast(null as bigint) as rows_duplicate
-    from events
-    where false
-)
+    final as (
+        select
+            cast(null as date) as load_date,
+            cast(null as bigint) as rows_read,
+            cast(null as bigint) as rows_duplicate
+        from events
+        where false
+    )
 {% endif %}
 
 select * from final
