@@ -95,7 +95,11 @@ source_batch as (
 renamed as (
     select
         ----------  the raw row, for the quarantine and the missing-key hash
-        {{ row_value('source_batch') }} as raw_row,
+        {% if partitioned -%}
+            {{ row_value('source_batch', raw_contract()['events']['columns'] | map(attribute='name') | list) }} as raw_row,
+        {%- else -%}
+            {{ row_value('source_batch') }} as raw_row,
+        {%- endif %}
 
         ----------  ids
         {{ clean_string('event_id') }} as event_id,
