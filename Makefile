@@ -24,7 +24,7 @@ ALERT_SIM_PIPELINE_TENANTS ?= 40
 
 .PHONY: help install install-spark demo data build publish brief docs test lint lint-sql lint-python \
         dbt-test-build semantic-check governance kpi-reference pytest test-postgres test-spark \
-        bench-spark fuzz bench alert-sim alert-sim-pipeline clean
+        bench-spark fuzz bench bench-history alert-sim alert-sim-pipeline clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -146,6 +146,16 @@ fuzz: install  ## contract property tests, long random budget (about an hour; no
 bench: install  ## benchmark generation and builds (EVENTS=, MEMORY_LIMIT=, EVENTS_LAYOUT=)
 	$(BIN)/python -m tenant_kpis.bench --events $(EVENTS) --memory-limit $(MEMORY_LIMIT) \
 	  --events-layout $(EVENTS_LAYOUT)
+
+# Same tenants, events over HISTORY_SHORT_YEARS and HISTORY_LONG_YEARS, partitioned:
+# full and +1 week incremental builds of each (README "Performance").
+HISTORY_TENANTS ?= 40
+HISTORY_SHORT_YEARS ?= 1
+HISTORY_LONG_YEARS ?= 4
+bench-history: install  ## weekly run cost vs history length -> bench/out/history.json (HISTORY_TENANTS=)
+	$(BIN)/python -m tenant_kpis.bench_history --tenants $(HISTORY_TENANTS) \
+	  --short-years $(HISTORY_SHORT_YEARS) --long-years $(HISTORY_LONG_YEARS) \
+	  --years $(HISTORY_LONG_YEARS) --memory-limit $(MEMORY_LIMIT)
 
 alert-sim: install  ## false alerts and detection of the alert rule, by simulation on the built warehouse (make demo first)
 	$(BIN)/python -m tenant_kpis.alert_simulation --runs $(ALERT_SIM_RUNS)

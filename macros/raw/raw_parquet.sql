@@ -63,7 +63,10 @@
         {% endif %}
     {% endfor %}
 
-    {% if files | length == 1 %}
+    {% if delivery.get('partitioned') %}
+        {#- hive partitioning exposes load_date (as text) and prunes files on a filter on it -#}
+        {% set reader = 'read_parquet(' ~ files_sql ~ ", union_by_name = true, hive_partitioning = true, hive_types = {'load_date': varchar})" %}
+    {% elif files | length == 1 %}
         {% set reader = 'read_parquet(' ~ file_list[0] ~ ', hive_partitioning = false)' %}
     {% else %}
         {#- partitions may differ in column order or optional columns -#}

@@ -22,6 +22,11 @@
         as a number). A wrong type stops the build unless the column holds
         no value at all, in which case it is read as missing;
       - stops the build if a required column is missing;
+      - a partitioned delivery also gets `load_date` (the partition's date,
+        text) in `raw.<table>`, and `raw.<table>_partitions` lists its
+        partitions with their row counts from the Parquet footers (no scan;
+        empty for a single-file delivery): an incremental load reads only the
+        partitions it has not loaded, and the row accounting compares;
       - creates `raw.<table>` with the contract's columns only, as text:
         extra columns are dropped, missing optional columns become typed
         nulls. CSV is read as text, so keys stay strings, and a typed Parquet
@@ -87,9 +92,16 @@
                     ) %}
                 {% endif %}
             {% endfor %}
+            {% if delivery.get('partitioned') %}
+                {#- the partition's load date (hive column): a constant filter on it prunes files -#}
+                {% do select_list.append('load_date') %}
+            {% endif %}
             {% set relation_sql = 'select ' ~ select_list | join(', ') ~ ' from ' ~ delivery['reader'] %}
         {% endif %}
         {% do run_query('create or replace view raw.' ~ table_name ~ ' as ' ~ relation_sql) %}
+        {% if spec.get('directory') %}
+            {% do register_raw_partitions(table_name, delivery) %}
+        {% endif %}
     {% endfor %}
     {% do return('') %}
 {% endmacro %}
@@ -151,6 +163,7 @@
                 'format': 'parquet',
                 'files': raw_partition_files(table_name, directory),
                 'label': directory ~ '/',
+                'partitioned': true,
             }) %}
         {% endif %}
     {% endif %}
@@ -204,6 +217,40 @@
         {% endif %}
     {% endfor %}
     {% do return(files) %}
+{% endmacro %}
+
+
+{#
+    `raw.<table>_partitions`: one row per load_date partition of a
+    partitioned delivery with its rows (Parquet footers: file metadata, no
+    data scan); no row for a single-file delivery. A partition directory
+    whose name is not a real date (load_date=2024-13-40) stops the build.
+#}
+{% macro register_raw_partitions(table_name, delivery) %}
+    {% set partitions_view = 'raw.' ~ table_name ~ '_partitions' %}
+    {% if delivery.get('partitioned') and delivery['files'] | length > 0 %}
+        {% set file_list = [] %}
+        {% for path in delivery['files'] %}
+            {% do file_list.append(raw_sql_string(path)) %}
+        {% endfor %}
+        {% set partition_date = "regexp_extract(file_name, '/load_date=([0-9]{4}-[0-9]{2}-[0-9]{2})/[^/]+$', 1)" %}
+        {% set files_sql = 'parquet_file_metadata([' ~ file_list | join(', ') ~ '])' %}
+        {% set invalid = run_query(
+            'select min(file_name) from ' ~ files_sql ~ ' where try_cast(' ~ partition_date ~ ' as date) is null'
+        )[0][0] %}
+        {% if invalid is not none %}
+            {% do raise_raw_error(table_name, "has a partition whose load_date is not a date (YYYY-MM-DD)", invalid) %}
+        {% endif %}
+        {% do run_query(
+            'create or replace view ' ~ partitions_view ~ ' as select cast(' ~ partition_date ~ ' as date) as load_date,'
+            ~ ' cast(sum(num_rows) as bigint) as rows_raw from ' ~ files_sql ~ ' group by 1'
+        ) %}
+    {% else %}
+        {% do run_query(
+            'create or replace view ' ~ partitions_view
+            ~ ' as select cast(null as date) as load_date, cast(null as bigint) as rows_raw where false'
+        ) %}
+    {% endif %}
 {% endmacro %}
 
 

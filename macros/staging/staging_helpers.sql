@@ -191,15 +191,33 @@
 
 {# The whole current row of a FROM alias as one value (a struct), for
    row_payload() later in the model: the alias itself on DuckDB and
-   PostgreSQL, a struct of its columns on Spark. #}
-{% macro row_value(relation_alias) -%}
-    {{ return(adapter.dispatch('row_value', 'tenant_kpis')(relation_alias)) }}
+   PostgreSQL, a struct of its columns on Spark. `columns`: only these
+   columns, in this order (DuckDB: a partitioned events delivery's rows
+   without the partition's load_date, so that a payload and a missing-key
+   hash are the same as from one file). #}
+{% macro row_value(relation_alias, columns=none) -%}
+    {{ return(adapter.dispatch('row_value', 'tenant_kpis')(relation_alias, columns)) }}
 {%- endmacro %}
 
-{% macro default__row_value(relation_alias) -%}
+{% macro default__row_value(relation_alias, columns=none) -%}
+    {%- if columns is not none -%}
+        {% do exceptions.raise_compiler_error('row_value(columns=...) is implemented on DuckDB only') %}
+    {%- endif -%}
     {{ relation_alias }}
 {%- endmacro %}
 
-{% macro spark__row_value(relation_alias) -%}
+{% macro duckdb__row_value(relation_alias, columns=none) -%}
+    {%- if columns is none -%}
+        {{ relation_alias }}
+    {%- else -%}
+        {
+        {%- for column in columns -%}
+            '{{ column }}': {{ relation_alias }}.{{ column }}{{ ', ' if not loop.last }}
+        {%- endfor -%}
+        }
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__row_value(relation_alias, columns=none) -%}
     struct({{ relation_alias }}.*)
 {%- endmacro %}

@@ -21,17 +21,22 @@
     {#- a Parquet timestamp with time zone is rendered in UTC -#}
     {% do run_query("set TimeZone = 'UTC'") %}
     {% do duckdb__register_raw_sources() %}
-    {% for table_name in raw_contract() %}
+    {% for table_name, spec in raw_contract().items() %}
+        {#- the contract's columns only: a partitioned delivery's load_date stays on DuckDB -#}
+        {% set column_names = [] %}
+        {% for column in spec['columns'] %}
+            {% do column_names.append(column['name']) %}
+        {% endfor %}
         {% if file_format == 'parquet' %}
             {% do run_query(
-                'copy (select * from raw.' ~ table_name ~ ') to '
+                'copy (select ' ~ column_names | join(', ') ~ ' from raw.' ~ table_name ~ ') to '
                 ~ raw_sql_string(export_dir ~ '/' ~ table_name ~ '.parquet')
                 ~ ' (format parquet)'
             ) %}
         {% else %}
             {#- force_quote: a quoted "" is an empty string, an unquoted empty field is null -#}
             {% do run_query(
-                'copy (select * from raw.' ~ table_name ~ ') to '
+                'copy (select ' ~ column_names | join(', ') ~ ' from raw.' ~ table_name ~ ') to '
                 ~ raw_sql_string(export_dir ~ '/' ~ table_name ~ '.csv')
                 ~ ' (format csv, header false, force_quote *)'
             ) %}

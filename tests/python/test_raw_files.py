@@ -303,8 +303,17 @@ def test_partitioned_events_build_and_account_like_one_file(work, raw, tmp_path)
     assert row_accounting(raw.parent) == row_accounting(reference)
     assert quarantine_counts(raw.parent) == quarantine_counts(reference)
     for model in STAGED_MODELS:
-        sql = f"select * from staging.{model} order by all"
+        # load_date is the partition's date here, the date of received_at in one file
+        sql = f"select * exclude (load_date) from staging.{model} order by all"
+        if model != "stg_product__events":
+            sql = f"select * from staging.{model} order by all"
         assert query(raw.parent, sql) == query(reference, sql), model
+    staged_load_dates = "select distinct load_date from staging.stg_product__events order by 1"
+    assert [str(day) for (day,) in query(raw.parent, staged_load_dates)] == [
+        "2025-03-05",
+        "2025-03-13",
+        "2025-03-19",
+    ]
 
 
 def test_partitioned_events_with_no_file_yet_build(work, raw):
@@ -324,3 +333,11 @@ def test_file_outside_the_partition_layout_is_an_error(work, raw):
     message = fatal_error(work, raw)
     assert "raw table 'events'" in message and str(stray) in message
     assert re.search(r"load_date=YYYY-MM-DD", message)
+
+
+def test_partition_named_with_an_impossible_date_is_an_error(work, raw):
+    write_partitions(raw, {"2025-03-05": ["000001"], "2025-02-30": ["000002"]})
+    (raw / "events.csv").unlink()
+    message = fatal_error(work, raw)
+    assert "raw table 'events' has a partition whose load_date is not a date" in message
+    assert "load_date=2025-02-30" in message

@@ -6,9 +6,11 @@
     received. Categories come from the event_taxonomy seed via staging.
 
     Incremental (perf): a run recomputes whole activity days, namely every
-    day holding a staged event received since the latest stored
-    last_received_at minus var('events_lookback_days') (the same window as
-    base_product__events), plus every stored day whose last_received_at falls
+    day holding a staged event received (or loaded: load_date) since the
+    latest stored last_received_at minus var('events_lookback_days') (the
+    same window as base_product__events) or loaded by this run of
+    base_product__events (events_loaded_since: a partition delivered late
+    and out of order), plus every stored day whose last_received_at falls
     in that window (a re-delivery may have re-dated its event). Days are
     replaced whole (delete+insert on activity_date), so a recomputed day
     equals a full refresh. Like the events model: after a retroactive change
@@ -42,9 +44,16 @@ load_window as (
 ),
 
 received_days as (
+    -- load_date: a late partition's rows are new however old their received_at
+    {%- set loaded_since = events_loaded_since() %}
     select distinct occurred_date as activity_date
     from events
-    where received_at >= (select load_window.window_start from load_window)
+    where
+        received_at >= (select load_window.window_start from load_window)
+        or load_date >= cast((select load_window.window_start from load_window) as date)
+        {%- if loaded_since %}
+            or load_date >= cast('{{ loaded_since }}' as date)
+        {%- endif %}
 ),
 
 stored_days as (

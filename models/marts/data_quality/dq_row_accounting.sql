@@ -1,12 +1,14 @@
 {#
     Where every raw row went: one row per raw table and, for the
-    incrementally loaded events, one per load date (the UTC date of
-    received_at). rows_raw of a non-event table is the row count of its base
-    model (one row per raw row, tested with equal_row_count against the
-    source); for events it is counted on the raw file by
-    base_product__event_deliveries, together with the repeated deliveries, so
-    the identity rows_raw = staged + quarantined + duplicates is a real check
-    on every load date. The eight fully reloaded tables share one shape of
+    incrementally loaded events, one per load date (the partition's date for
+    a partitioned delivery, else the UTC date of received_at). rows_raw of a
+    non-event table is the row count of its base model (one row per raw row,
+    tested with equal_row_count against the source); for events it comes
+    from base_product__event_deliveries (the Parquet footers of every
+    partition, or a recount of a single raw file), together with the
+    repeated deliveries, so the identity rows_raw = staged + quarantined +
+    duplicates is a real check on every load date, and a partition the load
+    never read fails it. The eight fully reloaded tables share one shape of
     count, written once in the loops below.
 #}
 
@@ -45,6 +47,10 @@ event_deliveries as (
     select * from {{ ref('base_product__event_deliveries') }}
 ),
 
+event_partition_duplicates as (
+    select * from {{ ref('base_product__event_partition_duplicates') }}
+),
+
 {% for raw_table, entity in reloaded_tables %}
     {{ raw_table }}_counted as (
         select
@@ -67,8 +73,17 @@ events_counts_unioned as (
         0 as rows_quarantined
     from event_deliveries
     union all
+    -- a partitioned delivery's duplicates, counted when each partition was read
     select
-        cast(received_at as date) as load_date,
+        load_date,
+        0 as rows_raw,
+        rows_duplicate,
+        0 as rows_staged,
+        0 as rows_quarantined
+    from event_partition_duplicates
+    union all
+    select
+        load_date,
         0 as rows_raw,
         0 as rows_duplicate,
         count(*) as rows_staged,
@@ -77,7 +92,7 @@ events_counts_unioned as (
     group by 1
     union all
     select
-        cast(received_at as date) as load_date,
+        load_date,
         0 as rows_raw,
         0 as rows_duplicate,
         0 as rows_staged,

@@ -1,10 +1,18 @@
 {#
-    Incremental: each run reads the raw rows received since the latest
-    staged received_at minus var('events_lookback_days'), plus rows whose
-    received_at does not parse, and deduplicates them together with the
-    stored rows of the same event_id, so the table equals a full refresh.
-    One row per event_id (the earliest received_at) plus every row without
-    an event_id (quarantined as missing_key, keyed by a hash of the row).
+    Incremental. A single-file delivery: each run reads the raw rows
+    received since the latest staged received_at minus
+    var('events_lookback_days'), plus rows whose received_at does not parse.
+    A partitioned delivery (events/load_date=YYYY-MM-DD/): each run reads
+    only the partitions it does not hold yet plus those of the lookback
+    days (events_partitions_to_load); the filter on the partition column
+    prunes the other files unread. Either way the batch is deduplicated
+    together with the stored rows of the same event_id, so the table equals
+    a full refresh. One row per event_id (the earliest delivery: one with a
+    parseable received_at first, then the earliest load date, then the
+    earliest received_at) plus every row
+    without an event_id (quarantined as missing_key, keyed by a hash of the
+    row). load_date is the partition's date, or for a single file the UTC
+    date of received_at (null when it does not parse).
     Rules are evaluated against the users and tenants of the run that loads
     the row: stored rows outside the window are not re-checked, so after a
     retroactive fix of users or tenants run `dbt build --full-refresh`.
@@ -15,8 +23,16 @@
         unique_key='event_key',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
+        pre_hook="{{ record_events_load_window(
+            source('product', 'events_partitions'),
+            this.incorporate(path={'identifier': 'base_product__event_partition_duplicates'}),
+        ) }}",
     )
 }}
+
+{%- set partitioned = events_delivered_in_partitions() %}
+{#- set at parse time too, so that dbt records the dependency -#}
+{%- set events_partitions = source('product', 'events_partitions') %}
 
 with
 
@@ -44,7 +60,7 @@ plausibility_bounds_numbers as (
     select * from {{ ref('plausibility_bounds_numbers') }}
 ),
 
-{% if is_incremental() %}
+{% if is_incremental() and not partitioned %}
 -- {{ this }} is read in place (no import CTE): a CTE read three times would
 -- be materialised, copying the whole table on every incremental run.
 load_window as (
@@ -62,7 +78,14 @@ source_batch as (
     -- filtered on the raw column, before parsing: a filter on the parsed
     -- received_at would run only after every raw row had been parsed
     select * from source
-    {% if is_incremental() %}
+    {% if is_incremental() and partitioned %}
+        {#-
+            partitions_read: the ledger of partitions read (built after this
+            model from its rows, hence no ref: a ref would be a cycle)
+        -#}
+        {%- set partitions_read = this.incorporate(path={'identifier': 'base_product__event_partition_duplicates'}) %}
+        where {{ events_partition_filter('load_date', events_partitions_to_load(this, events_partitions, partitions_read)) }}
+    {% elif is_incremental() %}
         where
             {{ to_utc('received_at') }} is null
             or {{ to_utc('received_at') }} >= (select load_window.window_start from load_window)
@@ -72,7 +95,11 @@ source_batch as (
 renamed as (
     select
         ----------  the raw row, for the quarantine and the missing-key hash
-        {{ row_value('source_batch') }} as raw_row,
+        {% if partitioned -%}
+            {{ row_value('source_batch', raw_contract()['events']['columns'] | map(attribute='name') | list) }} as raw_row,
+        {%- else -%}
+            {{ row_value('source_batch') }} as raw_row,
+        {%- endif %}
 
         ----------  ids
         {{ clean_string('event_id') }} as event_id,
@@ -85,7 +112,14 @@ renamed as (
 
         ----------  timestamps
         {{ to_utc('occurred_at') }} as occurred_at,
-        {{ to_utc('received_at') }} as received_at
+        {{ to_utc('received_at') }} as received_at,
+
+        ----------  dates
+        {% if partitioned -%}
+            cast(load_date as date) as load_date
+        {%- else -%}
+            cast({{ to_utc('received_at') }} as date) as load_date
+        {%- endif %}
 
     from source_batch
 ),
@@ -93,6 +127,7 @@ renamed as (
 delivery_candidates as (
     select
         event_id,
+        load_date,
         received_at,
         occurred_at,
         tenant_id,
@@ -106,6 +141,7 @@ delivery_candidates as (
         union all
         select
             event_id,
+            load_date,
             received_at,
             occurred_at,
             tenant_id,
@@ -144,6 +180,9 @@ repeated_deliveries_ranked as (
         row_number() over (
             partition by event_id
             order by
+                -- a delivery whose received_at parses wins, whatever its partition
+                case when received_at is null then 1 else 0 end,
+                load_date asc nulls last,
                 received_at asc nulls last,
                 occurred_at asc nulls last,
                 tenant_id asc nulls last,
@@ -262,6 +301,7 @@ new_events_final as (
         occurred_at,
         cast(occurred_at as date) as occurred_date,
         received_at,
+        load_date,
         properties,
         setup_step,
         {{ to_plausible_integer('import_rows', 'events', 'properties.rows') }} as import_rows,

@@ -15,6 +15,7 @@ final as (
         occurred_at,
         occurred_date,
         received_at,
+        load_date,
         setup_step,
         import_rows,
         import_errors,
