@@ -47,12 +47,12 @@ OLD_PARTITION = "2020-01-06"
 
 
 def dbt(raw_dir: Path, work: Path, *args: str, check: bool = True):
-    env = dbt_env(raw_dir, work / "warehouse.duckdb", work / "target")
+    env = dbt_env(raw_dir, work / "tenant_kpis.duckdb", work / "target")
     return run_command([str(BIN / "dbt"), *args], env, check=check)
 
 
 def rows(work: Path, relation: str) -> list[tuple]:
-    with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as connection:
+    with duckdb.connect(str(work / "tenant_kpis.duckdb"), read_only=True) as connection:
         return connection.execute(f"select * from {relation} order by all").fetchall()
 
 
@@ -178,7 +178,7 @@ def test_partitioned_incremental_build_equals_full_refresh_and_skips_nothing(
     # tables' data tests): a duplicated event_id in an old partition is outside
     # it, the same defect in the newest partition fails the test.
     def plant_duplicate_and_test(load_date: str):
-        with duckdb.connect(str(incremental / "warehouse.duckdb")) as connection:
+        with duckdb.connect(str(incremental / "tenant_kpis.duckdb")) as connection:
             connection.execute(
                 "insert into staging.base_product__events select * replace "
                 "('planted:' || event_key as event_key) from staging.base_product__events "
@@ -209,14 +209,14 @@ def test_partitioned_incremental_build_equals_full_refresh_and_skips_nothing(
     caught = plant_duplicate_and_test(str(newest))
     assert caught.returncode != 0
     assert "Failure in test unique_base_product__events_event_id" in caught.stdout
-    with duckdb.connect(str(incremental / "warehouse.duckdb")) as connection:
+    with duckdb.connect(str(incremental / "tenant_kpis.duckdb")) as connection:
         connection.execute(
             "delete from staging.base_product__events where event_key like 'planted:%'"
         )
 
     # A load that skipped a partition: its rows_raw (from the footers) stays, nothing
     # accounts for it, and the accounting test fails without any recount of the raw files.
-    with duckdb.connect(str(incremental / "warehouse.duckdb")) as connection:
+    with duckdb.connect(str(incremental / "tenant_kpis.duckdb")) as connection:
         for relation in ("base_product__events", "base_product__event_partition_duplicates"):
             connection.execute(
                 f"delete from staging.{relation} where load_date = '{OLD_PARTITION}'"
