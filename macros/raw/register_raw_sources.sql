@@ -100,7 +100,7 @@
         {% endif %}
         {% do run_query('create or replace view raw.' ~ table_name ~ ' as ' ~ relation_sql) %}
         {% if spec.get('directory') %}
-            {% do register_raw_partitions(table_name, delivery) %}
+            {% do duckdb__register_raw_partitions(table_name, delivery) %}
         {% endif %}
     {% endfor %}
     {% do return('') %}
@@ -225,8 +225,9 @@
     partitioned delivery with its rows (Parquet footers: file metadata, no
     data scan); no row for a single-file delivery. A partition directory
     whose name is not a real date (load_date=2024-13-40) stops the build.
+    Part of duckdb__register_raw_sources (DuckDB's parquet_file_metadata).
 #}
-{% macro register_raw_partitions(table_name, delivery) %}
+{% macro duckdb__register_raw_partitions(table_name, delivery) %}
     {% set partitions_view = 'raw.' ~ table_name ~ '_partitions' %}
     {% if delivery.get('partitioned') and delivery['files'] | length > 0 %}
         {% set file_list = [] %}

@@ -53,7 +53,7 @@
         database=also_read.database, schema=also_read.schema, identifier=also_read.identifier
     ) is not none %}
     {% set to_load = run_query(
-        "select cast(partitions.load_date as varchar) from " ~ partitions ~ " as partitions"
+        "select cast(partitions.load_date as " ~ dbt.type_string() ~ ") from " ~ partitions ~ " as partitions"
         ~ " where partitions.load_date >= ("
         ~ "select coalesce(cast(" ~ dbt.dateadd('day', -1 * var('events_lookback_days') | int, 'max(load_date)')
         ~ " as date), cast('1900-01-01' as date)) from " ~ loaded ~ ")"

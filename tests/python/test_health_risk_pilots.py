@@ -38,6 +38,8 @@ from tenant_kpis.stats import (
 )
 
 MACRO_FILE = PROJECT_DIR / "macros" / "health_risk" / "statistics.sql"
+# the Wilson bound two_proportion_lift combines (Newcombe's method 10)
+WILSON_MACRO_FILE = PROJECT_DIR / "macros" / "uncertainty" / "interval_wilson.sql"
 PILOT_UNIT_TESTS = (
     PROJECT_DIR / "models" / "intermediate" / "pilots" / "int_pilot_lifts_computed.yml"
 )
@@ -67,7 +69,8 @@ def _render(sql: str) -> str:
     """The project's statistics macros followed by `sql`, rendered by Jinja."""
     environment = jinja2.Environment()
     environment.globals["dbt"] = _DuckDBTypes()
-    return environment.from_string(MACRO_FILE.read_text() + "\n" + sql).render()
+    macros = MACRO_FILE.read_text() + "\n" + WILSON_MACRO_FILE.read_text()
+    return environment.from_string(macros + "\n" + sql).render()
 
 
 def _sql_lift(counts: pd.DataFrame, z: float | None = None) -> pd.DataFrame:
