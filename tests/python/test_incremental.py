@@ -26,6 +26,9 @@ SELECTION = [
     "+dq_quarantine_summary",
     "--indirect-selection",
     "cautious",
+    # unit tests check the SQL on fixtures, not this feed: `make dbt-test-build` runs them once
+    "--exclude-resource-type",
+    "unit_test",
 ]
 COMPARED = (
     "staging.base_product__events",

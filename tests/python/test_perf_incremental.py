@@ -21,7 +21,15 @@ from test_incremental import add_redeliveries
 
 from tenant_kpis.generator import append_holdback
 
-SELECTION = ["--select", "+int_user_weeks_aggregated", "--indirect-selection", "cautious"]
+SELECTION = [
+    "--select",
+    "+int_user_weeks_aggregated",
+    "--indirect-selection",
+    "cautious",
+    # unit tests check the SQL on fixtures, not this feed: `make dbt-test-build` runs them once
+    "--exclude-resource-type",
+    "unit_test",
+]
 COUNT_DAYS = "select count(*) from intermediate.int_user_days_aggregated"
 COMPARED = (
     "intermediate.int_user_days_aggregated",

@@ -39,6 +39,9 @@ SELECTION = [
     "+dq_source_freshness",
     "--indirect-selection",
     "cautious",
+    # unit tests check the SQL on fixtures, not this feed: `make dbt-test-build` runs them once
+    "--exclude-resource-type",
+    "unit_test",
 ]
 
 #: The holdout feed's own quarantine (see tests/fixtures/holdout_feed/README.md).
