@@ -55,13 +55,20 @@ def shared_build() -> Iterator[BuiltProject]:
         fcntl.flock(lock, fcntl.LOCK_EX)
         built = BuiltProject.at(SHARED_DIR, target_dir=PROJECT_DIR / "target_test")
         if not _marker_is_current(marker):
+            # taken before the build, as `make dbt-test-build` does: without it
+            # the marker never counts as current and every worker rebuilds
+            sources_mtime = newest_source_mtime()
             built = build_project(
                 SHARED_DIR,
                 tenants=SHARED_TENANTS,
                 seed=SHARED_SEED,
                 target_dir=PROJECT_DIR / "target_test",
             )
-            marker.write_text(json.dumps({"tenants": SHARED_TENANTS, "seed": SHARED_SEED}))
+            marker.write_text(
+                json.dumps(
+                    {"tenants": SHARED_TENANTS, "seed": SHARED_SEED, "sources_mtime": sources_mtime}
+                )
+            )
         elif not built.published_db.exists():
             built.publish()
         fcntl.flock(lock, fcntl.LOCK_UN)
