@@ -681,7 +681,15 @@ def test_build_while_bi_reads_then_failed_build_keeps_publication(
     from fixtures_semantic import copy_of_shared_build, run_dbt
 
     workspace = copy_of_shared_build(shared_build, tmp_path)
-    rebuild = ["build", "--select", "dim_tenants", "fct_kpi_weekly", "fct_kpi_scorecard"]
+    rebuild = [
+        "build",
+        "--select",
+        "dim_tenants",
+        "fct_kpi_weekly",
+        "fct_kpi_scorecard",
+        "--exclude-resource-type",  # the publication guards read data tests, not unit tests
+        "unit_test",
+    ]
     run_dbt(workspace, *rebuild)
     published = tmp_path / "published" / "marts.duckdb"
     first = _publish_cli(workspace, published)

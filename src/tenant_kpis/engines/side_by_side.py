@@ -194,12 +194,15 @@ def build_both(
     feed: Feed,
     build_options: list[str],
     incremental_options: list[str],
+    duck_build_options: list[str] | None = None,
 ) -> None:
     """`tenant-kpis build` on both sides (the other after `tenant-kpis load`); with a
-    held-back week, append it and build both again, incrementally."""
+    held-back week, append it and build both again, incrementally. DuckDB's side
+    takes `duck_build_options` when given (default: `build_options`)."""
+    duck_options = build_options if duck_build_options is None else duck_build_options
     run_steps(
         [
-            (duck, "build", [[TENANT_KPIS, "build", *build_options]]),
+            (duck, "build", [[TENANT_KPIS, "build", *duck_options]]),
             (
                 other,
                 "build",
