@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_project import BIN, dbt_env, generate, run_command
+from dbt_project import BIN, WAREHOUSE_ONLY, dbt_env, generate, run_command
 from test_staging import row_accounting
 
 from tenant_kpis.generator import append_holdback
@@ -154,7 +154,7 @@ def raw_events_by_load_date(events: Path) -> list[tuple]:
 
 
 def dbt(raw_dir: Path, work: Path, *args: str) -> None:
-    env = dbt_env(raw_dir, work / "tenant_kpis.duckdb", work / "target")
+    env = dbt_env(raw_dir, work / "tenant_kpis.duckdb", work / "target", **WAREHOUSE_ONLY)
     run_command([str(BIN / "dbt"), *args], env)
 
 
@@ -245,7 +245,7 @@ def test_a_row_the_incremental_load_misses_fails_the_row_accounting(tmp_path: Pa
     late = datetime.fromisoformat(cutoff.replace("Z", "+00:00")) - timedelta(days=20)
     add_late_row(raw, late.strftime("%Y-%m-%d %H:%M:%S"))
     append_holdback(raw)
-    env = dbt_env(raw, work / "tenant_kpis.duckdb", work / "target")
+    env = dbt_env(raw, work / "tenant_kpis.duckdb", work / "target", **WAREHOUSE_ONLY)
     completed = run_command([str(BIN / "dbt"), "build", *SELECTION], env, check=False)
     assert completed.returncode != 0
     assert "Failure in test expression_is_true_dq_row_accounting_rows_raw" in completed.stdout

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_project import BIN, dbt_env, generate, run_command
+from dbt_project import BIN, WAREHOUSE_ONLY, dbt_env, generate, run_command
 
 from tenant_kpis.generator import append_holdback
 
@@ -47,7 +47,7 @@ OLD_PARTITION = "2020-01-06"
 
 
 def dbt(raw_dir: Path, work: Path, *args: str, check: bool = True):
-    env = dbt_env(raw_dir, work / "tenant_kpis.duckdb", work / "target")
+    env = dbt_env(raw_dir, work / "tenant_kpis.duckdb", work / "target", **WAREHOUSE_ONLY)
     return run_command([str(BIN / "dbt"), *args], env, check=check)
 
 

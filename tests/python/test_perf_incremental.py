@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_project import BIN, dbt_env, generate, run_command
+from dbt_project import BIN, WAREHOUSE_ONLY, dbt_env, generate, run_command
 from test_incremental import add_redeliveries
 
 from tenant_kpis.generator import append_holdback
@@ -38,7 +38,7 @@ COMPARED = (
 
 
 def dbt(raw_dir: Path, work: Path, *args: str) -> None:
-    env = dbt_env(raw_dir, work / "tenant_kpis.duckdb", work / "target")
+    env = dbt_env(raw_dir, work / "tenant_kpis.duckdb", work / "target", **WAREHOUSE_ONLY)
     run_command([str(BIN / "dbt"), *args], env)
 
 

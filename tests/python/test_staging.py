@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_project import BIN, dbt_env, generate, run_command
+from dbt_project import BIN, WAREHOUSE_ONLY, dbt_env, generate, run_command
 
 STAGING_SELECTION = [
     "--select",
@@ -60,7 +60,7 @@ def dirty_truth(raw: Path) -> dict:
 
 def dbt(raw_dir: Path, work: Path, *args: str, check: bool = True):
     """Run dbt on raw_dir with a warehouse and target of its own under work/."""
-    env = dbt_env(raw_dir, work / "tenant_kpis.duckdb", work / "target")
+    env = dbt_env(raw_dir, work / "tenant_kpis.duckdb", work / "target", **WAREHOUSE_ONLY)
     return run_command([str(BIN / "dbt"), *args], env, check=check)
 
 
