@@ -101,6 +101,14 @@ def with_stable_paths(env: dict[str, str]) -> dict[str, str]:
     }
 
 
+def worker_directory(name: str) -> Path:
+    """A directory of this pytest worker's that outlives a test: dbt artefacts
+    kept there (its partial parse) serve the worker's next test."""
+    directory = STABLE_PATHS_ROOT / os.environ.get("PYTEST_XDIST_WORKER", "main") / name
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
 def _saved_parse(env: dict[str, str]) -> Path:
     """Where this worker keeps its last partial parse for these connection settings."""
     settings = "|".join(

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_project import PROJECT_DIR
+from dbt_project import PROJECT_DIR, worker_directory
 from fixtures_semantic import parsed_manifest
 
 from tenant_kpis.build import _split_vars, build, merge_compiled_nodes, merge_run_results
@@ -30,6 +30,10 @@ from tenant_kpis.engines.profile import resolve_target
 from tenant_kpis.engines.raw_load import export_raw_files
 from tenant_kpis.errors import UserError
 from tenant_kpis.python_steps import SCHEMA, STEPS
+
+# the export's dbt run-operation parses the project in a target directory of
+# its own: a fresh one per test re-parsed the whole project (about 10 s) each time
+RAW_LOAD_ARTEFACTS = worker_directory("raw_load")
 
 POSTGRES_IDENTIFIER_LIMIT = 63
 
@@ -95,7 +99,7 @@ def test_a_missing_required_column_is_the_builds_own_one_line_error(
     out = tmp_path / "out"
     out.mkdir()
     with pytest.raises(UserError) as raised:
-        export_raw_files(raw, out)
+        export_raw_files(raw, out, artefacts_dir=RAW_LOAD_ARTEFACTS)
     message = str(raised.value)
     assert message.startswith("raw table 'users' is missing required column 'persona'")
     assert str(users) in message and "\n" not in message and "Traceback" not in message
@@ -108,7 +112,7 @@ def test_a_line_that_is_not_rfc_4180_stops_the_load(tiny_feed: Path, tmp_path: P
     out = tmp_path / "out"
     out.mkdir()
     with pytest.raises(UserError, match=r"^raw table 'users' .*line"):
-        export_raw_files(raw, out)
+        export_raw_files(raw, out, artefacts_dir=RAW_LOAD_ARTEFACTS)
     assert not (out / "users.csv").exists()
 
 
@@ -131,7 +135,7 @@ def test_values_are_loaded_as_the_text_duckdb_renders(tiny_feed: Path, tmp_path:
         )
     out = tmp_path / "out"
     out.mkdir()
-    tables = export_raw_files(raw, out)
+    tables = export_raw_files(raw, out, artefacts_dir=RAW_LOAD_ARTEFACTS)
     assert [column.name for column in next(t for t in tables if t.name == "users").columns] == [
         "user_id",
         "tenant_id",
