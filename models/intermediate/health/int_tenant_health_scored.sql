@@ -35,8 +35,8 @@ user_weeks as (
     select * from {{ ref('int_user_weeks_aggregated') }}
 ),
 
-events as (
-    select * from {{ ref('stg_product__events') }}
+user_days as (
+    select * from {{ ref('int_user_days_aggregated') }}
 ),
 
 tickets as (
@@ -127,38 +127,13 @@ trailing_active_users as (
     group by 1, 2
 ),
 
-nps_answers as (
-    select
-        tenant_id,
-        user_id,
-        event_id,
-        occurred_at,
-        occurred_date,
-        nps_score
-    from events
-    where event_name = 'nps_submitted' and nps_score is not null
-),
-
-nps_answers_in_window as (
-    select
-        live_tenant_weeks.tenant_id,
-        live_tenant_weeks.week_start,
-        nps_answers.user_id,
-        nps_answers.nps_score,
-        row_number() over (
-            partition by live_tenant_weeks.tenant_id, live_tenant_weeks.week_start, nps_answers.user_id
-            -- ties on occurred_at broken by event_id, as in int_user_days_aggregated
-            order by nps_answers.occurred_at desc, nps_answers.event_id desc
-        ) as answer_recency_rank
-    from live_tenant_weeks
-    inner join nps_answers
-        on
-            live_tenant_weeks.tenant_id = nps_answers.tenant_id
-            and nps_answers.occurred_date < live_tenant_weeks.week_end
-            and nps_answers.occurred_date >= cast(
-                {{ dbt.dateadd('day', '-1 * ' ~ kpi_parameter('nps_window_days'), 'live_tenant_weeks.week_end') }}
-                as date
-            )
+latest_nps_in_window as (
+    {{ latest_nps_answers(
+        'live_tenant_weeks', ['tenant_id', 'week_start'],
+        last_date='cast(' ~ dbt.dateadd('day', -1, 'live_tenant_weeks.week_end') ~ ' as date)',
+        window_days=kpi_parameter('nps_window_days'),
+        match_columns=['tenant_id'],
+    ) }}
 ),
 
 trailing_nps as (
@@ -169,8 +144,7 @@ trailing_nps as (
         cast(100 as {{ dbt.type_float() }}) * (
             sum({{ nps_answer_sign('nps_score') }})
         ) / count(*) as nps_90d
-    from nps_answers_in_window
-    where answer_recency_rank = 1
+    from latest_nps_in_window
     group by 1, 2
 ),
 
