@@ -530,7 +530,6 @@ def test_changing_a_seed_parameter_changes_the_kpis(
         [
             "run",
             "--select",
-            "int_tenant_activations_reached",
             "int_tenants_lifecycle",
             "int_kpi_autonomy_adoption_computed",
             "int_kpi_autonomy_content_computed",

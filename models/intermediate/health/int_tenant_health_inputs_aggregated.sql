@@ -13,6 +13,8 @@
       latest_nps_answers; cut-offs in nps_answer_sign).
 #}
 
+{{ config(materialized='ephemeral') }}
+
 with
 
 tenant_weeks as (

@@ -10,6 +10,8 @@
     floating point) requires 7 users, not 8.
 #}
 
+{{ config(materialized='ephemeral') }}
+
 with
 
 tenants as (

@@ -12,6 +12,8 @@
     - the first certification issued on or before the as-of date.
 #}
 
+{{ config(materialized='ephemeral') }}
+
 with
 
 users as (

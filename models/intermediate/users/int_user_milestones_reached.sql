@@ -18,6 +18,8 @@
     KPI inputs for their persona only.
 #}
 
+{{ config(materialized='ephemeral') }}
+
 with
 
 users as (
