@@ -17,30 +17,16 @@
     A component that cannot be computed (no seats; no active user in 28 days;
     no NPS answer) is null and flagged; the score uses the component's seeded
     neutral_value in its place, so a missing input never reads as bad health.
+    The inputs (counts over the trailing windows) come from
+    int_tenant_health_inputs_aggregated.
     The band is the health_bands row with the largest min_score <= score.
     The score is stored exact (not rounded), so the band agrees with it.
 #}
 
 with
 
-tenant_weeks as (
-    select * from {{ ref('int_tenant_weeks_aggregated') }}
-),
-
-users as (
-    select * from {{ ref('int_users_lifecycle') }}
-),
-
-user_weeks as (
-    select * from {{ ref('int_user_weeks_aggregated') }}
-),
-
-events as (
-    select * from {{ ref('stg_product__events') }}
-),
-
-tickets as (
-    select * from {{ ref('stg_support__tickets') }}
+inputs as (
+    select * from {{ ref('int_tenant_health_inputs_aggregated') }}
 ),
 
 weights as (
@@ -49,162 +35,6 @@ weights as (
 
 bands as (
     select * from {{ ref('health_bands') }}
-),
-
-live_tenant_weeks as (
-    select
-        tenant_id,
-        week_start,
-        week_end,
-        industry,
-        plan_tier,
-        onboarding_cohort,
-        seats_purchased,
-        weekly_active_users
-    from tenant_weeks
-    where is_live
-),
-
-user_activation_weeks as (
-    select
-        tenant_id,
-        cast({{ dbt.date_trunc('week', 'activated_at') }} as date) as activation_week_start,
-        count(*) as users_activated
-    from users
-    where activated_at is not null
-    group by 1, 2
-),
-
-activation_progress as (
-    select
-        live_tenant_weeks.tenant_id,
-        live_tenant_weeks.week_start,
-        coalesce(sum(user_activation_weeks.users_activated), 0) as users_activated
-    from live_tenant_weeks
-    left join user_activation_weeks
-        on
-            live_tenant_weeks.tenant_id = user_activation_weeks.tenant_id
-            and user_activation_weeks.activation_week_start <= live_tenant_weeks.week_start
-    group by 1, 2
-),
-
-tier1_tickets_weekly as (
-    select
-        tenant_id,
-        cast({{ dbt.date_trunc('week', 'created_at') }} as date) as week_start,
-        count(*) as tier1_tickets
-    from tickets
-    where ticket_tier = 1
-    group by 1, 2
-),
-
-trailing_tickets as (
-    select
-        live_tenant_weeks.tenant_id,
-        live_tenant_weeks.week_start,
-        coalesce(sum(tier1_tickets_weekly.tier1_tickets), 0) as tier1_tickets_28d
-    from live_tenant_weeks
-    left join tier1_tickets_weekly
-        on
-            live_tenant_weeks.tenant_id = tier1_tickets_weekly.tenant_id
-            and tier1_tickets_weekly.week_start <= live_tenant_weeks.week_start
-            and tier1_tickets_weekly.week_start
-            > cast({{ dbt.dateadd('day', -28, 'live_tenant_weeks.week_start') }} as date)
-    group by 1, 2
-),
-
-trailing_active_users as (
-    select
-        live_tenant_weeks.tenant_id,
-        live_tenant_weeks.week_start,
-        count(distinct user_weeks.user_id) as active_users_28d
-    from live_tenant_weeks
-    inner join user_weeks
-        on
-            live_tenant_weeks.tenant_id = user_weeks.tenant_id
-            and user_weeks.week_start <= live_tenant_weeks.week_start
-            and user_weeks.week_start > cast({{ dbt.dateadd('day', -28, 'live_tenant_weeks.week_start') }} as date)
-    group by 1, 2
-),
-
-nps_answers as (
-    select
-        tenant_id,
-        user_id,
-        event_id,
-        occurred_at,
-        occurred_date,
-        nps_score
-    from events
-    where event_name = 'nps_submitted' and nps_score is not null
-),
-
-nps_answers_in_window as (
-    select
-        live_tenant_weeks.tenant_id,
-        live_tenant_weeks.week_start,
-        nps_answers.user_id,
-        nps_answers.nps_score,
-        row_number() over (
-            partition by live_tenant_weeks.tenant_id, live_tenant_weeks.week_start, nps_answers.user_id
-            -- ties on occurred_at broken by event_id, as in int_user_days_aggregated
-            order by nps_answers.occurred_at desc, nps_answers.event_id desc
-        ) as answer_recency_rank
-    from live_tenant_weeks
-    inner join nps_answers
-        on
-            live_tenant_weeks.tenant_id = nps_answers.tenant_id
-            and nps_answers.occurred_date < live_tenant_weeks.week_end
-            and nps_answers.occurred_date >= cast(
-                {{ dbt.dateadd('day', '-1 * ' ~ kpi_parameter('nps_window_days'), 'live_tenant_weeks.week_end') }}
-                as date
-            )
-),
-
-trailing_nps as (
-    select
-        tenant_id,
-        week_start,
-        count(*) as nps_responses_90d,
-        cast(100 as {{ dbt.type_float() }}) * (
-            sum({{ nps_answer_sign('nps_score') }})
-        ) / count(*) as nps_90d
-    from nps_answers_in_window
-    where answer_recency_rank = 1
-    group by 1, 2
-),
-
-inputs as (
-    select
-        live_tenant_weeks.tenant_id,
-        live_tenant_weeks.week_start,
-        live_tenant_weeks.industry,
-        live_tenant_weeks.plan_tier,
-        live_tenant_weeks.onboarding_cohort,
-        live_tenant_weeks.seats_purchased,
-        activation_progress.users_activated,
-        live_tenant_weeks.weekly_active_users,
-        trailing_tickets.tier1_tickets_28d,
-        coalesce(trailing_active_users.active_users_28d, 0) as active_users_28d,
-        coalesce(trailing_nps.nps_responses_90d, 0) as nps_responses_90d,
-        trailing_nps.nps_90d
-    from live_tenant_weeks
-    inner join activation_progress
-        on
-            live_tenant_weeks.tenant_id = activation_progress.tenant_id
-            and live_tenant_weeks.week_start = activation_progress.week_start
-    inner join trailing_tickets
-        on
-            live_tenant_weeks.tenant_id = trailing_tickets.tenant_id
-            and live_tenant_weeks.week_start = trailing_tickets.week_start
-    left join trailing_active_users
-        on
-            live_tenant_weeks.tenant_id = trailing_active_users.tenant_id
-            and live_tenant_weeks.week_start = trailing_active_users.week_start
-    left join trailing_nps
-        on
-            live_tenant_weeks.tenant_id = trailing_nps.tenant_id
-            and live_tenant_weeks.week_start = trailing_nps.week_start
 ),
 
 components as (

@@ -73,29 +73,12 @@ active_user_weeks as (
         on user_weeks.week_start = complete_weeks.week_start
 ),
 
-nps_answers as (
-    select
-        user_id,
-        activity_date,
-        last_nps_score
-    from user_days
-    where nps_responses > 0
-),
-
 nps_latest_in_window as (
-    select
-        complete_weeks.week_start,
-        nps_answers.user_id,
-        {{ latest_by('nps_answers.last_nps_score', 'nps_answers.activity_date') }} as nps_score
-    from complete_weeks
-    inner join nps_answers
-        on
-            nps_answers.activity_date <= complete_weeks.week_last_date
-            and nps_answers.activity_date > cast(
-                {{ dbt.dateadd('day', '-1 * ' ~ kpi_parameter('nps_window_days'), 'complete_weeks.week_last_date') }}
-                as date
-            )
-    group by 1, 2
+    {{ latest_nps_answers(
+        'complete_weeks', ['week_start'],
+        last_date='complete_weeks.week_last_date',
+        window_days=kpi_parameter('nps_window_days'),
+    ) }}
 ),
 
 unit_rows as (

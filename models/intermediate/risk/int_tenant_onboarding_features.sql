@@ -62,44 +62,35 @@ usage_30d as (
     group by 1
 ),
 
-window_events as (
+window_feature_events as (
     select
         tenant_windows.tenant_id,
-        events.user_id,
-        events.event_name,
-        events.feature_name,
-        events.nps_score,
-        events.occurred_at,
-        events.event_id
+        events.feature_name
     from tenant_windows
     inner join events
         on
             tenant_windows.tenant_id = events.tenant_id
             and events.occurred_date >= tenant_windows.onboarded_date
             and events.occurred_date < tenant_windows.features_available_date
-    where events.event_name in ('feature_used', 'nps_submitted')
+    where events.event_name = 'feature_used'
 ),
 
 features_30d as (
     select
         tenant_id,
         count(distinct feature_name) as distinct_features_30d
-    from window_events
-    where event_name = 'feature_used' and feature_name is not null
+    from window_feature_events
+    where feature_name is not null
     group by 1
 ),
 
-latest_nps_answers as (
-    select
-        tenant_id,
-        user_id,
-        nps_score,
-        -- ties on occurred_at broken by event_id, as in int_user_days_aggregated
-        row_number() over (
-            partition by tenant_id, user_id order by occurred_at desc, event_id desc
-        ) as answer_recency_rank
-    from window_events
-    where event_name = 'nps_submitted' and nps_score is not null
+latest_nps_in_window as (
+    {{ latest_nps_answers(
+        'tenant_windows', ['tenant_id'],
+        first_date='tenant_windows.onboarded_date',
+        last_date='cast(' ~ dbt.dateadd('day', -1, 'tenant_windows.features_available_date') ~ ' as date)',
+        match_columns=['tenant_id'],
+    ) }}
 ),
 
 nps_30d as (
@@ -109,8 +100,7 @@ nps_30d as (
         cast(100 as {{ dbt.type_float() }}) * (
             sum({{ nps_answer_sign('nps_score') }})
         ) / count(*) as nps_30d
-    from latest_nps_answers
-    where answer_recency_rank = 1
+    from latest_nps_in_window
     group by 1
 ),
 

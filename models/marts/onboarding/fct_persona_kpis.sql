@@ -10,7 +10,7 @@
     Ratios pool numerators and denominators over users; medians are over the
     users who reached the milestone (denominator = their count); NPS uses
     each user's latest answer in the nps_window_days ending with the as-of
-    date, in points.
+    date (int_users_lifecycle.nps_score_in_window), in points.
 #}
 
 {%- set cohort_segment = {'onboarding_cohort': 'onboarding_cohort'} %}
@@ -38,8 +38,8 @@
     {'persona': 'end_user', 'kpi_name': 'days_to_first_critical_feature_median', 'aggregation': 'median',
      'value': 'days_to_first_critical_feature'},
     {'persona': 'end_user', 'kpi_name': 'nps', 'aggregation': 'points',
-     'numerator': nps_answer_sign('latest_nps_score'),
-     'denominator': '1', 'condition': 'has_nps_in_window'},
+     'numerator': nps_answer_sign('nps_score_in_window'),
+     'denominator': '1', 'condition': 'nps_score_in_window is not null'},
 ] %}
 
 with
@@ -49,11 +49,7 @@ users_lifecycle as (
 ),
 
 users as (
-    select
-        *,
-        latest_nps_date > cast(
-            {{ dbt.dateadd('day', '-1 * ' ~ kpi_parameter('nps_window_days'), 'as_of_date') }} as date
-        ) as has_nps_in_window
+    select *
     from users_lifecycle
     where created_date <= as_of_date
 ),

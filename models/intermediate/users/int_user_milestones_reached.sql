@@ -1,0 +1,202 @@
+{#
+    One row per staged user: the user's milestones and event totals read
+    from the staged events up to the as-of date (the one place user-level
+    logic reads single events; day counts come from int_user_days_aggregated).
+
+    - activated_at: first event matching the persona's milestone
+      (persona_milestones: an event category or an event name);
+    - first_value_at: first workflow_completed; first session, first and last
+      event; first governance action; first feature_used flagged critical;
+    - setup: distinct setup steps completed and when the
+      setup_steps_required-th distinct step was first completed;
+    - imports: rows and errors summed over data_import_completed events;
+    - features: distinct features first used by day feature_depth_window_days
+      after date(created_at), and distinct features of the feature_catalog
+      seed ever used, beside the catalog's size.
+
+    Columns are kept for every persona; int_users_lifecycle keeps the persona
+    KPI inputs for their persona only.
+#}
+
+{{ config(materialized='ephemeral') }}
+
+with
+
+users as (
+    select * from {{ ref('stg_app__users') }}
+),
+
+events as (
+    select * from {{ ref('stg_product__events') }}
+),
+
+as_of as (
+    select * from {{ ref('int_as_of_date') }}
+),
+
+persona_milestones as (
+    select * from {{ ref('persona_milestones') }}
+),
+
+feature_catalog as (
+    select * from {{ ref('feature_catalog') }}
+),
+
+-- one scan of the events: first and last occurrence per user and event
+-- detail (setup step, feature), plus import volumes
+user_event_details as (
+    select
+        events.user_id,
+        events.event_name,
+        events.event_category,
+        events.setup_step,
+        events.feature_name,
+        coalesce(events.is_critical_feature, false) as is_critical_feature,
+        min(events.occurred_at) as first_occurred_at,
+        max(events.occurred_at) as last_occurred_at,
+        cast(sum(events.import_rows) as bigint) as import_rows,
+        cast(sum(events.import_errors) as bigint) as import_errors
+    from events
+    inner join as_of
+        on events.occurred_date <= as_of.as_of_date
+    group by 1, 2, 3, 4, 5, 6
+),
+
+activations as (
+    select
+        user_event_details.user_id,
+        min(user_event_details.first_occurred_at) as activated_at
+    from user_event_details
+    inner join users
+        on user_event_details.user_id = users.user_id
+    inner join persona_milestones
+        on
+            users.persona = persona_milestones.persona
+            and (
+                (
+                    persona_milestones.milestone_type = 'category'
+                    and user_event_details.event_category = persona_milestones.milestone_value
+                )
+                or (
+                    persona_milestones.milestone_type = 'event_name'
+                    and user_event_details.event_name = persona_milestones.milestone_value
+                )
+            )
+    group by 1
+),
+
+event_firsts as (
+    select
+        user_id,
+        min(first_occurred_at) as first_event_at,
+        max(last_occurred_at) as last_event_at,
+        min(case when event_name = 'session_started' then first_occurred_at end) as first_session_at,
+        min(case when event_name = 'workflow_completed' then first_occurred_at end) as first_value_at,
+        min(case when event_name = 'governance_action' then first_occurred_at end) as first_governance_action_at,
+        min(
+            case when event_name = 'feature_used' and is_critical_feature then first_occurred_at end
+        ) as first_critical_feature_at,
+        cast(sum(case when event_name = 'data_import_completed' then import_rows end) as bigint) as import_rows,
+        cast(sum(case when event_name = 'data_import_completed' then import_errors end) as bigint)
+            as import_errors
+    from user_event_details
+    group by 1
+),
+
+setup_step_firsts as (
+    select
+        user_id,
+        setup_step,
+        min(first_occurred_at) as first_completed_at
+    from user_event_details
+    where event_name = 'setup_step_completed' and setup_step is not null
+    group by 1, 2
+),
+
+setup_steps_ranked as (
+    select
+        *,
+        row_number() over (partition by user_id order by first_completed_at, setup_step) as step_number
+    from setup_step_firsts
+),
+
+setup_progress as (
+    select
+        user_id,
+        count(*) as setup_steps_completed,
+        min(
+            case when step_number = {{ kpi_parameter('setup_steps_required') }} then first_completed_at end
+        ) as setup_completed_at
+    from setup_steps_ranked
+    group by 1
+),
+
+feature_firsts as (
+    select
+        user_event_details.user_id,
+        user_event_details.feature_name,
+        min(user_event_details.first_occurred_at) as first_used_at,
+        max(case when feature_catalog.feature is not null then 1 else 0 end) as is_in_catalog
+    from user_event_details
+    left join feature_catalog
+        on user_event_details.feature_name = feature_catalog.feature
+    where user_event_details.event_name = 'feature_used' and user_event_details.feature_name is not null
+    group by 1, 2
+),
+
+feature_usage as (
+    select
+        feature_firsts.user_id,
+        count(
+            case
+                when
+                    cast(feature_firsts.first_used_at as date)
+                    <= cast(
+                        {{ dbt.dateadd('day', kpi_parameter('feature_depth_window_days'),
+                                       'cast(users.created_at as date)') }} as date
+                    )
+                    then 1
+            end
+        ) as features_within_depth_window,
+        count(case when feature_firsts.is_in_catalog = 1 then 1 end) as catalog_features_used
+    from feature_firsts
+    inner join users
+        on feature_firsts.user_id = users.user_id
+    group by 1
+),
+
+catalog_size as (
+    select count(*) as catalog_features
+    from feature_catalog
+),
+
+final as (
+    select
+        users.user_id,
+        event_firsts.first_event_at,
+        event_firsts.last_event_at,
+        event_firsts.first_session_at,
+        activations.activated_at,
+        event_firsts.first_value_at,
+        event_firsts.first_governance_action_at,
+        event_firsts.first_critical_feature_at,
+        setup_progress.setup_completed_at,
+        coalesce(setup_progress.setup_steps_completed, 0) as setup_steps_completed,
+        coalesce(event_firsts.import_rows, 0) as import_rows,
+        coalesce(event_firsts.import_errors, 0) as import_errors,
+        coalesce(feature_usage.features_within_depth_window, 0) as features_within_depth_window,
+        coalesce(feature_usage.catalog_features_used, 0) as catalog_features_used,
+        catalog_size.catalog_features
+    from users
+    cross join catalog_size
+    left join event_firsts
+        on users.user_id = event_firsts.user_id
+    left join activations
+        on users.user_id = activations.user_id
+    left join setup_progress
+        on users.user_id = setup_progress.user_id
+    left join feature_usage
+        on users.user_id = feature_usage.user_id
+)
+
+select * from final
