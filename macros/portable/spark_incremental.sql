@@ -1,6 +1,7 @@
 {#
-    The `delete+insert` incremental strategy on Spark, for the two
-    incremental models (base_product__events, int_user_days_aggregated).
+    The `delete+insert` incremental strategy on Spark, for the incremental
+    models (base_product__events, int_user_days_aggregated,
+    int_user_weeks_aggregated).
     dbt-spark accepts append, merge (Delta, Iceberg or Hudi only),
     insert_overwrite and microbatch; these two models replace every stored
     row whose key the run recomputes (days are replaced whole, not merged

@@ -30,7 +30,7 @@
 
     {% set present = {} %}
     {% set readable_in = {} %}
-    {% for column in parquet_top_level_columns(files_sql) %}
+    {% for column in parquet_column_types(files_sql) %}
         {% set contract_name = column['name'] | trim | lower %}
         {% if contract_name in kinds %}
             {% if contract_name not in present %}
@@ -38,20 +38,22 @@
                 {% do readable_in.update({contract_name: 0}) %}
             {% endif %}
             {% if raw_type_fits_kind(column['type'], kinds[contract_name]) %}
-                {% do readable_in.update({contract_name: readable_in[contract_name] + 1}) %}
+                {% do readable_in.update({contract_name: readable_in[contract_name] + column['files']}) %}
             {% else %}
-                {% set values = run_query(
-                    'select count(' ~ adapter.quote(column['name']) ~ ') from read_parquet('
-                    ~ raw_sql_string(column['file']) ~ ')'
-                )[0][0] %}
-                {% if values > 0 %}
-                    {% do raise_raw_error(
-                        table_name,
-                        "column '" ~ contract_name ~ "' is " ~ (column['type'] or 'a nested type')
-                        ~ " in Parquet, but the contract needs " ~ raw_kind_wording(kinds[contract_name]),
-                        column['file']
-                    ) %}
-                {% endif %}
+                {% for file in parquet_files_with_column_type(files_sql, column) %}
+                    {% set values = run_query(
+                        'select count(' ~ adapter.quote(column['name']) ~ ') from read_parquet('
+                        ~ raw_sql_string(file) ~ ')'
+                    )[0][0] %}
+                    {% if values > 0 %}
+                        {% do raise_raw_error(
+                            table_name,
+                            "column '" ~ contract_name ~ "' is " ~ (column['type'] or 'a nested type')
+                            ~ " in Parquet, but the contract needs " ~ raw_kind_wording(kinds[contract_name]),
+                            file
+                        ) %}
+                    {% endif %}
+                {% endfor %}
             {% endif %}
         {% endif %}
     {% endfor %}
@@ -74,6 +76,79 @@
     {% endif %}
     {% do delivery.update({'reader': reader}) %}
     {% do return(present) %}
+{% endmacro %}
+
+
+{#
+    The top-level columns of the files, one entry per distinct (name, type):
+    {name, type, files (how many files have it), file (the first of them)},
+    in the order of the first file that has each (its spelling of a name
+    wins). Files without nested columns (every delivery this project
+    writes) are grouped in SQL, so a delivery of thousands of partitions
+    costs one footer read and a few rows, not a row per file and column
+    turned into Jinja objects (1.6 s at 1,461 partitions on an idle
+    machine, 7.9 s under load); a file with a nested column is walked on
+    its own (parquet_top_level_columns).
+#}
+{% macro parquet_column_types(files_sql) %}
+    {% set grouped = run_query(
+        'with ' ~ parquet_schema_elements_sql(files_sql) ~ ','
+        ~ ' nested_files as (select distinct file_name from elements where position > 1 and children > 0)'
+        ~ ' select name, duckdb_type, min(file_name) as first_file, min(position) as position, count(*) as files'
+        ~ ' from elements where position > 1 and file_name not in (select nested_files.file_name from nested_files)'
+        ~ ' group by name, duckdb_type'
+        ~ ' union all select null, null, file_name, null, null from nested_files'
+        ~ ' order by 3, 4'
+    ) %}
+    {% set columns = [] %}
+    {% for name, duckdb_type, file, position, files in grouped %}
+        {% if files is none %}
+            {% for column in parquet_top_level_columns('[' ~ raw_sql_string(file) ~ ']') %}
+                {% do columns.append({'name': column['name'], 'type': column['type'], 'files': 1, 'file': file}) %}
+            {% endfor %}
+        {% else %}
+            {% do columns.append({'name': name, 'type': duckdb_type, 'files': files, 'file': file}) %}
+        {% endif %}
+    {% endfor %}
+    {% do return(columns) %}
+{% endmacro %}
+
+
+{#
+    `elements as (...)`: the schema elements of the files with their
+    position in their file (1: the root, whose children are the columns).
+#}
+{% macro parquet_schema_elements_sql(files_sql) %}
+    {% do return(
+        'elements as (select file_name, name, duckdb_type, coalesce(num_children, 0) as children,'
+        ~ ' row_number() over (partition by file_name order by column_id) as position'
+        ~ ' from parquet_schema(' ~ files_sql ~ '))'
+    ) %}
+{% endmacro %}
+
+
+{#
+    The files that have a column entry of parquet_column_types (its name
+    with its type), sorted: a column whose type does not fit is checked for
+    values file by file, so the error names the file that holds them.
+#}
+{% macro parquet_files_with_column_type(files_sql, column) %}
+    {% if column['files'] == 1 %}
+        {% do return([column['file']]) %}
+    {% endif %}
+    {% set type_match = 'duckdb_type is null' if column['type'] is none
+        else 'duckdb_type = ' ~ raw_sql_string(column['type']) %}
+    {% set rows = run_query(
+        'with ' ~ parquet_schema_elements_sql(files_sql)
+        ~ ' select distinct file_name from elements where position > 1'
+        ~ ' and file_name not in (select file_name from elements where position > 1 and children > 0)'
+        ~ ' and name = ' ~ raw_sql_string(column['name']) ~ ' and ' ~ type_match ~ ' order by 1'
+    ) %}
+    {% set files = [] %}
+    {% for row in rows %}
+        {% do files.append(row[0]) %}
+    {% endfor %}
+    {% do return(files) %}
 {% endmacro %}
 
 

@@ -1,7 +1,9 @@
-"""The incremental user-day aggregate equals a full refresh (perf).
+"""The incremental user-day and user-week aggregates equal a full refresh (perf).
 
 int_user_days_aggregated is incremental: an appended week recomputes only the
-activity days touched by events received in the load window. After the
+activity days touched by events received in the load window;
+int_user_weeks_aggregated recomputes the weeks from the first one those days
+touch, its streaks continuing from the stored week before. After the
 held-back week (plus re-sent copies of already loaded events, some with an
 earlier received_at that replaces the stored delivery) is appended, the
 incremental build must match a full refresh of the same files row for row,
@@ -47,9 +49,9 @@ def rows(work: Path, sql: str) -> list[tuple]:
         return connection.execute(sql).fetchall()
 
 
-def compiled_user_days_sql(work: Path) -> str:
+def compiled_user_days_sql(work: Path, model: str = "int_user_days_aggregated") -> str:
     path = work / "target" / "compiled" / "tenant_kpis" / "models" / "intermediate" / "users"
-    return (path / "int_user_days_aggregated.sql").read_text()
+    return (path / f"{model}.sql").read_text()
 
 
 @pytest.mark.slow
@@ -67,6 +69,8 @@ def test_incremental_user_days_equal_full_refresh(tmp_path: Path) -> None:
     append_holdback(raw)
     dbt(raw, incremental, "build", *SELECTION)
     assert "affected_days" in compiled_user_days_sql(incremental)  # the incremental path ran
+    user_weeks_sql = compiled_user_days_sql(incremental, "int_user_weeks_aggregated")
+    assert "first_recomputed_week" in user_weeks_sql
     [(days_after,)] = rows(incremental, COUNT_DAYS)
     assert days_after > days_first
 

@@ -341,3 +341,27 @@ def test_partition_named_with_an_impossible_date_is_an_error(work, raw):
     message = fatal_error(work, raw)
     assert "raw table 'events' has a partition whose load_date is not a date" in message
     assert "load_date=2025-02-30" in message
+
+
+def test_partition_with_a_column_of_the_wrong_type_is_an_error_naming_its_file(work, raw):
+    # The schema check groups the partitions' columns by (name, type) in SQL;
+    # a type that cannot hold its column is still traced to the file holding
+    # values. Two partitions have received_at as BIGINT: the first without a
+    # value (allowed, like properties as an all-null double there), the
+    # second with epoch integers: the error names the second.
+    write_partitions(raw, {"2025-03-05": ["000001", "000002"], "2025-03-13": ["000005"]})
+    for load_date, received_at in (("2025-03-06", "null"), ("2025-03-19", "{epoch}")):
+        partition = raw / "events" / f"load_date={load_date}"
+        partition.mkdir()
+        epoch = "epoch(cast(received_at as timestamptz))"
+        csv_to_parquet(
+            raw / "events.csv",
+            partition / "part-0.parquet",
+            f"* replace (cast({received_at.format(epoch=epoch)} as bigint) as received_at,"
+            " cast(null as double) as properties)",
+        )
+    (raw / "events.csv").unlink()
+    message = fatal_error(work, raw)
+    assert "raw table 'events'" in message and "'received_at'" in message
+    assert "BIGINT" in message
+    assert str(raw / "events" / "load_date=2025-03-19" / "part-0.parquet") in message

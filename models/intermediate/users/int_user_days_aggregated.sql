@@ -45,15 +45,7 @@ load_window as (
 
 received_days as (
     -- load_date: a late partition's rows are new however old their received_at
-    {%- set loaded_since = events_loaded_since() %}
-    select distinct occurred_date as activity_date
-    from events
-    where
-        received_at >= (select load_window.window_start from load_window)
-        or load_date >= cast((select load_window.window_start from load_window) as date)
-        {%- if loaded_since %}
-            or load_date >= cast('{{ loaded_since }}' as date)
-        {%- endif %}
+    {{ events_recomputed_dates('events', '(select load_window.window_start from load_window)') }}
 ),
 
 stored_days as (
@@ -63,7 +55,7 @@ stored_days as (
 ),
 
 affected_days as (
-    select activity_date from received_days
+    select occurred_date as activity_date from received_days
     union
     select activity_date from stored_days
 ),

@@ -1,0 +1,22 @@
+{#
+    The rows of `events` (an import CTE of stg_product__events) whose
+    occurrence dates an incremental model downstream of the events must
+    recompute: the events received since `window_start` (a timestamp
+    expression: the model's latest stored received_at minus the lookback),
+    or loaded since that day (load_date), or loaded by this run of
+    base_product__events (events_loaded_since: a partition delivered late
+    and out of order holds rows received long before any received_at
+    window). One home for the rule: the user-day and user-week aggregates
+    recompute the same days.
+#}
+{% macro events_recomputed_dates(events, window_start) %}
+    {%- set loaded_since = events_loaded_since() %}
+    select distinct {{ events }}.occurred_date
+    from {{ events }}
+    where
+        {{ events }}.received_at >= {{ window_start }}
+        or {{ events }}.load_date >= cast({{ window_start }} as date)
+        {%- if loaded_since %}
+            or {{ events }}.load_date >= cast('{{ loaded_since }}' as date)
+        {%- endif %}
+{% endmacro %}
