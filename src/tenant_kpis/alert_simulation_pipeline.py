@@ -160,9 +160,17 @@ def build_and_read(config: GeneratorConfig, scratch: Path) -> dict[str, Any]:
 
 
 def simulate(
-    runs: int, tenants: int, years: float, events_per_user_day: float, first_seed: int
+    runs: int,
+    tenants: int,
+    years: float,
+    events_per_user_day: float,
+    first_seed: int,
+    keep: Path | None = None,
 ) -> tuple[list[RunCounts], dict[str, Any]]:
-    """Both scenarios for each seed; returns the counts and what the runs had in common."""
+    """Both scenarios for each seed; returns the counts and what the runs had in common.
+    With `keep`, each build's warehouse and truth are kept there as
+    `<seed>_<scenario>.duckdb` and `<seed>_<scenario>_truth.json` (for replaying other
+    rules on the same runs)."""
     counts: list[RunCounts] = []
     drop_date = drop_date_for(DEFAULT_END_DATE)
     common: dict[str, Any] = {}
@@ -180,6 +188,16 @@ def simulate(
                     alert_drop_date=drop_date if scenario == "drop" else None,
                 )
                 result = build_and_read(config, scratch_root / "run")
+                if keep is not None:
+                    keep.mkdir(parents=True, exist_ok=True)
+                    shutil.copy(
+                        scratch_root / "run" / "warehouse.duckdb",
+                        keep / f"{seed}_{scenario}.duckdb",
+                    )
+                    shutil.copy(
+                        scratch_root / "run" / "raw" / "_truth.json",
+                        keep / f"{seed}_{scenario}_truth.json",
+                    )
                 truth, rule = result["truth"], result["rule"]
                 if scenario == "stationary":
                     run = count_stationary(
@@ -289,12 +307,18 @@ def main(argv: list[str] | None = None) -> None:
         type=Path,
         default=PROJECT_DIR / "bench" / "out" / "alert_simulation_pipeline.json",
     )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        help="keep each build's warehouse and truth in this directory",
+    )
     args = parser.parse_args(argv)
     if args.runs < 1:
         raise SystemExit("error: --runs must be at least 1")
     started = time.perf_counter()
     counts, common = simulate(
-        args.runs, args.tenants, args.years, args.events_per_user_day, args.seed
+        args.runs, args.tenants, args.years, args.events_per_user_day, args.seed, args.keep
     )
     figures = {
         "what": (
