@@ -18,9 +18,9 @@ MEMORY_LIMIT ?= 4GB
 EVENTS_LAYOUT ?= file
 # Alert simulation runs: make alert-sim ALERT_SIM_RUNS=40
 ALERT_SIM_RUNS ?= 20
-# Pipeline alert simulation: seeds (two generate + build runs each) and feed size
+# Pipeline alert simulation: seeds (two generate + build runs each) and feed size (the demo's)
 ALERT_SIM_PIPELINE_RUNS ?= 12
-ALERT_SIM_PIPELINE_TENANTS ?= 40
+ALERT_SIM_PIPELINE_TENANTS ?= 200
 
 .PHONY: help install install-spark demo data build publish brief docs test lint lint-sql lint-python \
         dbt-test-build semantic-check governance kpi-reference pytest test-postgres test-spark \

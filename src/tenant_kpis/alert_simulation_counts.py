@@ -21,6 +21,9 @@ from tenant_kpis.stats.proportions import Z_95, wilson_interval
 
 Pair = tuple[str, str, str]  # kpi_name, segment_type, segment_value
 EARLY_WARNING = "early_warning"
+#: The segment of the KPI on all tenants: the planted drop hits every user, so each
+#: simulation is one trial per planted KPI there ("alerted in 80% of simulations").
+ALL_TENANTS = "all"
 #: Weeks from the one a drop enters a KPI's cohort in which an alert counts as a
 #: detection: the entry week and the two after it ("within 3 weeks").
 DETECTION_WEEKS = 3
@@ -64,6 +67,12 @@ class RunCounts:
     early_warning_trial_detections: int = 0
     detection_trials_long: int = 0
     detections_long: int = 0
+    #: segment `all` (the KPI on all tenants): one per planted KPI and run
+    all_tenants_pairs: int = 0
+    all_tenants_alerting: int = 0
+    all_tenants_trials: int = 0
+    all_tenants_detections: int = 0
+    all_tenants_detections_long: int = 0
     per_kpi: dict[str, dict[str, int]] = field(default_factory=dict)
     #: (kpi, segment_type, segment_value, opened_week) of the counted alerts
     alerted: list[tuple[str, str, str, str]] = field(default_factory=list)
@@ -156,6 +165,9 @@ def count_stationary(
             counts.alerted.append((*pair, str(min(a["opened_week"] for a in in_window))))
         counts.add(kpi, "pairs")
         counts.add(kpi, "pairs_alerting", int(alerted))
+        if pair[1] == ALL_TENANTS:
+            counts.add(kpi, "all_tenants_pairs")
+            counts.add(kpi, "all_tenants_alerting", int(alerted))
         counts.add(kpi, "pairs_early_warning_alerting", int(any(map(_is_early_warning, in_window))))
         early_can = early_rule is not None and can_alert(
             early_units.get(pair, {}), window, early_rule
@@ -179,7 +191,8 @@ def count_drop(
     it is detected when an alert of either kind opens in those three weeks. The same
     with LONG_DETECTION_WEEKS weeks: `detection_trials_long`, `detections_long`. Among
     the trials, `early_warning_trials` are those the early-warning rule can alert in on
-    its own units."""
+    its own units. Segment `all` of each KPI is also one simulation-level trial
+    (`all_tenants_trials`) when no alert was open the week before, can alert or not."""
     units = _units_by_pair(r for r in scorecard if r["kpi_name"] in entry_weeks)
     early_units, early_rule = _early_units(early_warning, entry_weeks)
     alerts_of = _alerts_by_pair(alerts)
@@ -197,6 +210,19 @@ def count_drop(
             for a in pair_alerts
         )
         long = window_weeks(entry + timedelta(weeks=LONG_DETECTION_WEEKS - 1), LONG_DETECTION_WEEKS)
+        if pair[1] == ALL_TENANTS and not open_before:
+            # one trial per simulation and KPI, whether or not a rule can alert on its
+            # units: a drop the headline KPI cannot show is a miss, not a skipped trial
+            counts.add(kpi, "all_tenants_trials")
+            for weeks, key in (
+                (short, "all_tenants_detections"),
+                (long, "all_tenants_detections_long"),
+            ):
+                counts.add(
+                    kpi,
+                    key,
+                    int(any(weeks[0] <= a["opened_week"] <= weeks[-1] for a in pair_alerts)),
+                )
         for weeks, suffix in ((short, ""), (long, "_long")):
             early_can = early_rule is not None and can_alert(
                 early_units.get(pair, {}), weeks, early_rule
@@ -288,6 +314,15 @@ def summarise(runs: Sequence[RunCounts]) -> dict[str, Any]:
             "detected_within_13_weeks": share(
                 drop, "detections_long", "detection_trials_long", kpi
             ),
+            "all_tenants_false_alerts": share(
+                stationary, "all_tenants_alerting", "all_tenants_pairs", kpi
+            ),
+            "all_tenants_detected_within_3_weeks": share(
+                drop, "all_tenants_detections", "all_tenants_trials", kpi
+            ),
+            "all_tenants_detected_within_13_weeks": share(
+                drop, "all_tenants_detections_long", "all_tenants_trials", kpi
+            ),
         }
 
     return {
@@ -310,6 +345,8 @@ def summarise(runs: Sequence[RunCounts]) -> dict[str, Any]:
                 "early_warning_trial_detections": r.early_warning_trial_detections,
                 "detection_trials_long": r.detection_trials_long,
                 "detections_long": r.detections_long,
+                "all_tenants_trials": r.all_tenants_trials,
+                "all_tenants_detections": r.all_tenants_detections,
                 "alerted": r.alerted,
             }
             for r in runs

@@ -94,6 +94,8 @@ def test_count_stationary_counts_alerts_opened_in_the_window_per_pair() -> None:
         "pairs_that_can_alert": 1,
         "pairs_that_can_alert_alerting": 1,
         "pairs_early_warning_alerting": 0,
+        "all_tenants_pairs": 1,  # a: the KPI on all tenants
+        "all_tenants_alerting": 1,
     }
 
 
@@ -213,6 +215,38 @@ def test_count_drop_detects_with_either_kind() -> None:
     figures = summarise([counts])["all_planted_kpis"]
     assert figures["detected_within_3_weeks_by_an_early_warning"]["successes"] == 1
     assert figures["detected_within_3_weeks_where_early_warnings_can_alert"]["trials"] == 2
+
+
+def test_all_tenants_is_one_trial_per_kpi_and_simulation() -> None:
+    """Segment `all` of each planted KPI is one simulation-level trial: counted whether or
+    not a rule can alert on its units (a drop the headline cannot show is a miss), left
+    out only when an alert was already open; other segments are not such trials."""
+    first = date(2026, 6, 1)
+    n = len(_weeks(first, LAST_WEEK))
+    entry = date(2026, 10, 5)  # detection weeks 10-05, 10-12, 10-19
+    small, seen, late, was_open = (("k" + str(i), "all", "all") for i in range(1, 5))
+    segment = ("k2", "industry", "x")
+    rows = _scorecard(small, [10] * n, first)  # too few units for either rule
+    rows += [
+        r for pair in (seen, late, was_open, segment) for r in _scorecard(pair, [100] * n, first)
+    ]
+    alerts = [
+        _alert(seen, date(2026, 10, 19), kind="early_warning"),  # third week: detected
+        _alert(late, date(2026, 10, 26)),  # the fourth week: within 13 weeks only
+        _alert(was_open, date(2026, 9, 21)),  # open before the entry: no trial
+        _alert(segment, date(2026, 10, 12)),  # a segment's detection is not a headline one
+    ]
+    entries = {kpi: entry for kpi in ("k1", "k2", "k3", "k4")}
+    counts = count_drop(rows, alerts, entries, RULE, Series([], EARLY_RULE))
+    assert counts.all_tenants_trials == 3  # small, seen, late
+    assert counts.all_tenants_detections == 1
+    assert counts.all_tenants_detections_long == 2
+    assert counts.detection_trials == 3  # seen, late and the segment: small cannot alert
+    figures = summarise([counts])["all_planted_kpis"]
+    assert figures["all_tenants_detected_within_3_weeks"]["rate"] == pytest.approx(1 / 3)
+    assert figures["all_tenants_detected_within_13_weeks"]["successes"] == 2
+    stationary = count_stationary(rows, alerts[:1], list(entries), LAST_WEEK, 13, RULE)
+    assert (stationary.all_tenants_pairs, stationary.all_tenants_alerting) == (4, 1)
 
 
 # --- the generator's alert scenarios -------------------------------------------------

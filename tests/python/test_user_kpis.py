@@ -164,7 +164,7 @@ def test_activation_rate_30d_rolling_cohort(
 
 # The early-warning series' weekly cohorts, written out again (seed
 # early_warning_cohort_weeks): a test below fails when the seed and this disagree.
-EARLY_WARNING_WEEKS = 4
+EARLY_WARNING_WEEKS = 3
 
 
 def test_early_warning_series_pools_the_newest_matured_cohorts(

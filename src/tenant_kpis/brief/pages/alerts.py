@@ -52,8 +52,8 @@ EVIDENCE_FIELDS = (
 DEFAULT_CAPACITY = 8
 DEFAULT_CONSECUTIVE_WEEKS = 2
 DEFAULT_MINIMUM_UNITS = 50
-DEFAULT_EARLY_WARNING_COHORT_WEEKS = 4
-DEFAULT_EARLY_WARNING_CONSECUTIVE_WEEKS = 2
+DEFAULT_EARLY_WARNING_COHORT_WEEKS = 3
+DEFAULT_EARLY_WARNING_CONSECUTIVE_WEEKS = 1
 DEFAULT_EARLY_WARNING_MINIMUM_UNITS = 200
 
 
@@ -238,6 +238,10 @@ def _rows(brief: Brief, frame: pd.DataFrame, closed: bool) -> list[list[str]]:
     return rows
 
 
+def _weeks_running(weeks: int) -> str:
+    return "one off-track week" if weeks == 1 else f"{weeks} weeks in a row"
+
+
 def _rule_text(brief: Brief) -> str:
     weeks = int(rule_parameter(brief, "alert_consecutive_weeks", DEFAULT_CONSECUTIVE_WEEKS))
     units = int(rule_parameter(brief, "alert_minimum_units", DEFAULT_MINIMUM_UNITS))
@@ -256,8 +260,8 @@ def _rule_text(brief: Brief) -> str:
         f"An alert opens when a KPI is off track, its whole 95% interval past the threshold, "
         f"{weeks} weeks in a row with at least {units} units behind it, and closes when it is "
         "back on track. An early warning applies the same test to the onboarding KPIs over "
-        f"their newest {cohort_weeks} matured weekly cohorts only ({early_weeks} weeks in a "
-        f"row, at least {early_units} units), which show a change in new users weeks before "
+        f"their newest {cohort_weeks} matured weekly cohorts only ({_weeks_running(early_weeks)}"
+        f", at least {early_units} units), which show a change in new users weeks before "
         "the 13-week KPI does; its value and interval are those of the newest cohorts. "
         "Evidence: how far the value lies past the threshold in half-widths of its interval "
         "this week (above 1: the whole interval is past it); value [95% interval] n = units."
