@@ -4,8 +4,8 @@
 2. the feed: RAW=DIR, or a small generated one (dirty rows included, a week
    of events held back);
 3. build it on both engines at the same time, each with `tenant-kpis build`
-   (seeds, models, Python steps, data tests; unit tests on PostgreSQL only:
-   they do not depend on the feed, and `make test` runs them on DuckDB); on
+   (seeds, models, Python steps; the data and unit tests on PostgreSQL only:
+   DuckDB's side is the reference, and `make test` runs its tests); on
    PostgreSQL after `tenant-kpis load`;
 4. a generated feed then receives its held-back week: PostgreSQL reloads its
    raw schema and both engines build again, incrementally (events staging
@@ -51,9 +51,15 @@ def run(options: argparse.Namespace) -> int:
     build_options = ["--exclude-resource-type", "unit_test"] if options.no_unit_tests else []
     with local_postgres() as server:
         duck, postgres = _engines(work, feed.raw_dir, server)
-        without_unit_tests = ["--exclude-resource-type", "unit_test"]
         side_by_side.build_both(
-            duck, postgres, feed, build_options, without_unit_tests, without_unit_tests
+            duck,
+            postgres,
+            feed,
+            build_options,
+            ["--exclude-resource-type", "unit_test"],
+            # DuckDB's side is the reference the marts are compared with: its
+            # data and unit tests run in make test
+            duck_options=["--exclude-resource-type", "test", "unit_test"],
         )
         report = side_by_side.compare(duck, postgres)
         checks_passed = _postgres_checks(postgres, with_semantic=options.semantic)

@@ -194,15 +194,14 @@ def build_both(
     feed: Feed,
     build_options: list[str],
     incremental_options: list[str],
-    duck_build_options: list[str] | None = None,
+    duck_options: list[str] | None = None,
 ) -> None:
     """`tenant-kpis build` on both sides (the other after `tenant-kpis load`); with a
     held-back week, append it and build both again, incrementally. DuckDB's side
-    takes `duck_build_options` when given (default: `build_options`)."""
-    duck_options = build_options if duck_build_options is None else duck_build_options
+    takes `duck_options` in both builds when given."""
     run_steps(
         [
-            (duck, "build", [[TENANT_KPIS, "build", *duck_options]]),
+            (duck, "build", [[TENANT_KPIS, "build", *(duck_options or build_options)]]),
             (
                 other,
                 "build",
@@ -215,7 +214,7 @@ def build_both(
     subprocess.run([TENANT_KPIS, "append-holdback", str(feed.raw_dir)], check=True)
     run_steps(
         [
-            (duck, "incremental", [[TENANT_KPIS, "build", *incremental_options]]),
+            (duck, "incremental", [[TENANT_KPIS, "build", *(duck_options or incremental_options)]]),
             (
                 other,
                 "incremental",
