@@ -366,12 +366,15 @@ def _published_invocation(published: Path) -> str:
 
 def _kill_build_once_a_model_runs(workspace) -> None:
     """Start `dbt build`, SIGKILL it as soon as it logs its first model, like the OOM killer."""
+    from dbt_project import with_stable_paths
     from fixtures_semantic import DBT, PROJECT_DIR
 
     process = subprocess.Popen(
         [DBT, "build", "--profiles-dir", str(PROJECT_DIR), "--project-dir", str(PROJECT_DIR)],
         cwd=PROJECT_DIR,
-        env=workspace.env(),
+        # the warehouse path the workspace's other dbt commands use (run_command):
+        # its own path would make dbt re-parse the whole project first
+        env=with_stable_paths(workspace.env()),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
