@@ -91,8 +91,7 @@ def with_stable_paths(env: dict[str, str]) -> dict[str, str]:
     database = Path(env["TENANT_KPIS_DB"]).resolve()
     if database.name != STABLE_DATABASE_NAME or database.is_relative_to(PROJECT_DIR):
         return env
-    worker_dir = STABLE_PATHS_ROOT / os.environ.get("PYTEST_XDIST_WORKER", "main")
-    worker_dir.mkdir(parents=True, exist_ok=True)
+    worker_dir = worker_directory()
     database.parent.mkdir(parents=True, exist_ok=True)
     _point(worker_dir / "warehouse", database.parent)
     return {
@@ -101,7 +100,7 @@ def with_stable_paths(env: dict[str, str]) -> dict[str, str]:
     }
 
 
-def worker_directory(name: str) -> Path:
+def worker_directory(name: str = "") -> Path:
     """A directory of this pytest worker's that outlives a test: dbt artefacts
     kept there (its partial parse) serve the worker's next test."""
     directory = STABLE_PATHS_ROOT / os.environ.get("PYTEST_XDIST_WORKER", "main") / name
@@ -116,8 +115,7 @@ def _saved_parse(env: dict[str, str]) -> Path:
         for name in ("TENANT_KPIS_TARGET", "TENANT_KPIS_MEMORY_LIMIT", "TENANT_KPIS_DUCKDB_THREADS")
     )
     key = hashlib.sha256(settings.encode()).hexdigest()[:12]
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    return STABLE_PATHS_ROOT / worker / f"partial_parse_{key}.msgpack"
+    return worker_directory() / f"partial_parse_{key}.msgpack"
 
 
 def run_command(
