@@ -20,3 +20,18 @@
             or {{ events }}.load_date >= cast('{{ loaded_since }}' as date)
         {%- endif %}
 {% endmacro %}
+
+{#
+    The incremental load window of a model downstream of the events: its
+    latest stored last_received_at minus the lookback (events_lookback_days),
+    or 1900-01-01 when it holds no row. One home for the user-day and
+    user-week aggregates, read with `{{ this }}` in place.
+#}
+{% macro events_load_window() %}
+    select
+        coalesce(
+            {{ dbt.dateadd('day', -1 * var('events_lookback_days') | int, 'max(last_received_at)') }},
+            cast('1900-01-01' as timestamp)
+        ) as window_start
+    from {{ this }}
+{% endmacro %}

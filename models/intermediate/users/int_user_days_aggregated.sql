@@ -35,12 +35,7 @@ events as {{ cte_not_materialized() }} (
 {% if is_incremental() %}
 -- {{ this }} is read in place (no import CTE), as in base_product__events.
 load_window as (
-    select
-        coalesce(
-            {{ dbt.dateadd('day', -1 * var('events_lookback_days') | int, 'max(last_received_at)') }},
-            cast('1900-01-01' as timestamp)
-        ) as window_start
-    from {{ this }}
+    {{ events_load_window() }}
 ),
 
 received_days as (
