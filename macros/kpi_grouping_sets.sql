@@ -7,8 +7,11 @@
     KPI's aggregate is written once and evaluated for every segment.
 
     segment_columns: mapping of segment_type -> column in the input CTE.
+    grain_columns (kpi_grouping_sets): the columns every grouping set keeps,
+    the grain of the result under its segments (default week_start; e.g.
+    'week_start, kpi_name' or 'persona, kpi_name').
 #}
-{% macro kpi_segment_columns(segment_columns, time_column='week_start') %}
+{% macro kpi_segment_columns(segment_columns) %}
     case
         {%- for segment_type, column in segment_columns.items() %}
         when grouping({{ column }}) = 0 then '{{ segment_type }}'
@@ -23,11 +26,11 @@
     end as segment_value
 {% endmacro %}
 
-{% macro kpi_grouping_sets(segment_columns, time_column='week_start') %}
+{% macro kpi_grouping_sets(segment_columns, grain_columns='week_start') %}
     group by grouping sets (
-        ({{ time_column }}),
+        ({{ grain_columns }}),
         {%- for segment_type, column in segment_columns.items() %}
-        ({{ time_column }}, {{ column }}){{ "," if not loop.last }}
+        ({{ grain_columns }}, {{ column }}){{ "," if not loop.last }}
         {%- endfor %}
     )
 {% endmacro %}

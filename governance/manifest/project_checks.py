@@ -18,6 +18,10 @@ tests/python/test_governance.py.
 - `check_model_has_group`: no dbt-bouncer check reads a model's group.
 - `check_doc_block_names` and `check_doc_blocks_used`: dbt-bouncer has no
   check over `{% docs %}` blocks at all.
+- `check_column_descriptions_consistent`: dbt-bouncer's
+  `check_column_descriptions_are_consistent` reports every conflicting column
+  name of the project as one finding, so it cannot list the few names that
+  legitimately mean two things; this one takes them as `exclude_names`.
 """
 
 from __future__ import annotations
@@ -168,3 +172,25 @@ def check_doc_blocks_used(ctx: Any, *, exclude_names: list[str] | None = None) -
     )
     if unused:
         fail(f"doc blocks referenced nowhere: {', '.join(unused)}")
+
+
+@check
+def check_column_descriptions_consistent(
+    ctx: Any, *, exclude_names: list[str] | None = None
+) -> None:
+    """One description per column name across the project's models (one doc block per concept)."""
+    descriptions: dict[str, dict[str, list[str]]] = {}
+    for model in ctx.models:
+        for name, column in (getattr(model, "columns", None) or {}).items():
+            text = (getattr(column, "description", "") or "").strip()
+            if text and name not in (exclude_names or []):
+                descriptions.setdefault(name, {}).setdefault(text, []).append(model.name)
+    conflicts = {name: texts for name, texts in descriptions.items() if len(texts) > 1}
+    if conflicts:
+        listed = "; ".join(
+            f"{name} ({len(texts)} descriptions: "
+            + " vs ".join(", ".join(sorted(models)) for models in texts.values())
+            + ")"
+            for name, texts in sorted(conflicts.items())
+        )
+        fail(f"columns described differently across models: {listed}. Use one doc block.")

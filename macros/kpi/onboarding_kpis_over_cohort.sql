@@ -62,7 +62,7 @@
             {{ kpi_value_columns_from_units() }},
             {{ linearized_ratio_sums(['unit_numerator', 'unit_denominator'], exact_type='bigint') }}
         from cohort_members
-        {{ kpi_grouping_sets(segments, time_column='week_start, kpi_name') }}  -- noqa: PRS
+        {{ kpi_grouping_sets(segments, grain_columns='week_start, kpi_name') }}  -- noqa: PRS
     ),
 
     median_frequencies as (
@@ -74,7 +74,7 @@
             count(*) as units
         from cohort_members
         where aggregation = 'median' and unit_value is not null
-        {{ kpi_grouping_sets(segments, time_column='week_start, kpi_name, unit_value') }}  -- noqa: PRS
+        {{ kpi_grouping_sets(segments, grain_columns='week_start, kpi_name, unit_value') }}  -- noqa: PRS
     ),
 
     median_intervals as (

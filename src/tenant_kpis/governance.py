@@ -39,8 +39,10 @@ class GovernanceRun:
 
     def summary(self) -> str:
         """One line per failure, and dbt-bouncer's own output when it failed without any."""
-        done = re.findall(r"Done\. SUCCESS=\d+ WARN=\d+ ERROR=\d+", self.output)
-        lines = [f"governance (dbt-bouncer, dbt-bouncer.yml): {done[-1] if done else 'no result'}"]
+        # "Done. SUCCESS=..." after failures, "All checks passed! SUCCESS=..." without
+        done = re.findall(r"SUCCESS=\d+ WARN=\d+ ERROR=\d+", self.output)
+        result = f"Done. {done[-1]}" if done else "no result"
+        lines = [f"governance (dbt-bouncer, dbt-bouncer.yml): {result}"]
         for failure in self.failures:
             message = " ".join(str(failure.get("failure_message", "")).split())
             if len(message) > MESSAGE_CHARACTERS:

@@ -63,15 +63,10 @@ def test_project_passes_every_rule(project_run: tuple) -> None:
     assert errors(failures) == [] and code == 0, failures
 
 
-def test_column_description_drift_is_reported_as_a_warning(project_run: tuple) -> None:
-    """The one rule configured as a warning: it reports today's drift without failing."""
+def test_no_rule_is_only_a_warning(project_run: tuple) -> None:
+    """Every rule is an error: column-description drift included (it was a warning)."""
     _, failures = project_run
-    (warning,) = failures
-    assert warning["check_run_id"].startswith("check_column_descriptions_are_consistent")
-    message = warning["failure_message"]
-    assert warning["severity"] == "warn" and "conflicting descriptions" in message
-    # raw_table has one doc block now: it must not drift again
-    assert "'raw_table'" not in message
+    assert failures == []
 
 
 def test_project_publishes_the_spec_marts(manifest: Manifest) -> None:
@@ -389,6 +384,12 @@ def _break_semicolon(m: Manifest) -> str:
     return model_id("int_pilot_arm_outcomes")
 
 
+def _break_description_consistency(m: Manifest) -> str:
+    # kpi_name is described by one doc block everywhere; a second text is drift
+    _model(m, "fct_kpi_alerts")["columns"]["kpi_name"]["description"] = "The KPI."
+    return "kpi_name"
+
+
 #: (check name, defect): the defect returns the unique_id (or, for a
 #: project-wide check, a name in the message) that must fail.
 DEFECTS: list[tuple[str, Callable[[Manifest], str]]] = [
@@ -436,6 +437,7 @@ DEFECTS: list[tuple[str, Callable[[Manifest], str]]] = [
     ("check_model_max_number_of_lines", _break_max_lines),
     ("check_model_incremental_has_unique_key", _break_incremental_key),
     ("check_model_has_semi_colon", _break_semicolon),
+    ("check_column_descriptions_consistent", _break_description_consistency),
 ]
 
 
@@ -505,7 +507,7 @@ def test_defects_fail_nothing_else(defect_run: DefectRun) -> None:
 def test_every_configured_rule_has_a_defect() -> None:
     configured = {entry["name"] for entry in project_config()["manifest_checks"]}
     tested = {check for check, _ in DEFECTS}
-    assert configured - tested == {"check_column_descriptions_are_consistent"}
+    assert configured - tested == set()
     assert tested <= configured
 
 

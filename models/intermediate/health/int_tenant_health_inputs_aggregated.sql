@@ -8,7 +8,7 @@
     - tier1_tickets_28d: tier-1 tickets created in the trailing 28 days
       (this week and the 3 before, even before onboarding), beside
       active_users_28d, the users active in those 4 weeks;
-    - nps_responses_90d, nps_90d: NPS over the latest answer per user in the
+    - nps_responses_in_window, nps_in_window: NPS over the latest answer per user in the
       nps_window_days (90) days ending with the week's last day (macro
       latest_nps_answers; cut-offs in nps_answer_sign).
 #}
@@ -126,10 +126,10 @@ trailing_nps as (
     select
         tenant_id,
         week_start,
-        count(*) as nps_responses_90d,
+        count(*) as nps_responses_in_window,
         cast(100 as {{ dbt.type_float() }}) * (
             sum({{ nps_answer_sign('nps_score') }})
-        ) / count(*) as nps_90d
+        ) / count(*) as nps_in_window
     from latest_nps_in_window
     group by 1, 2
 ),
@@ -146,8 +146,8 @@ final as (
         live_tenant_weeks.weekly_active_users,
         trailing_tickets.tier1_tickets_28d,
         coalesce(trailing_active_users.active_users_28d, 0) as active_users_28d,
-        coalesce(trailing_nps.nps_responses_90d, 0) as nps_responses_90d,
-        trailing_nps.nps_90d
+        coalesce(trailing_nps.nps_responses_in_window, 0) as nps_responses_in_window,
+        trailing_nps.nps_in_window
     from live_tenant_weeks
     inner join activation_progress
         on

@@ -61,7 +61,7 @@ components as (
                 )
         end as support_load_component,
         case
-            when nps_responses_90d > 0 then (nps_90d + 100.0) / 200.0
+            when nps_responses_in_window > 0 then (nps_in_window + 100.0) / 200.0
         end as sentiment_component
     from inputs
 ),
@@ -137,8 +137,8 @@ final as (
         scored.weekly_active_users,
         scored.tier1_tickets_28d,
         scored.active_users_28d,
-        scored.nps_responses_90d,
-        scored.nps_90d,
+        scored.nps_responses_in_window,
+        scored.nps_in_window,
         scored.activation_progress_component,
         scored.usage_depth_component,
         scored.support_load_component,

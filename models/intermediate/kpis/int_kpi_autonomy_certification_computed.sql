@@ -89,7 +89,7 @@ certification_day_frequencies as (
         days_to_certification as unit_value,
         count(*) as units
     from certification_cohorts
-    {{ kpi_grouping_sets(segments, time_column='week_start, days_to_certification') }}  -- noqa: PRS
+    {{ kpi_grouping_sets(segments, grain_columns='week_start, days_to_certification') }}  -- noqa: PRS
 ),
 
 time_to_certification_intervals as (

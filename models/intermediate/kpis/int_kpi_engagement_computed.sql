@@ -166,7 +166,7 @@ aggregated as (
             'unit_denominator',
         ], exact_type='bigint') }}
     from unit_rows_segmented
-    {{ kpi_grouping_sets(segments, time_column='week_start, kpi_name') }}  -- noqa: PRS
+    {{ kpi_grouping_sets(segments, grain_columns='week_start, kpi_name') }}  -- noqa: PRS
 ),
 
 with_intervals as (

@@ -7,6 +7,11 @@
     therefore known on date(onboarded_at) + N = features_available_date, and
     the risk model only uses a tenant's features at scoring dates on or after
     it. Nothing from after day N enters a feature.
+
+    The features keep the names of seed risk_model_features (`*_30d`, after
+    feature_window_days' value): they are the risk model's feature interface,
+    and the model orders its features by name, so a rename would reorder
+    them. Every other name here is window-neutral (`*_in_feature_window`).
 #}
 
 with
@@ -48,11 +53,11 @@ tenant_windows as (
     cross join settings
 ),
 
-usage_30d as (
+usage_in_window as (
     select
         tenant_windows.tenant_id,
-        count(distinct user_days.user_id) as active_users_30d,
-        count(*) as active_user_days_30d
+        count(distinct user_days.user_id) as active_users,
+        count(*) as active_user_days
     from tenant_windows
     inner join user_days
         on
@@ -75,10 +80,10 @@ window_feature_events as (
     where events.event_name = 'feature_used'
 ),
 
-features_30d as (
+features_in_window as (
     select
         tenant_id,
-        count(distinct feature_name) as distinct_features_30d
+        count(distinct feature_name) as distinct_features
     from window_feature_events
     where feature_name is not null
     group by 1
@@ -93,21 +98,21 @@ latest_nps_in_window as (
     ) }}
 ),
 
-nps_30d as (
+nps_in_window as (
     select
         tenant_id,
-        count(*) as nps_responses_30d,
+        count(*) as nps_responses,
         cast(100 as {{ dbt.type_float() }}) * (
             sum({{ nps_answer_sign('nps_score') }})
-        ) / count(*) as nps_30d
+        ) / count(*) as nps
     from latest_nps_in_window
     group by 1
 ),
 
-tickets_30d as (
+tickets_in_window as (
     select
         tenant_windows.tenant_id,
-        count(*) as tier1_tickets_30d
+        count(*) as tier1_tickets
     from tenant_windows
     inner join tickets
         on
@@ -131,32 +136,32 @@ final as (
         -- a certification issued before onboarding is certified by day 30 too
         {{ within_window('tenant_windows.days_to_certification', 'tenant_windows.feature_window_days') }}
             as is_certified_within_30d,
-        coalesce(usage_30d.active_users_30d, 0) as active_users_30d,
-        coalesce(usage_30d.active_user_days_30d, 0) as active_user_days_30d,
-        cast(coalesce(usage_30d.active_users_30d, 0) as {{ dbt.type_float() }})
+        coalesce(usage_in_window.active_users, 0) as active_users_in_feature_window,
+        coalesce(usage_in_window.active_user_days, 0) as active_user_days_in_feature_window,
+        cast(coalesce(usage_in_window.active_users, 0) as {{ dbt.type_float() }})
         / nullif(tenant_windows.seats_purchased, 0)
             as seat_active_share_30d,
-        cast(coalesce(usage_30d.active_user_days_30d, 0) as {{ dbt.type_float() }})
+        cast(coalesce(usage_in_window.active_user_days, 0) as {{ dbt.type_float() }})
         / nullif(tenant_windows.seats_purchased, 0)
             as active_user_days_per_seat_30d,
-        coalesce(features_30d.distinct_features_30d, 0) as distinct_features_30d,
-        coalesce(tickets_30d.tier1_tickets_30d, 0) as tier1_tickets_30d,
-        cast(coalesce(tickets_30d.tier1_tickets_30d, 0) as {{ dbt.type_float() }})
+        coalesce(features_in_window.distinct_features, 0) as distinct_features_30d,
+        coalesce(tickets_in_window.tier1_tickets, 0) as tier1_tickets_in_feature_window,
+        cast(coalesce(tickets_in_window.tier1_tickets, 0) as {{ dbt.type_float() }})
         / nullif(tenant_windows.seats_purchased, 0)
             as tier1_tickets_per_seat_30d,
-        coalesce(nps_30d.nps_responses_30d, 0) as nps_responses_30d,
-        coalesce(nps_30d.nps_responses_30d, 0) > 0 as has_nps_30d,
-        nps_30d.nps_30d,
+        coalesce(nps_in_window.nps_responses, 0) as nps_responses_in_feature_window,
+        coalesce(nps_in_window.nps_responses, 0) > 0 as has_nps_30d,
+        nps_in_window.nps as nps_30d,
         ln(greatest(tenant_windows.seats_purchased, 1)) as log_seats_purchased
     from tenant_windows
-    left join usage_30d
-        on tenant_windows.tenant_id = usage_30d.tenant_id
-    left join features_30d
-        on tenant_windows.tenant_id = features_30d.tenant_id
-    left join nps_30d
-        on tenant_windows.tenant_id = nps_30d.tenant_id
-    left join tickets_30d
-        on tenant_windows.tenant_id = tickets_30d.tenant_id
+    left join usage_in_window
+        on tenant_windows.tenant_id = usage_in_window.tenant_id
+    left join features_in_window
+        on tenant_windows.tenant_id = features_in_window.tenant_id
+    left join nps_in_window
+        on tenant_windows.tenant_id = nps_in_window.tenant_id
+    left join tickets_in_window
+        on tenant_windows.tenant_id = tickets_in_window.tenant_id
 )
 
 select * from final

@@ -51,7 +51,7 @@ users as (
             users_lifecycle.is_activated_within_{{ n }}d,
             users_lifecycle.is_first_value_within_{{ n }}d,
         {%- endfor %}
-        users_lifecycle.feature_depth_30d,
+        users_lifecycle.feature_depth_in_window,
         users_lifecycle.login_weeks_with_session,
         users_lifecycle.login_weeks_observed,
         parameters.time_to_value_window_days,
@@ -154,7 +154,7 @@ windows as (
         cast({{ dbt.dateadd('day', 'feature_depth_window_days', 'created_date') }} as date) as window_closed_date,
         cast(null as {{ dbt.type_float() }}) as unit_numerator,
         cast(null as {{ dbt.type_float() }}) as unit_denominator,
-        cast(feature_depth_30d as {{ dbt.type_float() }}) as unit_value
+        cast(feature_depth_in_window as {{ dbt.type_float() }}) as unit_value
     from users
 
     union all

@@ -16,6 +16,17 @@
 
     Columns are kept for every persona; int_users_lifecycle keeps the persona
     KPI inputs for their persona only.
+
+    Why staged events and not int_user_days_aggregated (the per-user-day
+    facts every other user model reads): a milestone is an instant, and the
+    public marts publish it as one (fct_user_onboarding.activated_at,
+    first_value_at, first_session_at, setup_completed_at,
+    first_governance_action_at are timestamps; the same-day order of the
+    setup steps decides setup_completed_at). A user-day keeps counts, not
+    the first instant of each event name, setup step and feature, nor the
+    import volumes; adding them would make it a user x day x event name x
+    step x feature table, the event table again. So this model is the one
+    user-level reader of single events, in one scan (user_event_details).
 #}
 
 {{ config(materialized='ephemeral') }}

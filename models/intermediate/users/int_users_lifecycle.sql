@@ -157,7 +157,7 @@ final as (
         case
             when days_observed >= {{ kpi_parameter('feature_depth_window_days') }}
                 then features_within_depth_window
-        end as feature_depth_30d,
+        end as feature_depth_in_window,
         case when is_login_window_observed then login_weeks_with_session end as login_weeks_with_session,
         case
             when is_login_window_observed then cast({{ kpi_parameter('login_consistency_weeks') }} as integer)

@@ -49,7 +49,7 @@ segmented as (
         sum(case when is_using_feature then 1 else 0 end) as tenants_using_feature,
         count(*) as active_tenants
     from active_tenant_features
-    {{ kpi_grouping_sets(segments, time_column='week_start, feature_name') }}  -- noqa: PRS
+    {{ kpi_grouping_sets(segments, grain_columns='week_start, feature_name') }}  -- noqa: PRS
 ),
 
 final as (

@@ -6,11 +6,11 @@
     business outcome, decision point and playbook.
 
     Band (benchmark_low / benchmark_high):
-    - KPIs whose benchmark_source is industry_benchmarks: for an industry
-      segment, that industry's band; for any other segment, the blend of the
-      industry bands weighted by the segment's tenants onboarded by the
-      week's last day (tenant-weighted mean of the lows and of the highs).
-    - other KPIs: the kpi_targets band, the same for every segment.
+    - KPIs whose benchmark_source is industry_benchmarks: the band of
+      int_kpi_benchmark_bands_blended (an industry segment's own band, or
+      the tenant-weighted blend of the industry bands for other segments).
+    - other KPIs: the kpi_targets band (int_kpi_catalog_joined), the same
+      for every segment.
     Threshold: the band's low end for higher_is_better KPIs, its high end for
     lower_is_better KPIs.
     Status: the first matching rule of seed kpi_status_rules over the facts
@@ -28,126 +28,27 @@ kpi_weekly as (
     select * from {{ ref('fct_kpi_weekly') }}
 ),
 
-kpi_catalog as (
-    select * from {{ ref('kpi_catalog') }}
+kpis as (
+    select * from {{ ref('int_kpi_catalog_joined') }}
 ),
 
-kpi_targets as (
-    select * from {{ ref('kpi_targets') }}
-),
-
-industry_benchmarks as (
-    select * from {{ ref('industry_benchmarks') }}
-),
-
-kpi_playbooks as (
-    select * from {{ ref('kpi_playbooks') }}
-),
-
-tenants as (
-    select * from {{ ref('int_tenants_lifecycle') }}
-),
-
-weeks as (
-    select * from {{ ref('int_weeks_spined') }}
+benchmark_bands as (
+    select * from {{ ref('int_kpi_benchmark_bands_blended') }}
 ),
 
 status_rules as (
     select * from {{ ref('kpi_status_rules') }}
 ),
 
-industry_bands as (
-    select
-        industry,
-        'adoption_rate_90d' as kpi_name,
-        adoption_90d_low as band_low,
-        adoption_90d_high as band_high
-    from industry_benchmarks
-    union all
-    select
-        industry,
-        'time_to_certification_median_days' as kpi_name,
-        cast(time_to_certification_low_days as {{ dbt.type_float() }}) as band_low,
-        cast(time_to_certification_high_days as {{ dbt.type_float() }}) as band_high
-    from industry_benchmarks
-    union all
-    select
-        industry,
-        'performance_improvement' as kpi_name,
-        performance_improvement_low as band_low,
-        performance_improvement_high as band_high
-    from industry_benchmarks
-),
-
-tenant_segments as (
-    select
-        tenant_id,
-        industry,
-        onboarded_date,
-        'all' as segment_type,
-        'all' as segment_value
-    from tenants
-    union all
-    select
-        tenant_id,
-        industry,
-        onboarded_date,
-        'industry' as segment_type,
-        industry as segment_value
-    from tenants
-    union all
-    select
-        tenant_id,
-        industry,
-        onboarded_date,
-        'plan_tier' as segment_type,
-        plan_tier as segment_value
-    from tenants
-    union all
-    select
-        tenant_id,
-        industry,
-        onboarded_date,
-        'onboarding_cohort' as segment_type,
-        onboarding_cohort as segment_value
-    from tenants
-),
-
-blended_bands as (
-    select
-        weeks.week_start,
-        industry_bands.kpi_name,
-        tenant_segments.segment_type,
-        tenant_segments.segment_value,
-        -- averaged as exact decimals so that the order threads add rows in cannot change the last bits
-        cast(avg({{ exact_decimal('industry_bands.band_low', 38, 10) }}) as {{ dbt.type_float() }}) as band_low,
-        cast(avg({{ exact_decimal('industry_bands.band_high', 38, 10) }}) as {{ dbt.type_float() }}) as band_high
-    from weeks
-    inner join tenant_segments
-        on tenant_segments.onboarded_date <= weeks.week_last_date
-    inner join industry_bands
-        on tenant_segments.industry = industry_bands.industry
-    where weeks.is_complete
-    group by 1, 2, 3, 4
-),
-
-playbooks as (
-    select
-        kpi_name,
-        {{ dbt.listagg('action', "'; '", 'order by action_rank') }} as playbook_actions
-    from kpi_playbooks
-    group by 1
-),
-
 banded as (
     select
         kpi_weekly.week_start,
         kpi_weekly.kpi_name,
-        kpi_catalog.label as kpi_label,
+        kpis.kpi_label,
         kpi_weekly.segment_type,
         kpi_weekly.segment_value,
-        kpi_catalog.unit,
-        kpi_catalog.direction,
+        kpis.unit,
+        kpis.direction,
         kpi_weekly.value,
         kpi_weekly.numerator,
         kpi_weekly.denominator,
@@ -155,48 +56,33 @@ banded as (
         kpi_weekly.interval_lower,
         kpi_weekly.interval_upper,
         kpi_weekly.interval_method,
-        kpi_catalog.benchmark_source,
+        kpis.benchmark_source,
         case
-            when kpi_catalog.benchmark_source = 'kpi_targets' then kpi_targets.target_low
-            when kpi_weekly.segment_type = 'industry' then industry_bands.band_low
-            else blended_bands.band_low
+            when kpis.benchmark_source = 'kpi_targets' then kpis.target_low
+            else benchmark_bands.band_low
         end as benchmark_low,
         case
-            when kpi_catalog.benchmark_source = 'kpi_targets' then kpi_targets.target_high
-            when kpi_weekly.segment_type = 'industry' then industry_bands.band_high
-            else blended_bands.band_high
+            when kpis.benchmark_source = 'kpi_targets' then kpis.target_high
+            else benchmark_bands.band_high
         end as benchmark_high,
         case
-            when kpi_catalog.benchmark_source = 'kpi_targets' then 'target (kpi_targets)'
-            when kpi_weekly.segment_type = 'industry' then industry_benchmarks.industry_label
+            when kpis.benchmark_source = 'kpi_targets' then 'target (kpi_targets)'
+            when kpi_weekly.segment_type = 'industry' then benchmark_bands.industry_label
             else 'tenant-weighted blend of industry bands'
         end as benchmark_label,
-        kpi_catalog.owner,
-        kpi_catalog.business_outcome,
-        kpi_catalog.decision_point,
-        playbooks.playbook_actions
+        kpis.owner,
+        kpis.business_outcome,
+        kpis.decision_point,
+        kpis.playbook_actions
     from kpi_weekly
-    inner join kpi_catalog
-        on kpi_weekly.kpi_name = kpi_catalog.kpi_name
-    left join kpi_targets
-        on kpi_weekly.kpi_name = kpi_targets.kpi_name
-    left join industry_bands
+    inner join kpis
+        on kpi_weekly.kpi_name = kpis.kpi_name
+    left join benchmark_bands
         on
-            kpi_weekly.kpi_name = industry_bands.kpi_name
-            and kpi_weekly.segment_type = 'industry'
-            and kpi_weekly.segment_value = industry_bands.industry
-    left join industry_benchmarks
-        on
-            kpi_weekly.segment_type = 'industry'
-            and kpi_weekly.segment_value = industry_benchmarks.industry
-    left join blended_bands
-        on
-            kpi_weekly.week_start = blended_bands.week_start
-            and kpi_weekly.kpi_name = blended_bands.kpi_name
-            and kpi_weekly.segment_type = blended_bands.segment_type
-            and kpi_weekly.segment_value = blended_bands.segment_value
-    left join playbooks
-        on kpi_weekly.kpi_name = playbooks.kpi_name
+            kpi_weekly.week_start = benchmark_bands.week_start
+            and kpi_weekly.kpi_name = benchmark_bands.kpi_name
+            and kpi_weekly.segment_type = benchmark_bands.segment_type
+            and kpi_weekly.segment_value = benchmark_bands.segment_value
 ),
 
 thresholded as (

@@ -80,7 +80,7 @@ aggregated as (
         count(distinct user_id) as users,
         {{ kpi_value_columns_from_units() }}
     from unit_rows
-    {{ kpi_grouping_sets(cohort_segment, time_column='persona, kpi_name') }}  -- noqa: PRS
+    {{ kpi_grouping_sets(cohort_segment, grain_columns='persona, kpi_name') }}  -- noqa: PRS
 ),
 
 as_of as (

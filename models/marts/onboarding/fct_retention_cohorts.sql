@@ -96,7 +96,7 @@ aggregated as (
         count(case when is_retained then 1 end) as retained_users,
         count(case when is_retained_unbounded then 1 end) as retained_users_unbounded
     from cells_flagged
-    {{ kpi_grouping_sets(segments, time_column='cohort_week_start, weeks_since_signup') }}  -- noqa: PRS
+    {{ kpi_grouping_sets(segments, grain_columns='cohort_week_start, weeks_since_signup') }}  -- noqa: PRS
 ),
 
 final as (

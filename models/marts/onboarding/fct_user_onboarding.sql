@@ -35,7 +35,7 @@ final as (
         is_first_value_within_60d,
         first_certified_at,
         time_to_certification_days,
-        feature_depth_30d,
+        feature_depth_in_window as feature_depth_30d,
         login_weeks_with_session,
         login_weeks_observed,
         login_consistency,
