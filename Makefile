@@ -16,6 +16,8 @@ TEST_DIR := data/test
 EVENTS ?= 10000000
 MEMORY_LIMIT ?= 4GB
 EVENTS_LAYOUT ?= file
+# more bench options, e.g. BENCH_ARGS="--no-postgres --skip-reference --out bench/out_100m"
+BENCH_ARGS ?=
 # Alert simulation runs: make alert-sim ALERT_SIM_RUNS=40
 ALERT_SIM_RUNS ?= 20
 # Pipeline alert simulation: seeds (two generate + build runs each) and feed size (the demo's)
@@ -145,7 +147,7 @@ fuzz: install  ## contract property tests, long random budget (about an hour; no
 
 bench: install  ## benchmark generation and builds (EVENTS=, MEMORY_LIMIT=, EVENTS_LAYOUT=)
 	$(BIN)/python -m tenant_kpis.bench --events $(EVENTS) --memory-limit $(MEMORY_LIMIT) \
-	  --events-layout $(EVENTS_LAYOUT)
+	  --events-layout $(EVENTS_LAYOUT) $(BENCH_ARGS)
 
 # Same tenants, events over HISTORY_SHORT_YEARS and HISTORY_LONG_YEARS, partitioned:
 # full and +1 week incremental builds of each (README "Performance").

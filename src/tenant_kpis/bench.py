@@ -30,6 +30,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -51,6 +52,12 @@ class StepResult:
     seconds: float
     peak_rss_mb: float
     note: str = ""
+    # CPU time (user + system) of the step's process tree and the 1-minute load
+    # average before and after it: on a shared machine, wall time under load is
+    # not comparable with an idle run; CPU time and peak memory are.
+    cpu_seconds: float = 0.0
+    load_average_start: float = 0.0
+    load_average_end: float = 0.0
 
 
 class PeakMemorySampler:
@@ -90,6 +97,9 @@ class PeakMemorySampler:
 
 def run_step(name: str, command: list[str], env: dict[str, str], log: Path) -> StepResult:
     print(f"[bench] {name}: {' '.join(command)}", flush=True)
+    load_start = os.getloadavg()[0]
+    # every descendant is waited for by its parent, so its CPU time reaches ours
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     with log.open("w") as log_file:
         process = subprocess.Popen(
@@ -98,13 +108,29 @@ def run_step(name: str, command: list[str], env: dict[str, str], log: Path) -> S
         with PeakMemorySampler(process.pid) as sampler:
             code = process.wait()
     seconds = time.perf_counter() - started
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_seconds = (cpu_after.ru_utime - cpu_before.ru_utime) + (
+        cpu_after.ru_stime - cpu_before.ru_stime
+    )
     if code != 0:
         tail = log.read_text().splitlines()[-30:]
         raise SystemExit(
             f"[bench] step '{name}' failed (exit {code}); log {log}:\n" + "\n".join(tail)
         )
-    result = StepResult(name, seconds, sampler.peak_bytes / 2**20)
-    print(f"[bench] {name}: {seconds:.1f} s, peak {result.peak_rss_mb:.0f} MB", flush=True)
+    result = StepResult(
+        name,
+        seconds,
+        sampler.peak_bytes / 2**20,
+        cpu_seconds=cpu_seconds,
+        load_average_start=load_start,
+        load_average_end=os.getloadavg()[0],
+    )
+    print(
+        f"[bench] {name}: {seconds:.1f} s, CPU {cpu_seconds:.1f} s, peak "
+        f"{result.peak_rss_mb:.0f} MB, load average {load_start:.1f} -> "
+        f"{result.load_average_end:.1f}",
+        flush=True,
+    )
     return result
 
 
@@ -473,9 +499,13 @@ def main(argv: list[str] | None = None) -> None:
         f"{args.memory_limit}; {machine}; load average at the end {load_1:.1f} {load_5:.1f} "
         f"{load_15:.1f}"
     )
-    print(f"{'step':<44} {'wall s':>8} {'peak MB':>9}  note")
+    print(f"{'step':<44} {'wall s':>8} {'CPU s':>8} {'peak MB':>9} {'load':>11}  note")
     for r in results:
-        print(f"{r.name:<44} {r.seconds:>8.1f} {r.peak_rss_mb:>9.0f}  {r.note}")
+        load = f"{r.load_average_start:.1f}-{r.load_average_end:.1f}"
+        print(
+            f"{r.name:<44} {r.seconds:>8.1f} {r.cpu_seconds:>8.1f} {r.peak_rss_mb:>9.0f} "
+            f"{load:>11}  {r.note}"
+        )
     for name, value in ratios.items():
         print(f"{name:<44} {value:>8.2f}")
     (out / "results.json").write_text(

@@ -6,7 +6,8 @@ partitions arrive with two more (a partition of re-sent copies of events
 already loaded, and a partition with an old load date that was never
 delivered before); the incremental build must read only the partitions it
 does not hold plus the lookback days, match a full refresh row for row (the
-events, the user days and the user weeks, incremental by week), and
+events, the user days, and the user and tenant-feature weeks, incremental by
+week), and
 account for every raw row per load date from the Parquet footers, with no
 recount. A partition the load skipped must fail the accounting test.
 """
@@ -28,6 +29,7 @@ SELECTION = [
     "--select",
     "+dq_row_accounting",
     "+int_user_weeks_aggregated",
+    "+int_tenant_feature_weeks_aggregated",
     "+dq_quarantined_rows",
     "--indirect-selection",
     "cautious",
@@ -41,6 +43,7 @@ COMPARED = (
     "staging.base_product__event_deliveries",
     "intermediate.int_user_days_aggregated",
     "intermediate.int_user_weeks_aggregated",
+    "intermediate.int_tenant_feature_weeks_aggregated",
     "main.dq_row_accounting",
     "main.dq_quarantined_rows",
 )
