@@ -162,11 +162,11 @@ def test_activation_rate_30d_rolling_cohort(
         assert persona_row["numerator"] == int((activation_days.loc[members] <= 30).sum())
 
 
-# The early-warning series' weekly cohorts and interval confidence (a one-sided 95%
-# bound), written out again (seed early_warning_cohort_weeks,
-# early_warning_interval_confidence): a test below fails when the seed and these disagree.
+# The early-warning series' weekly cohorts and interval confidence, written out again
+# (seed early_warning_cohort_weeks, early_warning_interval_confidence): a test below fails
+# when the seed and these disagree.
 EARLY_WARNING_WEEKS = 3
-EARLY_WARNING_CONFIDENCE = 0.90
+EARLY_WARNING_CONFIDENCE = 0.95
 
 
 def test_early_warning_series_pools_the_newest_matured_cohorts(

@@ -9,10 +9,9 @@
     early_warning_cohort_weeks weeks, where the 13-week KPI takes 13.
 
     Same values as int_kpi_onboarding_computed (macro
-    onboarding_kpis_over_cohort), on fewer units. The interval is the
-    early_warning_interval_confidence (90%) interval: each of its bounds is
-    a one-sided 95% bound, and a warning asks a one-sided question (are the
-    newest users worse than the threshold?). The scorecard keeps 95%.
+    onboarding_kpis_over_cohort), on fewer units. The interval is at
+    early_warning_interval_confidence (seed kpi_parameters; 95% like the
+    scorecard's, kept there by the alert simulation: README).
 #}
 
 {{ config(pre_hook="{{ prefer_hash_joins() }}") }}  {#- PostgreSQL: the median intervals' join -#}
