@@ -9,7 +9,10 @@
     weeks: int_weeks_spined; interval_methods: seed kpi_interval_methods;
     cohort_start_column: the column of `weeks` where a week's cohort starts
     (a unit belongs to the cohort when its window closed between that day
-    and the week's last day: macro in_rolling_cohort).
+    and the week's last day: macro in_rolling_cohort); z and confidence:
+    the intervals' normal quantile and confidence (default the seed's
+    interval_z and interval_confidence, 95%; the early warnings pass
+    early_warning_interval_z and early_warning_interval_confidence).
 
     Intervals, by the KPI's method in kpi_interval_methods: Wilson for the
     rates (unit_count = users), the exact order-statistic interval for the
@@ -17,7 +20,9 @@
     as units, Student t) for login consistency, whose numerator and
     denominator count weeks.
 #}
-{% macro onboarding_kpis_over_cohort(user_kpi_windows, weeks, interval_methods, cohort_start_column) -%}
+{% macro onboarding_kpis_over_cohort(
+    user_kpi_windows, weeks, interval_methods, cohort_start_column, z=none, confidence=none
+) -%}
     {%- set segments = {
         'industry': 'industry',
         'plan_tier': 'plan_tier',
@@ -79,7 +84,7 @@
 
     median_intervals as (
         {{ median_order_statistic_interval(
-            'median_frequencies', ['week_start', 'kpi_name', 'segment_type', 'segment_value']
+            'median_frequencies', ['week_start', 'kpi_name', 'segment_type', 'segment_value'], confidence
         ) }}
     ),
 
@@ -99,16 +104,20 @@
                 else cast(aggregated.denominator as integer)
             end as unit_count,
             case {{ interval_methods }}.interval_method
-                when 'wilson' then {{ wilson_interval_bound('aggregated.numerator', 'aggregated.denominator', 'lower') }}
+                when 'wilson' then {{ wilson_interval_bound('aggregated.numerator', 'aggregated.denominator', 'lower', z) }}
                 when 'median_order_statistic' then median_intervals.interval_lower
                 when 'linearized_ratio_t'
-                    then {{ linearized_ratio_interval_bound([1, -1], 'lower', relation='aggregated', lowest='0.0') }}
+                    then {{ linearized_ratio_interval_bound(
+                        [1, -1], 'lower', relation='aggregated', lowest='0.0', z=z, confidence=confidence
+                    ) }}
             end as interval_lower,
             case {{ interval_methods }}.interval_method
-                when 'wilson' then {{ wilson_interval_bound('aggregated.numerator', 'aggregated.denominator', 'upper') }}
+                when 'wilson' then {{ wilson_interval_bound('aggregated.numerator', 'aggregated.denominator', 'upper', z) }}
                 when 'median_order_statistic' then median_intervals.interval_upper
                 when 'linearized_ratio_t'
-                    then {{ linearized_ratio_interval_bound([1, -1], 'upper', relation='aggregated', highest='1.0') }}
+                    then {{ linearized_ratio_interval_bound(
+                        [1, -1], 'upper', relation='aggregated', highest='1.0', z=z, confidence=confidence
+                    ) }}
             end as interval_upper
         from aggregated
         left join {{ interval_methods }}

@@ -29,7 +29,8 @@
     linearized_ratio_interval_bound(exponents, side): one bound of R from
     those columns (of `relation` when given), optionally clamped to
     [lowest, highest]; null below 2 units or when a denominator sum is not
-    positive.
+    positive. z and confidence: the Student t critical value's (default the
+    seed's interval_z and interval_confidence).
 #}
 {% macro linearized_ratio_sums(terms, exact_type='decimal(38, 10)') -%}
     {#- a decimal type goes through exact_decimal: PostgreSQL's float8 ->
@@ -64,7 +65,9 @@
     {%- endfor %}
 {%- endmacro %}
 
-{% macro linearized_ratio_interval_bound(exponents, side, relation=none, lowest=none, highest=none) -%}
+{% macro linearized_ratio_interval_bound(
+    exponents, side, relation=none, lowest=none, highest=none, z=none, confidence=none
+) -%}
     {%- if side not in ('lower', 'upper') -%}
         {{ exceptions.raise_compiler_error("linearized_ratio_interval_bound: side must be 'lower' or 'upper', got " ~ side) }}
     {%- endif -%}
@@ -125,7 +128,7 @@
         {%- endif -%}
     {%- endfor -%}
     {%- set bound -%}
-        {{ ratio }} {{ '-' if side == 'lower' else '+' }} {{ student_t_critical_value(n ~ ' - 1') }}
+        {{ ratio }} {{ '-' if side == 'lower' else '+' }} {{ student_t_critical_value(n ~ ' - 1', z, confidence) }}
         * sqrt(greatest(0.0, {{ variance_terms | join('\n            + ') }}) * {{ n }} / ({{ n }} - 1.0))
     {%- endset -%}
     case

@@ -14,7 +14,8 @@
     less than 1e-15 of probability, so the ranks are exact for every
     unit_count up to 10 million.
 
-    median_order_statistic_interval(frequencies, group_columns): from a
+    median_order_statistic_interval(frequencies, group_columns, confidence):
+    from a
     relation with one row per group x distinct unit value (columns
     group_columns, unit_value, units = how many units have that value), the
     columns group_columns, unit_count, interval_lower and interval_upper.
@@ -84,7 +85,7 @@
     from lower_ranks
 {%- endmacro %}
 
-{% macro median_order_statistic_interval(frequencies, group_columns) -%}
+{% macro median_order_statistic_interval(frequencies, group_columns, confidence=none) -%}
     {%- set keys = group_columns | join(', ') -%}
     with
 
@@ -97,7 +98,7 @@
     ),
 
     ranks as (
-        {{ median_interval_ranks('sizes') }}
+        {{ median_interval_ranks('sizes', confidence) }}
     ),
 
     cumulated as (

@@ -2,7 +2,8 @@
 
 The pipeline simulation costs two builds per seed; the rule's parameters change only
 the early-warning series and the alerts. This replays a grid of rule parameters
-(early_warning_cohort_weeks, early_warning_minimum_units,
+(early_warning_interval_confidence with its normal quantile early_warning_interval_z,
+early_warning_cohort_weeks, early_warning_minimum_units,
 early_warning_consecutive_weeks) on the kept builds: for each, it sets the parameters
 in the copy's `seeds.kpi_parameters` and re-runs the compiled SQL of the four models
 they reach (`int_weeks_spined`, `int_kpi_early_warning_computed`,
@@ -24,6 +25,7 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from statistics import NormalDist
 from typing import Any
 
 import duckdb
@@ -49,6 +51,8 @@ MODELS = (
     ("marts/kpis/fct_kpi_early_warning_weekly.sql", "main.fct_kpi_early_warning_weekly"),
 )
 ALERTS_MODEL = "marts/kpis/fct_kpi_alerts.sql"
+#: A replayed rule: (interval confidence, cohort weeks, minimum units, consecutive weeks).
+RuleKey = tuple[float, int, int, int]
 
 
 def _rows(connection: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
@@ -58,10 +62,20 @@ def _rows(connection: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any
 
 
 def _set(connection: duckdb.DuckDBPyConnection, name: str, value: float) -> None:
+    """Set one parameter of the copy's seed; add it when the kept build predates it."""
     connection.execute(
-        "update warehouse.seeds.kpi_parameters set parameter_value = ? where parameter_name = ?",
-        [value, name],
+        "delete from warehouse.seeds.kpi_parameters where parameter_name = ?", [name]
     )
+    connection.execute(
+        "insert into warehouse.seeds.kpi_parameters (parameter_name, parameter_value) "
+        "values (?, ?)",
+        [name, value],
+    )
+
+
+def normal_quantile(confidence: float) -> float:
+    """The (1 + confidence) / 2 standard normal quantile, the z that goes with it."""
+    return NormalDist().inv_cdf((1 + confidence) / 2)
 
 
 def replay(
@@ -70,10 +84,11 @@ def replay(
     cohort_weeks: list[int],
     minimum_units: list[int],
     consecutive_weeks: list[int],
-) -> dict[tuple[int, int, int], list[RunCounts]]:
+    confidences: list[float] | None = None,
+) -> dict[RuleKey, list[RunCounts]]:
     sql = {path: (compiled / path).read_text() for path, _ in MODELS}
     alerts_sql = (compiled / ALERTS_MODEL).read_text()
-    results: dict[tuple[int, int, int], list[RunCounts]] = {}
+    results: dict[RuleKey, list[RunCounts]] = {}
     scratch = Path(tempfile.mkdtemp(prefix="alert_sim_replay_"))
     try:
         for warehouse in sorted(kept.glob("*_*.duckdb")):
@@ -99,7 +114,12 @@ def replay(
                     f"unit_count, status from main.fct_kpi_scorecard where kpi_name in ({kpis})",
                 )
                 last_week = max(row["week_start"] for row in scorecard)
-                for weeks in cohort_weeks:
+                levels = confidences or [
+                    float(parameters.get("early_warning_interval_confidence", 0.95))
+                ]
+                for confidence, weeks in itertools.product(levels, cohort_weeks):
+                    _set(connection, "early_warning_interval_confidence", confidence)
+                    _set(connection, "early_warning_interval_z", normal_quantile(confidence))
                     _set(connection, "early_warning_cohort_weeks", weeks)
                     for path, table in MODELS:
                         connection.execute(f"create or replace table {table} as ({sql[path]})")
@@ -136,7 +156,8 @@ def replay(
                             }
                             run = count_drop(scorecard, alerts, entry_weeks, kpi_rule, series)
                         run.seed = int(seed_text)
-                        results.setdefault((weeks, units, consecutive), []).append(run)
+                        key = (confidence, weeks, units, consecutive)
+                        results.setdefault(key, []).append(run)
             print(f"{warehouse.name} replayed", flush=True)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -153,6 +174,10 @@ def _ints(text: str) -> list[int]:
     return [int(part) for part in text.split(",")]
 
 
+def _floats(text: str) -> list[float]:
+    return [float(part) for part in text.split(",")]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("kept", type=Path, help="directory of make alert-sim-pipeline --keep")
@@ -162,25 +187,37 @@ def main(argv: list[str] | None = None) -> None:
         default=PROJECT_DIR / "target" / "compiled" / "tenant_kpis" / "models",
         help="dbt's compiled models (dbt compile against a file named warehouse.duckdb)",
     )
-    parser.add_argument("--cohort-weeks", type=_ints, default=[4])
+    parser.add_argument(
+        "--confidence",
+        type=_floats,
+        default=None,
+        help="early_warning_interval_confidence values (default: the kept build's)",
+    )
+    parser.add_argument("--cohort-weeks", type=_ints, default=[3])
     parser.add_argument("--minimum-units", type=_ints, default=[200])
-    parser.add_argument("--consecutive-weeks", type=_ints, default=[2])
+    parser.add_argument("--consecutive-weeks", type=_ints, default=[1])
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     started = time.perf_counter()
     results = replay(
-        args.kept, args.compiled, args.cohort_weeks, args.minimum_units, args.consecutive_weeks
+        args.kept,
+        args.compiled,
+        args.cohort_weeks,
+        args.minimum_units,
+        args.consecutive_weeks,
+        args.confidence,
     )
     figures = {
-        f"{weeks} cohort weeks, {units} units, {consecutive} weeks": summarise(runs)
-        for (weeks, units, consecutive), runs in sorted(results.items())
+        f"{confidence:.0%} interval, {weeks} cohort weeks, {units} units, "
+        f"{consecutive} weeks": summarise(runs)
+        for (confidence, weeks, units, consecutive), runs in sorted(results.items())
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(figures, indent=2, default=str) + "\n")
     for name, summary in figures.items():
         overall = summary["all_planted_kpis"]
         print(
-            f"{name:<36} false {_rate(overall['false_alerts_among_all_pairs'])} "
+            f"{name:<52} false {_rate(overall['false_alerts_among_all_pairs'])} "
             f"(can alert {_rate(overall['false_alerts_among_pairs_that_can_alert'])}) "
             f"detected 3w {_rate(overall['detected_within_3_weeks'])} "
             f"13w {_rate(overall['detected_within_13_weeks'])} | all tenants: "

@@ -232,7 +232,8 @@ def build(path: Path, *, with_health: bool = True, with_pilots: bool = True, see
     _insert(con, "fct_kpi_scorecard", card)
     con.execute("""create table dim_kpi_rule_parameters as select * from (values
         ('alert_consecutive_weeks', 2.0), ('alert_minimum_units', 50.0),
-        ('alert_owner_capacity', 1.0), ('min_effect', 0.05))
+        ('alert_owner_capacity', 1.0), ('min_effect', 0.05),
+        ('interval_confidence', 0.95), ('early_warning_interval_confidence', 0.9))
         as parameters (parameter_name, parameter_value)""")
     con.execute(
         "create table dim_kpis as select * rename (label as kpi_label) "

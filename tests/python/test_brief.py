@@ -144,6 +144,9 @@ def test_alerts_are_ordered_by_evidence_and_capped_at_the_owner_capacity(
     assert "25% [23%–27%] n = 120 9.0× ▼ off track" in page
     assert "8.0× ▼ off track" not in page
     assert "An early warning applies the same test to the onboarding KPIs" in page
+    # the fixture publishes early_warning_interval_confidence = 0.9 (seed kpi_parameters)
+    assert "its interval at 90% (a one" in page
+    assert "sided 95% bound: a warning asks only whether the newest users are worse" in page
     assert "2 more open alerts with weaker evidence (by segment: 1 all tenants, 1 industry; " in (
         page
     )

@@ -6,7 +6,9 @@ independent computation: scipy's Wilson interval
 (``binomtest(...).proportion_ci(method="wilson")``), scipy's exact
 order-statistic confidence interval of a quantile (``quantile_test``), scipy's
 Student t quantile and t interval, and, for the linearised ratio of ratios,
-the delta method evaluated with numerical derivatives in numpy.
+the delta method evaluated with numerical derivatives in numpy. The macros'
+z / confidence arguments (the early warnings pass their own pair) are checked
+the same way at 90%.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ from dbt_project import BIN, BuiltProject, run_command
 from scipy import stats
 
 CONFIDENCE = 0.95
+EARLY_WARNING_CONFIDENCE = 0.90
+# another level passed to the macros as the early-warning model passes its parameters
+EARLY_WARNING_Z = "'cast(1.6448536269514722 as double)'"
+EARLY_WARNING_LEVEL = "'cast(0.9 as double)'"
 SECTION = "-- section "
 
 WILSON_CASES = [
@@ -133,6 +139,41 @@ select
     {{{{ linearized_ratio_interval_bound([1, -1, -1, 1], 'lower') }}}} as lower_bound,
     {{{{ linearized_ratio_interval_bound([1, -1, -1, 1], 'upper') }}}} as upper_bound
 from sums
+{SECTION}wilson_early_warning
+select
+    case_id,
+    {{{{ wilson_interval_bound('successes', 'trials', 'lower', {EARLY_WARNING_Z}) }}}} as lower,
+    {{{{ wilson_interval_bound('successes', 'trials', 'upper', {EARLY_WARNING_Z}) }}}} as upper
+from (values {wilson}) as cases (case_id, successes, trials)
+order by case_id
+{SECTION}median_early_warning
+with
+frequencies as (
+    select case_id, unit_value, count(*) as units
+    from (values {medians}) as samples (case_id, unit_value)
+    group by 1, 2
+),
+intervals as (
+    {{{{ median_order_statistic_interval('frequencies', ['case_id'], {EARLY_WARNING_LEVEL}) }}}}
+)
+select case_id, unit_count, interval_lower, interval_upper from intervals order by case_id
+{SECTION}mean_early_warning
+with
+sums as (
+    select case_id, {{{{ linearized_ratio_sums(['numerator', 'denominator']) }}}}
+    from (values {mean}) as units (case_id, numerator, denominator)
+    group by 1
+)
+select
+    case_id,
+    {{{{ linearized_ratio_interval_bound(
+        [1, -1], 'lower', z={EARLY_WARNING_Z}, confidence={EARLY_WARNING_LEVEL}
+    ) }}}} as lower_bound,
+    {{{{ linearized_ratio_interval_bound(
+        [1, -1], 'upper', z={EARLY_WARNING_Z}, confidence={EARLY_WARNING_LEVEL}
+    ) }}}} as upper_bound
+from sums
+order by case_id
 """
 
 
@@ -151,17 +192,33 @@ def results(shared_build: BuiltProject, tmp_path_factory: pytest.TempPathFactory
     for chunk in compiled.split(SECTION)[1:]:
         name, sql = chunk.split("\n", 1)
         sections[name.strip()] = sql
-    assert set(sections) == {"wilson", "student_t", "median", "mean", "ratio", "ratio_of_ratios"}
+    assert set(sections) == {
+        "wilson",
+        "student_t",
+        "median",
+        "mean",
+        "ratio",
+        "ratio_of_ratios",
+        "wilson_early_warning",
+        "median_early_warning",
+        "mean_early_warning",
+    }
     with duckdb.connect(str(shared_build.database), read_only=True) as connection:
         return {name: connection.execute(sql).fetchall() for name, sql in sections.items()}
 
 
-def test_wilson_bounds_equal_scipy(results: dict) -> None:
-    assert len(results["wilson"]) == len(WILSON_CASES)
-    for case_id, lower, upper in results["wilson"]:
+LEVELS = pytest.mark.parametrize(
+    ("suffix", "confidence"), [("", CONFIDENCE), ("_early_warning", EARLY_WARNING_CONFIDENCE)]
+)
+
+
+@LEVELS
+def test_wilson_bounds_equal_scipy(results: dict, suffix: str, confidence: float) -> None:
+    assert len(results["wilson" + suffix]) == len(WILSON_CASES)
+    for case_id, lower, upper in results["wilson" + suffix]:
         successes, trials = WILSON_CASES[case_id]
         expected = stats.binomtest(successes, trials).proportion_ci(
-            confidence_level=CONFIDENCE, method="wilson"
+            confidence_level=confidence, method="wilson"
         )
         assert lower == pytest.approx(expected.low, abs=1e-12), (successes, trials)
         assert upper == pytest.approx(expected.high, abs=1e-12), (successes, trials)
@@ -178,26 +235,32 @@ def test_student_t_critical_value_matches_scipy(results: dict) -> None:
         assert value == pytest.approx(exact, rel=tolerance), degrees
 
 
-def test_median_interval_equals_scipys_order_statistic_interval(results: dict) -> None:
-    rows = {case_id: row for case_id, *row in results["median"]}
+@LEVELS
+def test_median_interval_equals_scipys_order_statistic_interval(
+    results: dict, suffix: str, confidence: float
+) -> None:
+    rows = {case_id: row for case_id, *row in results["median" + suffix]}
     assert set(rows) == set(MEDIAN_SAMPLES)
     for case_id, values in MEDIAN_SAMPLES.items():
         sample = np.array(values)
         unit_count, lower, upper = rows[case_id]
         assert unit_count == len(values)
         test = stats.quantile_test(sample, q=float(np.median(sample)), p=0.5)
-        expected = test.confidence_interval(confidence_level=CONFIDENCE)
+        expected = test.confidence_interval(confidence_level=confidence)
         if np.isnan(expected.low):
             assert (lower, upper) == (None, None), case_id
         else:
             assert (lower, upper) == (expected.low, expected.high), case_id
 
 
-def test_mean_interval_is_the_student_t_interval(results: dict) -> None:
-    rows = {case_id: (lower, upper) for case_id, lower, upper in results["mean"]}
+@LEVELS
+def test_mean_interval_is_the_student_t_interval(
+    results: dict, suffix: str, confidence: float
+) -> None:
+    rows = {case_id: (lower, upper) for case_id, lower, upper in results["mean" + suffix]}
     sample = np.array(MEAN_SAMPLE)
     expected = stats.t.interval(
-        CONFIDENCE, len(sample) - 1, loc=sample.mean(), scale=stats.sem(sample)
+        confidence, len(sample) - 1, loc=sample.mean(), scale=stats.sem(sample)
     )
     half_width = (expected[1] - expected[0]) / 2
     assert rows[1][0] == pytest.approx(expected[0], abs=1e-5 * half_width)
@@ -249,13 +312,23 @@ def test_ratio_of_ratios_interval_equals_the_delta_method(results: dict) -> None
     assert upper == pytest.approx(expected[1], rel=1e-5)
 
 
-def test_interval_z_is_the_normal_quantile_of_the_confidence(project_dir: Path) -> None:
+@pytest.mark.parametrize(
+    ("confidence_name", "z_name", "expected_confidence"),
+    [
+        ("interval_confidence", "interval_z", CONFIDENCE),
+        # kept at the scorecard's 95% by the alert simulation (README)
+        ("early_warning_interval_confidence", "early_warning_interval_z", 0.95),
+    ],
+)
+def test_interval_z_is_the_normal_quantile_of_the_confidence(
+    project_dir: Path, confidence_name: str, z_name: str, expected_confidence: float
+) -> None:
     parameters = dict(
         line.split(",")[:2]
         for line in (project_dir / "seeds" / "kpi_parameters.csv").read_text().splitlines()[1:]
     )
-    confidence = float(parameters["interval_confidence"])
-    assert confidence == CONFIDENCE
-    assert float(parameters["interval_z"]) == pytest.approx(
+    confidence = float(parameters[confidence_name])
+    assert confidence == expected_confidence
+    assert float(parameters[z_name]) == pytest.approx(
         stats.norm.ppf((1 + confidence) / 2), abs=1e-12
     )

@@ -162,9 +162,11 @@ def test_activation_rate_30d_rolling_cohort(
         assert persona_row["numerator"] == int((activation_days.loc[members] <= 30).sum())
 
 
-# The early-warning series' weekly cohorts, written out again (seed
-# early_warning_cohort_weeks): a test below fails when the seed and this disagree.
+# The early-warning series' weekly cohorts and interval confidence, written out again
+# (seed early_warning_cohort_weeks, early_warning_interval_confidence): a test below fails
+# when the seed and these disagree.
 EARLY_WARNING_WEEKS = 3
+EARLY_WARNING_CONFIDENCE = 0.95
 
 
 def test_early_warning_series_pools_the_newest_matured_cohorts(
@@ -176,7 +178,8 @@ def test_early_warning_series_pools_the_newest_matured_cohorts(
 ) -> None:
     """fct_kpi_early_warning_weekly's 30-day activation rate of the last week: the users
     whose 30-day window closed in the newest EARLY_WARNING_WEEKS weeks, their Wilson
-    interval from scipy, judged against the scorecard's threshold of the week."""
+    interval at EARLY_WARNING_CONFIDENCE from scipy, judged against the scorecard's
+    threshold of the week."""
     closed = users["created_date"] + pd.Timedelta(days=30)
     first_day = last_week - pd.Timedelta(weeks=EARLY_WARNING_WEEKS - 1)
     cohort = users.index[(closed >= first_day) & (closed <= as_of)]
@@ -198,7 +201,9 @@ def test_early_warning_series_pools_the_newest_matured_cohorts(
     assert (row["denominator"], row["unit_count"]) == (len(cohort), len(cohort))
     assert row["numerator"] == activated
     assert row["value"] == pytest.approx(activated / len(cohort))
-    wilson = stats.binomtest(activated, len(cohort)).proportion_ci(0.95, method="wilson")
+    wilson = stats.binomtest(activated, len(cohort)).proportion_ci(
+        EARLY_WARNING_CONFIDENCE, method="wilson"
+    )
     assert (row["interval_lower"], row["interval_upper"]) == (
         pytest.approx(wilson.low, abs=1e-9),
         pytest.approx(wilson.high, abs=1e-9),

@@ -8,8 +8,10 @@
     users who start now therefore reaches this series in
     early_warning_cohort_weeks weeks, where the 13-week KPI takes 13.
 
-    Same values and intervals as int_kpi_onboarding_computed (macro
-    onboarding_kpis_over_cohort), on fewer units.
+    Same values as int_kpi_onboarding_computed (macro
+    onboarding_kpis_over_cohort), on fewer units. The interval is at
+    early_warning_interval_confidence (seed kpi_parameters; 95% like the
+    scorecard's, kept there by the alert simulation: README).
 #}
 
 {{ config(pre_hook="{{ prefer_hash_joins() }}") }}  {#- PostgreSQL: the median intervals' join -#}
@@ -30,7 +32,9 @@ interval_methods as (
 
 early_warning_kpis as (
     {{ onboarding_kpis_over_cohort(
-        'user_kpi_windows', 'weeks', 'interval_methods', 'early_warning_cohort_start_date'
+        'user_kpi_windows', 'weeks', 'interval_methods', 'early_warning_cohort_start_date',
+        z=kpi_parameter('early_warning_interval_z'),
+        confidence=kpi_parameter('early_warning_interval_confidence')
     ) }}
 ),
 

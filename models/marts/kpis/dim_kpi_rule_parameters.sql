@@ -32,6 +32,8 @@ final as (
         'early_warning_cohort_weeks',
         'early_warning_consecutive_weeks',
         'early_warning_minimum_units',
+        'early_warning_interval_confidence',
+        'early_warning_interval_z',
         'alert_owner_capacity',
         'min_effect'
     )

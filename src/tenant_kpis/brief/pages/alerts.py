@@ -55,6 +55,7 @@ DEFAULT_MINIMUM_UNITS = 50
 DEFAULT_EARLY_WARNING_COHORT_WEEKS = 3
 DEFAULT_EARLY_WARNING_CONSECUTIVE_WEEKS = 1
 DEFAULT_EARLY_WARNING_MINIMUM_UNITS = 200
+DEFAULT_INTERVAL_CONFIDENCE = 0.95
 
 
 @dataclass(frozen=True)
@@ -256,15 +257,27 @@ def _rule_text(brief: Brief) -> str:
     early_units = int(
         rule_parameter(brief, "early_warning_minimum_units", DEFAULT_EARLY_WARNING_MINIMUM_UNITS)
     )
+    confidence = rule_parameter(brief, "interval_confidence", DEFAULT_INTERVAL_CONFIDENCE)
+    # a publication from before the early warnings had their own confidence used the
+    # scorecard's
+    early_confidence = rule_parameter(brief, "early_warning_interval_confidence", confidence)
+    one_sided = (1 + early_confidence) / 2
+    early_interval = (
+        ""
+        if early_confidence == confidence
+        else f", its interval at {early_confidence:.0%} (a one-sided {one_sided:.0%} bound: "
+        "a warning asks only whether the newest users are worse)"
+    )
     return (
-        f"An alert opens when a KPI is off track, its whole 95% interval past the threshold, "
-        f"{weeks} weeks in a row with at least {units} units behind it, and closes when it is "
-        "back on track. An early warning applies the same test to the onboarding KPIs over "
-        f"their newest {cohort_weeks} matured weekly cohorts only ({_weeks_running(early_weeks)}"
-        f", at least {early_units} units), which show a change in new users weeks before "
-        "the 13-week KPI does; its value and interval are those of the newest cohorts. "
-        "Evidence: how far the value lies past the threshold in half-widths of its interval "
-        "this week (above 1: the whole interval is past it); value [95% interval] n = units."
+        f"An alert opens when a KPI is off track, its whole {confidence:.0%} interval past the "
+        f"threshold, {weeks} weeks in a row with at least {units} units behind it, and closes "
+        "when it is back on track. An early warning applies the same test to the onboarding "
+        f"KPIs over their newest {cohort_weeks} matured weekly cohorts only "
+        f"({_weeks_running(early_weeks)}, at least {early_units} units), which show a change "
+        "in new users weeks before the 13-week KPI does; its value and interval are those of "
+        f"the newest cohorts{early_interval}. Evidence: how far the value lies past the "
+        "threshold in half-widths of its interval this week (above 1: the whole interval is "
+        "past it); value [interval] n = units."
     )
 
 
@@ -288,7 +301,7 @@ def render(page: Page, brief: Brief) -> None:
         columns = [
             Column("KPI", 0.19, wrap=True),
             Column("Segment", 0.12, wrap=True),
-            Column("Value [95%] n", 0.18, wrap=True),
+            Column("Value [interval] n", 0.18, wrap=True),
             Column("Evidence", 0.15, wrap=True),
             Column("Opened", 0.11, wrap=True),
             Column("Owner", 0.11, wrap=True),
