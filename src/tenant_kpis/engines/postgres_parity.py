@@ -49,18 +49,30 @@ def run(options: argparse.Namespace) -> int:
     print(f"test-postgres: {feed.description}; work directory {work}", flush=True)
     started = time.monotonic()
     build_options = ["--exclude-resource-type", "unit_test"] if options.no_unit_tests else []
+    # DuckDB's side is the reference the marts are compared with: its data and
+    # unit tests run in make test
+    duck_options = ["--exclude-resource-type", "test", "unit_test"]
     with local_postgres() as server:
         duck, postgres = _engines(work, feed.raw_dir, server)
+        reference = None
+        if options.duckdb_reference is not None:
+            reference, reason = side_by_side.reusable_reference(
+                options.duckdb_reference.resolve(),
+                side_by_side.common_environment(feed.raw_dir),
+                feed,
+                duck_options,
+            )
+            print(f"test-postgres: {reason}", flush=True)
         side_by_side.build_both(
-            duck,
+            reference or duck,
             postgres,
             feed,
             build_options,
             ["--exclude-resource-type", "unit_test"],
-            # DuckDB's side is the reference the marts are compared with: its
-            # data and unit tests run in make test
-            duck_options=["--exclude-resource-type", "test", "unit_test"],
+            duck_options=duck_options,
+            duck_built=reference is not None,
         )
+        duck = reference or duck
         report = side_by_side.compare(duck, postgres)
         checks_passed = _postgres_checks(postgres, with_semantic=options.semantic)
     print(f"test-postgres took {time.monotonic() - started:.0f} s", flush=True)
@@ -131,6 +143,14 @@ def main(argv: list[str] | None = None) -> int:
         dest="semantic",
         action="store_false",
         help="skip the MetricFlow checks (for a feed shorter than 12 complete weeks)",
+    )
+    parser.add_argument(
+        "--duckdb-reference",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="reuse DuckDB's side finished in DIR (e.g. data/test_spark/duckdb) if it was "
+        "built from the same feed with the same options by the current code; else build it",
     )
     options = parser.parse_args(argv)
     try:

@@ -5,6 +5,7 @@ public mart (parity.py). Each engine's module adds its own side and checks."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import shutil
@@ -188,6 +189,43 @@ def run_steps(steps: list[tuple[Engine, str, list[list[str]]]]) -> None:
     print(f"{names}: done in {time.monotonic() - started:.0f} s", flush=True)
 
 
+REFERENCE_MARKER = "reference.json"
+# what a DuckDB build's result depends on besides the raw feed
+SOURCE_DIRS = ("models", "macros", "seeds", "tests/generic", "src/tenant_kpis/python_steps")
+
+
+def _reference_key(feed: Feed, duck_options: list[str]) -> dict[str, object]:
+    return {"raw_dir": str(feed.raw_dir), "options": sorted(set(duck_options))}
+
+
+def _newest_source_mtime() -> float:
+    newest = (paths.PROJECT_DIR / "dbt_project.yml").stat().st_mtime
+    for directory in SOURCE_DIRS:
+        for path in (paths.PROJECT_DIR / directory).rglob("*"):
+            if path.is_file():
+                newest = max(newest, path.stat().st_mtime)
+    return newest
+
+
+def reusable_reference(
+    work: Path, common: dict[str, str], feed: Feed, duck_options: list[str]
+) -> tuple[Engine | None, str]:
+    """DuckDB's side as another comparison already built it in `work` (e.g. `make
+    test-spark`'s, for `make test-postgres` of the same feed in CI), or None and why
+    not. Only a finished build of the same feed, the same options and the current
+    code is reused; with a held-back week the incremental run needs a side of its own."""
+    marker = work / REFERENCE_MARKER
+    if feed.holdback_days:
+        return None, "the feed has a held-back week"
+    if not marker.is_file():
+        return None, f"no finished DuckDB build in {work}"
+    if json.loads(marker.read_text()) != _reference_key(feed, duck_options):
+        return None, f"{work} holds a build of another feed or with other options"
+    if marker.stat().st_mtime < _newest_source_mtime():
+        return None, f"the project changed after {work} was built"
+    return duckdb_engine(work, common), f"DuckDB's side reused from {work}"
+
+
 def build_both(
     duck: Engine,
     other: Engine,
@@ -195,13 +233,24 @@ def build_both(
     build_options: list[str],
     incremental_options: list[str],
     duck_options: list[str] | None = None,
+    duck_built: bool = False,
 ) -> None:
     """`tenant-kpis build` on both sides (the other after `tenant-kpis load`); with a
     held-back week, append it and build both again, incrementally. DuckDB's side
-    takes `duck_options` in both builds when given."""
+    takes `duck_options` in both builds when given, and is not built when
+    `duck_built` (a reusable reference). A finished DuckDB build leaves a marker
+    (reusable_reference)."""
+    options = duck_options or build_options
+    marker = duck.work / REFERENCE_MARKER
+    marker.unlink(missing_ok=True)
+    duck_commands = [[TENANT_KPIS, "build", *options]]
+    if not feed.holdback_days:  # the incremental run below changes the warehouse
+        key = shlex.quote(json.dumps(_reference_key(feed, options)))
+        duck_commands.append(["bash", "-c", f"printf %s {key} > {shlex.quote(str(marker))}"])
+    duck_step = (duck, "build", duck_commands)
     run_steps(
         [
-            (duck, "build", [[TENANT_KPIS, "build", *(duck_options or build_options)]]),
+            *([] if duck_built else [duck_step]),
             (
                 other,
                 "build",
