@@ -69,6 +69,8 @@ def _render(sql: str) -> str:
     """The project's statistics macros followed by `sql`, rendered by Jinja."""
     environment = jinja2.Environment()
     environment.globals["dbt"] = _DuckDBTypes()
+    # as in every dbt build: only sqlfluff renders the placeholders
+    environment.globals["rendering_for_lint"] = lambda: False
     macros = MACRO_FILE.read_text() + "\n" + WILSON_MACRO_FILE.read_text()
     return environment.from_string(macros + "\n" + sql).render()
 
