@@ -35,3 +35,22 @@
         ) as window_start
     from {{ this }}
 {% endmacro %}
+
+{#
+    The first week an incremental weekly model downstream of the events must
+    recompute (every later week is recomputed too): the week of any date
+    events_recomputed_dates returns, or of a stored row whose
+    last_received_at falls in the window. One home for the user-week and
+    tenant-feature-week aggregates, read with `{{ this }}` in place.
+#}
+{% macro events_first_recomputed_week(events, window_start) %}
+    select min(recomputed_weeks.week_start) as week_start
+    from (
+        select cast({{ dbt.date_trunc('week', 'received_days.occurred_date') }} as date) as week_start
+        from ({{ events_recomputed_dates(events, window_start) }}) as received_days
+        union
+        select stored_weeks.week_start
+        from {{ this }} as stored_weeks
+        where stored_weeks.last_received_at >= {{ window_start }}
+    ) as recomputed_weeks
+{% endmacro %}

@@ -46,22 +46,8 @@ load_window as (
     {{ events_load_window() }}
 ),
 
-received_days as (
-    {{ events_recomputed_dates('events', '(select load_window.window_start from load_window)') }}
-),
-
-recomputed_weeks as (
-    select cast({{ dbt.date_trunc('week', 'occurred_date') }} as date) as week_start
-    from received_days
-    union
-    select week_start
-    from {{ this }}
-    where last_received_at >= (select load_window.window_start from load_window)
-),
-
 first_recomputed_week as (
-    select min(week_start) as week_start
-    from recomputed_weeks
+    {{ events_first_recomputed_week('events', '(select load_window.window_start from load_window)') }}
 ),
 {% endif %}
 
