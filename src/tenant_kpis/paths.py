@@ -29,3 +29,25 @@ def published_db() -> Path:
 
 def reports_dir() -> Path:
     return _env_path("TENANT_KPIS_REPORTS_DIR", PROJECT_DIR / "reports" / "out")
+
+
+# what a build's result depends on besides its raw feed and its settings
+BUILD_SOURCE_DIRS = (
+    "models",
+    "macros",
+    "seeds",
+    "src/tenant_kpis/generator",
+    "src/tenant_kpis/python_steps",
+)
+
+
+def newest_build_source_mtime() -> float:
+    """Newest modification time of anything that changes what a build produces:
+    a build older than it is stale (the test suite's shared build, an engine
+    comparison's reused DuckDB side)."""
+    newest = (PROJECT_DIR / "dbt_project.yml").stat().st_mtime
+    for directory in BUILD_SOURCE_DIRS:
+        for path in (PROJECT_DIR / directory).rglob("*"):
+            if path.is_file():
+                newest = max(newest, path.stat().st_mtime)
+    return newest

@@ -20,15 +20,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from tenant_kpis import paths
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-WATCHED_DIRS = (
-    "models",
-    "macros",
-    "seeds",
-    "src/tenant_kpis/generator",
-    "src/tenant_kpis/python_steps",
-)
 PYTHON_STEPS_SELECTOR = "source:python_steps+"
 # Where each test subprocess's wall and CPU seconds go, when set: the suite's
 # time is mostly these commands, so cutting CI time starts from this log.
@@ -37,12 +32,7 @@ COMMAND_LOG = os.environ.get("TENANT_KPIS_TEST_COMMAND_LOG")
 
 def newest_source_mtime() -> float:
     """Newest modification time of anything that changes what a build produces."""
-    newest = (PROJECT_DIR / "dbt_project.yml").stat().st_mtime
-    for directory in WATCHED_DIRS:
-        for path in (PROJECT_DIR / directory).rglob("*"):
-            if path.is_file():
-                newest = max(newest, path.stat().st_mtime)
-    return newest
+    return paths.newest_build_source_mtime()
 
 
 # For tests that read only the warehouse (and compiled SQL): dbt skips its JSON

@@ -190,21 +190,10 @@ def run_steps(steps: list[tuple[Engine, str, list[list[str]]]]) -> None:
 
 
 REFERENCE_MARKER = "reference.json"
-# what a DuckDB build's result depends on besides the raw feed
-SOURCE_DIRS = ("models", "macros", "seeds", "tests/generic", "src/tenant_kpis/python_steps")
 
 
 def _reference_key(feed: Feed, duck_options: list[str]) -> dict[str, object]:
     return {"raw_dir": str(feed.raw_dir), "options": sorted(set(duck_options))}
-
-
-def _newest_source_mtime() -> float:
-    newest = (paths.PROJECT_DIR / "dbt_project.yml").stat().st_mtime
-    for directory in SOURCE_DIRS:
-        for path in (paths.PROJECT_DIR / directory).rglob("*"):
-            if path.is_file():
-                newest = max(newest, path.stat().st_mtime)
-    return newest
 
 
 def reusable_reference(
@@ -221,7 +210,7 @@ def reusable_reference(
         return None, f"no finished DuckDB build in {work}"
     if json.loads(marker.read_text()) != _reference_key(feed, duck_options):
         return None, f"{work} holds a build of another feed or with other options"
-    if marker.stat().st_mtime < _newest_source_mtime():
+    if marker.stat().st_mtime < paths.newest_build_source_mtime():
         return None, f"the project changed after {work} was built"
     return duckdb_engine(work, common), f"DuckDB's side reused from {work}"
 
