@@ -7,9 +7,10 @@
    (seeds, models, Python steps; the data and unit tests on PostgreSQL only:
    DuckDB's side is the reference, and `make test` runs its tests); on
    PostgreSQL after `tenant-kpis load`;
-4. a generated feed then receives its held-back week: PostgreSQL reloads its
-   raw schema and both engines build again, incrementally (events staging
-   merges the new deliveries with delete+insert on PostgreSQL);
+4. a generated feed: PostgreSQL loads and builds it without its held-back
+   week, then loads the week and builds again, incrementally (events staging
+   merges the new deliveries with delete+insert); DuckDB's side builds the
+   whole feed once (side_by_side.build_both says why that is enough);
 5. compare every public mart row by row (parity.py), print one line per mart
    and `N/N public marts identical` last; exit 1 with the first differing
    rows on any difference;

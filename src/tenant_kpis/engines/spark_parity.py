@@ -5,8 +5,9 @@
 2. build it on both engines side by side with `tenant-kpis build`: on Spark
    (a local session, its own warehouse directory and Derby metastore under
    the work directory) after `tenant-kpis load --target spark`;
-3. a held-back week, if any, is appended and both engines build again,
-   incrementally (Spark: the project's delete+insert, spark_incremental.sql);
+3. with a held-back week, Spark builds the feed without it, then loads the
+   week and builds again, incrementally (the project's delete+insert,
+   spark_incremental.sql), while DuckDB's side builds the whole feed once;
 4. compare every public mart row by row (parity.py), print one line per mart
    and `N/N public marts identical` last; exit 1 with the first differing
    rows on any difference.
