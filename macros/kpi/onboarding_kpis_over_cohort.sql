@@ -6,7 +6,7 @@
     newest matured weekly cohorts, early_warning_cohort_start_date).
 
     user_kpi_windows: int_user_kpi_windows_unioned (relation or CTE name);
-    weeks: int_weeks_spined; interval_methods: seed kpi_interval_methods;
+    weeks: int_weeks_completed (the weeks reported on); interval_methods: seed kpi_interval_methods;
     cohort_start_column: the column of `weeks` where a week's cohort starts
     (a unit belongs to the cohort when its window closed between that day
     and the week's last day: macro in_rolling_cohort); z and confidence:
@@ -31,13 +31,12 @@
     } %}
     with
 
-    complete_weeks as (
+    cohort_weeks as (
         select
             week_start,
             week_last_date,
             {{ cohort_start_column }} as rolling_cohort_start_date
         from {{ weeks }}
-        where is_complete
     ),
 
     onboarding_windows as (
@@ -52,11 +51,11 @@
 
     cohort_members as {{ cte_not_materialized() }} (
         select
-            complete_weeks.week_start,
+            cohort_weeks.week_start,
             onboarding_windows.*
-        from complete_weeks
+        from cohort_weeks
         inner join onboarding_windows
-            on {{ in_rolling_cohort('onboarding_windows.window_closed_date') }}
+            on {{ in_rolling_cohort('onboarding_windows.window_closed_date', weeks='cohort_weeks') }}
     ),
 
     aggregated as (

@@ -44,16 +44,8 @@ tickets as (
     select * from {{ ref('stg_support__tickets') }}
 ),
 
-weeks as (
-    select * from {{ ref('int_weeks_spined') }}
-),
-
 complete_weeks as (
-    select
-        week_start,
-        week_last_date
-    from weeks
-    where is_complete
+    select * from {{ ref('int_weeks_completed') }}
 ),
 
 user_first_certifications as (

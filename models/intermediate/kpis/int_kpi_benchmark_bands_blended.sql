@@ -21,16 +21,8 @@ tenants as (
     select * from {{ ref('int_tenants_lifecycle') }}
 ),
 
-weeks as (
-    select * from {{ ref('int_weeks_spined') }}
-),
-
 complete_weeks as (
-    select
-        week_start,
-        week_last_date
-    from weeks
-    where is_complete
+    select * from {{ ref('int_weeks_completed') }}
 ),
 
 industry_bands as (
