@@ -23,12 +23,7 @@
 {% macro onboarding_kpis_over_cohort(
     user_kpi_windows, weeks, interval_methods, cohort_start_column, z=none, confidence=none
 ) -%}
-    {%- set segments = {
-        'industry': 'industry',
-        'plan_tier': 'plan_tier',
-        'persona': 'persona',
-        'onboarding_cohort': 'onboarding_cohort',
-    } %}
+    {%- set segments = kpi_segments('user') %}
     with
 
     cohort_weeks as (

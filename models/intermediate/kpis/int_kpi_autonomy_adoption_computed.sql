@@ -18,7 +18,7 @@
     interval (seed kpi_interval_methods).
 #}
 
-{%- set segments = {'industry': 'industry', 'plan_tier': 'plan_tier', 'onboarding_cohort': 'onboarding_cohort'} %}
+{%- set segments = kpi_segments('tenant') %}
 
 with
 

@@ -23,7 +23,7 @@
     rate's Wilson interval (unit_count = denominator).
 #}
 
-{%- set segments = {'industry': 'industry', 'plan_tier': 'plan_tier', 'onboarding_cohort': 'onboarding_cohort'} %}
+{%- set segments = kpi_segments('tenant') %}
 
 with
 

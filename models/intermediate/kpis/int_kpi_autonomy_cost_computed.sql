@@ -32,7 +32,7 @@
     Student t critical value (macro linearized_ratio_interval_bound).
 #}
 
-{%- set segments = {'industry': 'industry', 'plan_tier': 'plan_tier', 'onboarding_cohort': 'onboarding_cohort'} %}
+{%- set segments = kpi_segments('tenant') %}
 
 with
 

@@ -23,7 +23,7 @@
     pooled ratio, with the pooled users or tenants as units (unit_count).
 #}
 
-{%- set segments = {'industry': 'industry', 'plan_tier': 'plan_tier', 'onboarding_cohort': 'onboarding_cohort'} %}
+{%- set segments = kpi_segments('tenant') %}
 {%- set window_days = kpi_parameter('performance_window_days') %}
 
 with

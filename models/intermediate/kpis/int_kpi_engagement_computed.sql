@@ -24,12 +24,7 @@
     respondent).
 #}
 
-{%- set segments = {
-    'industry': 'industry',
-    'plan_tier': 'plan_tier',
-    'persona': 'persona',
-    'onboarding_cohort': 'onboarding_cohort',
-} %}
+{%- set segments = kpi_segments('user') %}
 
 with
 
