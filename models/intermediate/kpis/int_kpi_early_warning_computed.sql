@@ -30,9 +30,14 @@ interval_methods as (
     select * from {{ ref('kpi_interval_methods') }}
 ),
 
+kpi_catalog as (
+    select * from {{ ref('kpi_catalog') }}
+),
+
 early_warning_kpis as (
     {{ onboarding_kpis_over_cohort(
-        'user_kpi_windows', 'complete_weeks', 'interval_methods', 'early_warning_cohort_start_date',
+        'user_kpi_windows', 'complete_weeks', 'interval_methods', 'kpi_catalog',
+        'early_warning_cohort_start_date',
         z=kpi_parameter('early_warning_interval_z'),
         confidence=kpi_parameter('early_warning_interval_confidence')
     ) }}

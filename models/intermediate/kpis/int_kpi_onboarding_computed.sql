@@ -30,9 +30,14 @@ interval_methods as (
     select * from {{ ref('kpi_interval_methods') }}
 ),
 
+kpi_catalog as (
+    select * from {{ ref('kpi_catalog') }}
+),
+
 onboarding_kpis as (
     {{ onboarding_kpis_over_cohort(
-        'user_kpi_windows', 'complete_weeks', 'interval_methods', 'rolling_cohort_start_date'
+        'user_kpi_windows', 'complete_weeks', 'interval_methods', 'kpi_catalog',
+        'rolling_cohort_start_date'
     ) }}
 ),
 
