@@ -152,7 +152,7 @@ properties_typed as (
         {%- for property in event_properties() %}
             {%- set value = 'property_values[' ~ loop.index ~ ']' %}
             {%- if property.kind != 'text' %}
-            or ({{ value }} is not null and {{ event_property_typed(value, property.kind) }} is null)
+                or ({{ value }} is not null and {{ event_property_typed(value, property.kind) }} is null)
             {%- endif %}
         {%- endfor %}
             as has_malformed_property
