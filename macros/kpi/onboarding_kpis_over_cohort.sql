@@ -6,7 +6,8 @@
     newest matured weekly cohorts, early_warning_cohort_start_date).
 
     user_kpi_windows: int_user_kpi_windows_unioned (relation or CTE name);
-    weeks: int_weeks_spined; interval_methods: seed kpi_interval_methods;
+    weeks: int_weeks_completed (the weeks reported on); interval_methods: seed kpi_interval_methods;
+    kpi_catalog: seed kpi_catalog, whose kpi_family 'onboarding' names the KPIs;
     cohort_start_column: the column of `weeks` where a week's cohort starts
     (a unit belongs to the cohort when its window closed between that day
     and the week's last day: macro in_rolling_cohort); z and confidence:
@@ -21,42 +22,35 @@
     denominator count weeks.
 #}
 {% macro onboarding_kpis_over_cohort(
-    user_kpi_windows, weeks, interval_methods, cohort_start_column, z=none, confidence=none
+    user_kpi_windows, weeks, interval_methods, kpi_catalog, cohort_start_column, z=none, confidence=none
 ) -%}
-    {%- set segments = {
-        'industry': 'industry',
-        'plan_tier': 'plan_tier',
-        'persona': 'persona',
-        'onboarding_cohort': 'onboarding_cohort',
-    } %}
+    {%- set segments = kpi_segments('user') %}
     with
 
-    complete_weeks as (
+    cohort_weeks as (
         select
             week_start,
             week_last_date,
             {{ cohort_start_column }} as rolling_cohort_start_date
         from {{ weeks }}
-        where is_complete
     ),
 
     onboarding_windows as (
         select * from {{ user_kpi_windows }}
         where kpi_name in (
-            'activation_rate_14d', 'activation_rate_30d', 'activation_rate_60d',
-            'first_value_rate_14d', 'first_value_rate_30d', 'first_value_rate_60d',
-            'time_to_activate_median_days', 'time_to_first_value_median_days',
-            'feature_depth_30d_median', 'login_consistency'
+            select onboarding_catalog.kpi_name
+            from {{ kpi_catalog }} as onboarding_catalog
+            where onboarding_catalog.kpi_family = 'onboarding'
         )
     ),
 
     cohort_members as {{ cte_not_materialized() }} (
         select
-            complete_weeks.week_start,
+            cohort_weeks.week_start,
             onboarding_windows.*
-        from complete_weeks
+        from cohort_weeks
         inner join onboarding_windows
-            on {{ in_rolling_cohort('onboarding_windows.window_closed_date') }}
+            on {{ in_rolling_cohort('onboarding_windows.window_closed_date', weeks='cohort_weeks') }}
     ),
 
     aggregated as (

@@ -5,8 +5,8 @@ the early-warning series and the alerts. This replays a grid of rule parameters
 (early_warning_interval_confidence with its normal quantile early_warning_interval_z,
 early_warning_cohort_weeks, early_warning_minimum_units,
 early_warning_consecutive_weeks) on the kept builds: for each, it sets the parameters
-in the copy's `seeds.kpi_parameters` and re-runs the compiled SQL of the four models
-they reach (`int_weeks_spined`, `int_kpi_early_warning_computed`,
+in the copy's `seeds.kpi_parameters` and re-runs the compiled SQL of the five models
+they reach (`int_weeks_spined`, `int_weeks_completed`, `int_kpi_early_warning_computed`,
 `fct_kpi_early_warning_weekly`, `fct_kpi_alerts`, compiled by `dbt compile` against a
 warehouse file named `warehouse.duckdb`), then counts false alerts and detections with
 the pipeline's own counting (alert_simulation_counts). The seeded rule replayed gives
@@ -44,6 +44,7 @@ WINDOW_WEEKS = 13
 #: Compiled models, in build order, and the tables they replace.
 MODELS = (
     ("intermediate/calendar/int_weeks_spined.sql", "intermediate.int_weeks_spined"),
+    ("intermediate/calendar/int_weeks_completed.sql", "intermediate.int_weeks_completed"),
     (
         "intermediate/kpis/int_kpi_early_warning_computed.sql",
         "intermediate.int_kpi_early_warning_computed",

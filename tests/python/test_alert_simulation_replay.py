@@ -44,6 +44,9 @@ COMPILED = {
     "intermediate/calendar/int_weeks_spined.sql": (
         "select distinct week_start from warehouse.main.early_warning_input"
     ),
+    "intermediate/calendar/int_weeks_completed.sql": (
+        "select * from warehouse.intermediate.int_weeks_spined"
+    ),
     "intermediate/kpis/int_kpi_early_warning_computed.sql": (
         "select *, value + {z} * standard_error as interval_upper "
         "from warehouse.main.early_warning_input"

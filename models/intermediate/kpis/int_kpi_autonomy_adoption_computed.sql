@@ -18,7 +18,7 @@
     interval (seed kpi_interval_methods).
 #}
 
-{%- set segments = {'industry': 'industry', 'plan_tier': 'plan_tier', 'onboarding_cohort': 'onboarding_cohort'} %}
+{%- set segments = kpi_segments('tenant') %}
 
 with
 
@@ -30,17 +30,8 @@ tenant_weeks as (
     select * from {{ ref('int_tenant_weeks_aggregated') }}
 ),
 
-weeks as (
-    select * from {{ ref('int_weeks_spined') }}
-),
-
 complete_weeks as (
-    select
-        week_start,
-        week_last_date,
-        rolling_cohort_start_date
-    from weeks
-    where is_complete
+    select * from {{ ref('int_weeks_completed') }}
 ),
 
 adoption_windows as (

@@ -23,7 +23,7 @@
     rate's Wilson interval (unit_count = denominator).
 #}
 
-{%- set segments = {'industry': 'industry', 'plan_tier': 'plan_tier', 'onboarding_cohort': 'onboarding_cohort'} %}
+{%- set segments = kpi_segments('tenant') %}
 
 with
 
@@ -35,17 +35,8 @@ benchmarks as (
     select * from {{ ref('industry_benchmarks') }}
 ),
 
-weeks as (
-    select * from {{ ref('int_weeks_spined') }}
-),
-
 complete_weeks as (
-    select
-        week_start,
-        week_last_date,
-        rolling_cohort_start_date
-    from weeks
-    where is_complete
+    select * from {{ ref('int_weeks_completed') }}
 ),
 
 certified_tenants as (

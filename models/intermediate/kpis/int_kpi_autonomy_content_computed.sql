@@ -30,16 +30,8 @@ events as (
     select * from {{ ref('stg_product__events') }}
 ),
 
-weeks as (
-    select * from {{ ref('int_weeks_spined') }}
-),
-
 complete_weeks as (
-    select
-        week_start,
-        week_last_date
-    from weeks
-    where is_complete
+    select * from {{ ref('int_weeks_completed') }}
 ),
 
 live_content_weeks as (

@@ -32,7 +32,7 @@
     Student t critical value (macro linearized_ratio_interval_bound).
 #}
 
-{%- set segments = {'industry': 'industry', 'plan_tier': 'plan_tier', 'onboarding_cohort': 'onboarding_cohort'} %}
+{%- set segments = kpi_segments('tenant') %}
 
 with
 
@@ -48,8 +48,8 @@ user_days as (
     select * from {{ ref('int_user_days_aggregated') }}
 ),
 
-weeks as (
-    select * from {{ ref('int_weeks_spined') }}
+complete_weeks as (
+    select * from {{ ref('int_weeks_completed') }}
 ),
 
 week_months as (
@@ -59,8 +59,7 @@ week_months as (
             {{ dbt.dateadd('month', -1, dbt.date_trunc('month', dbt.dateadd('day', 1, 'week_last_date'))) }}
             as date
         ) as cost_month
-    from weeks
-    where is_complete
+    from complete_weeks
 ),
 
 tenant_month_learners as (

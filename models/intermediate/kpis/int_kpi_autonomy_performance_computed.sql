@@ -23,7 +23,7 @@
     pooled ratio, with the pooled users or tenants as units (unit_count).
 #}
 
-{%- set segments = {'industry': 'industry', 'plan_tier': 'plan_tier', 'onboarding_cohort': 'onboarding_cohort'} %}
+{%- set segments = kpi_segments('tenant') %}
 {%- set window_days = kpi_parameter('performance_window_days') %}
 
 with
@@ -44,16 +44,8 @@ tickets as (
     select * from {{ ref('stg_support__tickets') }}
 ),
 
-weeks as (
-    select * from {{ ref('int_weeks_spined') }}
-),
-
 complete_weeks as (
-    select
-        week_start,
-        week_last_date
-    from weeks
-    where is_complete
+    select * from {{ ref('int_weeks_completed') }}
 ),
 
 user_first_certifications as (

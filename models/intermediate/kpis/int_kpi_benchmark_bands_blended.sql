@@ -4,12 +4,17 @@
     performance_improvement), for every complete week and every tenant
     segment (the segments of fct_kpi_weekly's tenant KPIs):
     - segment industry: that industry's band, and its label;
-    - segments all, plan_tier, onboarding_cohort: the blend of the industry
-      bands weighted by the segment's tenants onboarded by the week's last
-      day (tenant-weighted mean of the lows and of the highs); no row before
-      the segment's first tenant is onboarded.
+    - segments all, plan_tier, onboarding_cohort (macro kpi_segments, the
+      tenant KPIs' segments, through one grouping-sets query): the blend of
+      the industry bands weighted by the segment's tenants onboarded by the
+      week's last day (tenant-weighted mean of the lows and of the highs); no
+      row before the segment's first tenant is onboarded.
     The scorecard (fct_kpi_scorecard) turns the band into a threshold.
 #}
+
+{#- the tenant KPIs' segments but industry, whose rows carry the industry's own band #}
+{%- set blended_segments = kpi_segments('tenant') %}
+{%- do blended_segments.pop('industry') %}
 
 with
 
@@ -21,16 +26,8 @@ tenants as (
     select * from {{ ref('int_tenants_lifecycle') }}
 ),
 
-weeks as (
-    select * from {{ ref('int_weeks_spined') }}
-),
-
 complete_weeks as (
-    select
-        week_start,
-        week_last_date
-    from weeks
-    where is_complete
+    select * from {{ ref('int_weeks_completed') }}
 ),
 
 industry_bands as (
@@ -72,48 +69,34 @@ industry_segment_bands as (
     cross join industry_bands
 ),
 
-tenant_segments as (
+onboarded_tenant_bands as (
+    -- each tenant onboarded by the week's last day, with its industry's band
     select
-        tenant_id,
-        industry,
-        onboarded_date,
-        'all' as segment_type,
-        'all' as segment_value
-    from tenants
-    union all
-    select
-        tenant_id,
-        industry,
-        onboarded_date,
-        'plan_tier' as segment_type,
-        plan_tier as segment_value
-    from tenants
-    union all
-    select
-        tenant_id,
-        industry,
-        onboarded_date,
-        'onboarding_cohort' as segment_type,
-        onboarding_cohort as segment_value
-    from tenants
+        complete_weeks.week_start,
+        industry_bands.kpi_name,
+        {%- for column in blended_segments.values() %}
+            tenants.{{ column }},
+        {%- endfor %}
+        industry_bands.band_low,
+        industry_bands.band_high
+    from complete_weeks
+    inner join tenants
+        on tenants.onboarded_date <= complete_weeks.week_last_date
+    inner join industry_bands
+        on tenants.industry = industry_bands.industry
 ),
 
 blended_bands as (
     select
-        complete_weeks.week_start,
-        industry_bands.kpi_name,
-        tenant_segments.segment_type,
-        tenant_segments.segment_value,
+        week_start,
+        kpi_name,
+        {{ kpi_segment_columns(blended_segments) }},
         -- averaged as exact decimals so that the order threads add rows in cannot change the last bits
-        cast(avg({{ exact_decimal('industry_bands.band_low', 38, 10) }}) as {{ dbt.type_float() }}) as band_low,
-        cast(avg({{ exact_decimal('industry_bands.band_high', 38, 10) }}) as {{ dbt.type_float() }}) as band_high,
+        cast(avg({{ exact_decimal('band_low', 38, 10) }}) as {{ dbt.type_float() }}) as band_low,
+        cast(avg({{ exact_decimal('band_high', 38, 10) }}) as {{ dbt.type_float() }}) as band_high,
         cast(null as {{ dbt.type_string() }}) as industry_label
-    from complete_weeks
-    inner join tenant_segments
-        on tenant_segments.onboarded_date <= complete_weeks.week_last_date
-    inner join industry_bands
-        on tenant_segments.industry = industry_bands.industry
-    group by 1, 2, 3, 4
+    from onboarded_tenant_bands
+    {{ kpi_grouping_sets(blended_segments, grain_columns='week_start, kpi_name') }}  -- noqa: PRS
 ),
 
 final as (

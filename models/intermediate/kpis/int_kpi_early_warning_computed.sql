@@ -22,17 +22,22 @@ user_kpi_windows as (
     select * from {{ ref('int_user_kpi_windows_unioned') }}
 ),
 
-weeks as (
-    select * from {{ ref('int_weeks_spined') }}
+complete_weeks as (
+    select * from {{ ref('int_weeks_completed') }}
 ),
 
 interval_methods as (
     select * from {{ ref('kpi_interval_methods') }}
 ),
 
+kpi_catalog as (
+    select * from {{ ref('kpi_catalog') }}
+),
+
 early_warning_kpis as (
     {{ onboarding_kpis_over_cohort(
-        'user_kpi_windows', 'weeks', 'interval_methods', 'early_warning_cohort_start_date',
+        'user_kpi_windows', 'complete_weeks', 'interval_methods', 'kpi_catalog',
+        'early_warning_cohort_start_date',
         z=kpi_parameter('early_warning_interval_z'),
         confidence=kpi_parameter('early_warning_interval_confidence')
     ) }}

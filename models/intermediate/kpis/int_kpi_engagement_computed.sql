@@ -24,12 +24,7 @@
     respondent).
 #}
 
-{%- set segments = {
-    'industry': 'industry',
-    'plan_tier': 'plan_tier',
-    'persona': 'persona',
-    'onboarding_cohort': 'onboarding_cohort',
-} %}
+{%- set segments = kpi_segments('user') %}
 
 with
 
@@ -49,17 +44,8 @@ user_kpi_windows as (
     select * from {{ ref('int_user_kpi_windows_unioned') }}
 ),
 
-weeks as (
-    select * from {{ ref('int_weeks_spined') }}
-),
-
 complete_weeks as (
-    select
-        week_start,
-        week_last_date,
-        rolling_cohort_start_date
-    from weeks
-    where is_complete
+    select * from {{ ref('int_weeks_completed') }}
 ),
 
 active_user_weeks as (

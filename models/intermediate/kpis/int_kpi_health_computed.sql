@@ -11,7 +11,7 @@
     at_risk_tenant_share a proportion (Wilson); unit_count = live tenants.
 #}
 
-{%- set segments = {'industry': 'industry', 'plan_tier': 'plan_tier', 'onboarding_cohort': 'onboarding_cohort'} %}
+{%- set segments = kpi_segments('tenant') %}
 
 with
 

@@ -22,17 +22,22 @@ user_kpi_windows as (
     select * from {{ ref('int_user_kpi_windows_unioned') }}
 ),
 
-weeks as (
-    select * from {{ ref('int_weeks_spined') }}
+complete_weeks as (
+    select * from {{ ref('int_weeks_completed') }}
 ),
 
 interval_methods as (
     select * from {{ ref('kpi_interval_methods') }}
 ),
 
+kpi_catalog as (
+    select * from {{ ref('kpi_catalog') }}
+),
+
 onboarding_kpis as (
     {{ onboarding_kpis_over_cohort(
-        'user_kpi_windows', 'weeks', 'interval_methods', 'rolling_cohort_start_date'
+        'user_kpi_windows', 'complete_weeks', 'interval_methods', 'kpi_catalog',
+        'rolling_cohort_start_date'
     ) }}
 ),
 

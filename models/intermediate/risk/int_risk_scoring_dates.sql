@@ -8,24 +8,23 @@
 
 with
 
-weeks as (
-    select * from {{ ref('int_weeks_spined') }}
+complete_weeks as (
+    select * from {{ ref('int_weeks_completed') }}
 ),
 
-complete_weeks as (
+counted_back_weeks as (
     select
         week_start,
         week_last_date,
         row_number() over (order by week_start desc) - 1 as weeks_before_as_of
-    from weeks
-    where is_complete
+    from complete_weeks
 ),
 
 final as (
     select
         week_start as scoring_week_start,
         week_last_date as scoring_date
-    from complete_weeks
+    from counted_back_weeks
     where
         mod(
             weeks_before_as_of,

@@ -36,8 +36,8 @@ events as {{ cte_not_materialized() }} (
     select * from {{ ref('stg_product__events') }}
 ),
 
-weeks as (
-    select * from {{ ref('int_weeks_spined') }}
+complete_weeks as (
+    select * from {{ ref('int_weeks_completed') }}
 ),
 
 {% if is_incremental() %}
@@ -81,9 +81,8 @@ final as (
         -- bookkeeping for the incremental window
         max(feature_events.received_at) as last_received_at
     from feature_events
-    inner join weeks
-        on feature_events.week_start = weeks.week_start
-    where weeks.is_complete
+    inner join complete_weeks
+        on feature_events.week_start = complete_weeks.week_start
     group by 1, 2, 3
 )
 

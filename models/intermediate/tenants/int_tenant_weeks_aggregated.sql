@@ -14,8 +14,8 @@ tenants as (
     select * from {{ ref('int_tenants_lifecycle') }}
 ),
 
-weeks as (
-    select * from {{ ref('int_weeks_spined') }}
+complete_weeks as (
+    select * from {{ ref('int_weeks_completed') }}
 ),
 
 user_weeks as (
@@ -39,12 +39,11 @@ tenant_weeks as (
         tenants.seats_purchased,
         tenants.onboarded_at,
         tenants.churned_at,
-        weeks.week_start,
-        weeks.week_end
+        complete_weeks.week_start,
+        complete_weeks.week_end
     from tenants
-    inner join weeks
-        on weeks.week_start >= cast({{ dbt.date_trunc('week', 'tenants.onboarded_at') }} as date)
-    where weeks.is_complete
+    inner join complete_weeks
+        on complete_weeks.week_start >= cast({{ dbt.date_trunc('week', 'tenants.onboarded_at') }} as date)
 ),
 
 activity as (

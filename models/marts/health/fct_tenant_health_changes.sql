@@ -15,14 +15,13 @@ weights as (
     select * from {{ ref('health_score_weights') }}
 ),
 
-weeks as (
-    select * from {{ ref('int_weeks_spined') }}
+complete_weeks as (
+    select * from {{ ref('int_weeks_completed') }}
 ),
 
 last_complete_week as (
     select max(week_start) as as_of_week_start
-    from weeks
-    where is_complete
+    from complete_weeks
 ),
 
 paired as (

@@ -30,8 +30,8 @@ with
     ),
 
 {% endfor %}
-weeks as (
-    select * from {{ ref('int_weeks_spined') }}
+complete_weeks as (
+    select * from {{ ref('int_weeks_completed') }}
 ),
 
 kpi_catalog as (
@@ -44,14 +44,6 @@ tenants as (
 
 users as (
     select * from {{ ref('int_users_lifecycle') }}
-),
-
-complete_weeks as (
-    select
-        week_start,
-        week_last_date
-    from weeks
-    where is_complete
 ),
 
 kpi_segment_types as (

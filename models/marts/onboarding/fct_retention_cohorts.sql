@@ -19,8 +19,8 @@ user_weeks as (
     select * from {{ ref('int_user_weeks_aggregated') }}
 ),
 
-weeks as (
-    select * from {{ ref('int_weeks_spined') }}
+complete_weeks as (
+    select * from {{ ref('int_weeks_completed') }}
 ),
 
 offset_numbers as (
@@ -31,12 +31,6 @@ offsets as (
     select generated_number - 1 as weeks_since_signup
     from offset_numbers
     where generated_number - 1 <= {{ kpi_parameter('retention_max_week') }}
-),
-
-complete_weeks as (
-    select week_start
-    from weeks
-    where is_complete
 ),
 
 cohort_offsets as (

@@ -5,14 +5,13 @@
     A partitioned delivery (events/load_date=YYYY-MM-DD/): each run reads
     only the partitions it does not hold yet plus those of the lookback
     days (events_partitions_to_load); the filter on the partition column
-    prunes the other files unread. Either way the batch is deduplicated
-    together with the stored rows of the same event_id, so the table equals
-    a full refresh. One row per event_id (the earliest delivery: one with a
-    parseable received_at first, then the earliest load date, then the
-    earliest received_at) plus every row
+    prunes the other files unread. One row per event_id (its first
+    delivery among the batch and the stored rows, macro
+    events_first_deliveries: the table equals a full refresh) plus every row
     without an event_id (quarantined as missing_key, keyed by a hash of the
     row). load_date is the partition's date, or for a single file the UTC
-    date of received_at (null when it does not parse).
+    date of received_at (null when it does not parse). The JSON properties
+    are typed from one list (macro event_properties).
     Rules are evaluated against the users and tenants of the run that loads
     the row: stored rows outside the window are not re-checked, so after a
     retroactive fix of users or tenants run `dbt build --full-refresh`.
@@ -124,86 +123,8 @@ renamed as (
     from source_batch
 ),
 
-delivery_candidates as (
-    select
-        event_id,
-        load_date,
-        received_at,
-        occurred_at,
-        tenant_id,
-        user_id,
-        event_name,
-        properties,
-        raw_row,
-        false as is_stored
-    from renamed
-    {% if is_incremental() %}
-        union all
-        select
-            event_id,
-            load_date,
-            received_at,
-            occurred_at,
-            tenant_id,
-            user_id,
-            event_name,
-            properties,
-            null as raw_row,
-            true as is_stored
-        from {{ this }}
-        where event_id in (select renamed.event_id from renamed)
-    {% endif %}
-),
-
-repeated_event_ids as (
-    -- almost every event_id arrives once: only the repeated ones are ranked
-    select event_id
-    from delivery_candidates
-    where event_id is not null
-    group by 1
-    having count(*) > 1
-),
-
--- read twice (single and repeated deliveries): inlined, not copied with every raw row
-deliveries_flagged as {{ cte_not_materialized() }} (
-    select
-        delivery_candidates.*,
-        repeated_event_ids.event_id is not null as is_repeated
-    from delivery_candidates
-    left join repeated_event_ids
-        on delivery_candidates.event_id = repeated_event_ids.event_id
-),
-
-repeated_deliveries_ranked as (
-    select
-        *,
-        row_number() over (
-            partition by event_id
-            order by
-                -- a delivery whose received_at parses wins, whatever its partition
-                case when received_at is null then 1 else 0 end,
-                load_date asc nulls last,
-                received_at asc nulls last,
-                occurred_at asc nulls last,
-                tenant_id asc nulls last,
-                user_id asc nulls last,
-                event_name asc nulls last,
-                properties asc nulls last,
-                is_stored desc
-        ) as delivery_rank
-    from deliveries_flagged
-    where is_repeated
-),
-
 deduplicated as (
-    select
-        *,
-        1 as delivery_rank
-    from deliveries_flagged
-    where not is_repeated
-    union all
-    select * from repeated_deliveries_ranked
-    where delivery_rank = 1
+    {{ events_first_deliveries('renamed') }}
 ),
 
 new_events as (
@@ -215,34 +136,25 @@ properties_parsed as {{ cte_computed_once() }} (
     select
         *,
         {{ json_kind('properties') }} = 'object' as is_json_object,
-        {{ json_object_strings('properties', [
-            'step', 'rows', 'errors', 'integration', 'setting',
-            'action', 'feature', 'critical', 'workflow', 'task_type',
-            'content_id', 'course_id', 'score'
-        ]) }} as property_values
+        {{ json_object_strings('properties', event_properties() | map(attribute='key') | list) }} as property_values
     from new_events
 ),
 
 properties_typed as (
     select
         *,
-        property_values[1] as setup_step,
-        {{ to_integer('property_values[2]') }} as import_rows,
-        {{ to_integer('property_values[3]') }} as import_errors,
-        property_values[4] as integration_name,
-        property_values[5] as setting_name,
-        property_values[6] as governance_action,
-        property_values[7] as feature_name,
-        {{ safe_cast_boolean('property_values[8]') }} as is_critical_feature,
-        property_values[9] as workflow_name,
-        property_values[10] as task_type,
-        property_values[11] as content_id,
-        property_values[12] as course_id,
-        {{ to_integer('property_values[13]') }} as nps_score,
-        (property_values[2] is not null and {{ to_integer('property_values[2]') }} is null)
-        or (property_values[3] is not null and {{ to_integer('property_values[3]') }} is null)
-        or (property_values[8] is not null and {{ safe_cast_boolean('property_values[8]') }} is null)
-        or (property_values[13] is not null and {{ to_integer('property_values[13]') }} is null)
+        {%- for property in event_properties() %}
+            {%- set value = 'property_values[' ~ loop.index ~ ']' %}
+            {{ event_property_typed(value, property.kind) }} as {{ property.column }},
+        {%- endfor %}
+        -- a property present but not of its kind
+        false
+        {%- for property in event_properties() %}
+            {%- set value = 'property_values[' ~ loop.index ~ ']' %}
+            {%- if property.kind != 'text' %}
+                or ({{ value }} is not null and {{ event_property_typed(value, property.kind) }} is null)
+            {%- endif %}
+        {%- endfor %}
             as has_malformed_property
     from properties_parsed
 ),

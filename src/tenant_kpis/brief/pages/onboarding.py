@@ -17,6 +17,20 @@ from tenant_kpis.brief.queries import kpi_values, tenant_filter
 TITLE = "Onboarding and retention"
 PERSONAS = ("admin", "operator", "end_user")
 WINDOWS = (14, 30, 60)
+MILESTONES = ("activation_rate", "first_value_rate")
+MILESTONE_KPIS = tuple(f"{m}_{w}d" for m in MILESTONES for w in WINDOWS)
+# (measure, chart title, KPI) of the two time-to-milestone distributions
+MEDIAN_KPIS = (
+    ("activate", "Signup to activation", "time_to_activate_median_days"),
+    ("first_value", "Signup to first value", "time_to_first_value_median_days"),
+)
+STREAK_KPIS = (("streak_4w_share", "rate"), ("repeat_usage_days_per_week", "days_per_week"))
+# Every KPI whose value this page shows, in page order (the quality page defines them).
+KPIS_SHOWN = (
+    *MILESTONE_KPIS,
+    *(kpi for _, _, kpi in MEDIAN_KPIS),
+    *(kpi for kpi, _ in STREAK_KPIS),
+)
 DIST_WEEKS = 26
 DIST_CAP_DAYS = 63
 HEATMAP_COHORTS = 12
@@ -74,12 +88,11 @@ def _section(page: Page, height: float, draw: object, brief: Brief) -> None:
 
 
 def _milestones(page: Page, brief: Brief, kind: str, values: list[str]) -> None:
-    kpis = [f"{m}_{w}d" for m in ("activation_rate", "first_value_rate") for w in WINDOWS]
-    frame = kpi_values(brief, kpis, kind, values)
+    frame = kpi_values(brief, list(MILESTONE_KPIS), kind, values)
     height = 1.75
     bottom = page.take(height + 0.3)
     width = (CONTENT_WIDTH - 0.9) / 2
-    for index, milestone in enumerate(("activation_rate", "first_value_rate")):
+    for index, milestone in enumerate(MILESTONES):
         ax = page.axes(MARGIN_X + 0.4 + index * (width + 0.5), bottom + 0.25, width, height - 0.1)
         _grouped_bars(ax, brief, frame, milestone, values)
         ax.set_title(
@@ -190,19 +203,12 @@ def _distributions(page: Page, brief: Brief) -> None:
         """,
         [since, scope.week_end, *params],
     ).df()
-    medians = kpi_values(
-        brief, ["time_to_activate_median_days", "time_to_first_value_median_days"], *series(brief)
-    )
+    medians = kpi_values(brief, [kpi for _, _, kpi in MEDIAN_KPIS], *series(brief))
     height = 1.55
     bottom = page.take(height + 0.3)
     width = (CONTENT_WIDTH - 0.9) / 2
     personas = [p for p in PERSONAS if p in set(frame["persona"])] or list(PERSONAS)
-    for index, (measure, title, kpi) in enumerate(
-        (
-            ("activate", "Signup to activation", "time_to_activate_median_days"),
-            ("first_value", "Signup to first value", "time_to_first_value_median_days"),
-        )
-    ):
+    for index, (measure, title, kpi) in enumerate(MEDIAN_KPIS):
         ax = page.axes(MARGIN_X + 0.4 + index * (width + 0.5), bottom + 0.25, width, height - 0.1)
         sub = frame[frame["measure"] == measure]
         bins = np.arange(DIST_CAP_DAYS // 7 + 1)
@@ -331,16 +337,12 @@ def _retention(page: Page, brief: Brief) -> None:
 
 
 def _streaks(page: Page, brief: Brief, kind: str, values: list[str]) -> None:
-    frame = kpi_values(
-        brief, ["streak_4w_share", "repeat_usage_days_per_week"], kind, values, weeks=13
-    )
+    frame = kpi_values(brief, [kpi for kpi, _ in STREAK_KPIS], kind, values, weeks=13)
     height = min(1.6, page.room - 0.3)
     bottom = page.take(height + 0.3)
     width = (CONTENT_WIDTH - 0.9) / 2
     weeks = [brief.scope.first_week + timedelta(weeks=i) for i in range(13)]
-    for index, (kpi, unit) in enumerate(
-        (("streak_4w_share", "rate"), ("repeat_usage_days_per_week", "days_per_week"))
-    ):
+    for index, (kpi, unit) in enumerate(STREAK_KPIS):
         ax = page.axes(MARGIN_X + 0.4 + index * (width + 0.5), bottom + 0.25, width, height - 0.1)
         for s, value in enumerate(values):
             sub = frame[(frame["kpi_name"] == kpi) & (frame["segment_value"] == value)]

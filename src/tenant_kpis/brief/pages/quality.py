@@ -8,19 +8,12 @@ from tenant_kpis.brief import fmt, style
 from tenant_kpis.brief.context import AUTONOMY_KPIS, Brief
 from tenant_kpis.brief.layout import CONTENT_WIDTH, MARGIN_X, Column, Page
 from tenant_kpis.brief.marts import MartUnavailable
-from tenant_kpis.brief.pages.onboarding import WINDOWS
+from tenant_kpis.brief.pages import onboarding
 
 TITLE = "Data quality and definitions"
 HALF = (CONTENT_WIDTH - 0.3) / 2
-# Every KPI whose value appears in the brief, in page order.
-KPIS_SHOWN = (
-    *AUTONOMY_KPIS,
-    *(f"{m}_{w}d" for m in ("activation_rate", "first_value_rate") for w in WINDOWS),
-    "time_to_activate_median_days",
-    "time_to_first_value_median_days",
-    "streak_4w_share",
-    "repeat_usage_days_per_week",
-)
+# Every KPI whose value appears in the brief, in page order: each page lists its own.
+KPIS_SHOWN = (*AUTONOMY_KPIS, *onboarding.KPIS_SHOWN)
 
 
 def render(page: Page, brief: Brief) -> None:

@@ -1,0 +1,36 @@
+{#
+    The JSON properties of an event the staged events carry (raw contract,
+    `properties`): the key, the staged column and its kind. One list, from
+    which base_product__events extracts, types and checks them: a property
+    present but not of its kind makes the row `invalid_value`.
+#}
+{% macro event_properties() %}
+    {{ return([
+        {'key': 'step', 'column': 'setup_step', 'kind': 'text'},
+        {'key': 'rows', 'column': 'import_rows', 'kind': 'integer'},
+        {'key': 'errors', 'column': 'import_errors', 'kind': 'integer'},
+        {'key': 'integration', 'column': 'integration_name', 'kind': 'text'},
+        {'key': 'setting', 'column': 'setting_name', 'kind': 'text'},
+        {'key': 'action', 'column': 'governance_action', 'kind': 'text'},
+        {'key': 'feature', 'column': 'feature_name', 'kind': 'text'},
+        {'key': 'critical', 'column': 'is_critical_feature', 'kind': 'boolean'},
+        {'key': 'workflow', 'column': 'workflow_name', 'kind': 'text'},
+        {'key': 'task_type', 'column': 'task_type', 'kind': 'text'},
+        {'key': 'content_id', 'column': 'content_id', 'kind': 'text'},
+        {'key': 'course_id', 'column': 'course_id', 'kind': 'text'},
+        {'key': 'score', 'column': 'nps_score', 'kind': 'integer'},
+    ]) }}
+{% endmacro %}
+
+{#- A property's text value cast to its kind: null when it does not cast (never an error). -#}
+{% macro event_property_typed(value, kind) -%}
+    {%- if kind == 'integer' -%}
+        {{ to_integer(value) }}
+    {%- elif kind == 'boolean' -%}
+        {{ safe_cast_boolean(value) }}
+    {%- elif kind == 'text' -%}
+        {{ value }}
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("event_property_typed: unknown kind '" ~ kind ~ "'") }}
+    {%- endif -%}
+{%- endmacro %}
