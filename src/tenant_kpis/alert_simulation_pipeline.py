@@ -1,11 +1,13 @@
 """`make alert-sim-pipeline`: the alert rule's false alerts and detection, measured on
 generated data run through the whole pipeline.
 
-For each of --runs seeds it generates two small feeds with the generator's alert
-scenarios (generator/alert_scenario.py): `stationary` (every planted KPI on its
-threshold or just on its good side, unchanged) and `drop` (the same seed, with the
-users created from a drop date on drawing truths `alert_simulation_drop_share` x
-|threshold| past the threshold). Each feed is built with `tenant-kpis build` (data
+For each of --runs seeds (or the --seeds listed) it generates two small feeds with
+the generator's alert scenarios (generator/alert_scenario.py; --scenarios for one of
+them): `stationary` (every planted KPI on its threshold or just on its good side,
+unchanged) and `drop` (the same seed, with the users created from a drop date on
+drawing truths `alert_simulation_drop_share` x |threshold| past the threshold, the
+median's users as `alert_simulation_median_drop_share` names, or
+--median-drop-share for a sweep). Each feed is built with `tenant-kpis build` (data
 tests, no unit tests) on its own DuckDB file, target and publication paths in a
 scratch directory that is removed afterwards; `fct_kpi_scorecard`,
 `fct_kpi_early_warning_weekly` and `fct_kpi_alerts` (both kinds: kpi alerts and early
