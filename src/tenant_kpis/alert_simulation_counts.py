@@ -348,6 +348,7 @@ def summarise(runs: Sequence[RunCounts]) -> dict[str, Any]:
                 "all_tenants_trials": r.all_tenants_trials,
                 "all_tenants_detections": r.all_tenants_detections,
                 "alerted": r.alerted,
+                "per_kpi": r.per_kpi,
             }
             for r in runs
         ],

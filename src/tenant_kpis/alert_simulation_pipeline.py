@@ -1,11 +1,13 @@
 """`make alert-sim-pipeline`: the alert rule's false alerts and detection, measured on
 generated data run through the whole pipeline.
 
-For each of --runs seeds it generates two small feeds with the generator's alert
-scenarios (generator/alert_scenario.py): `stationary` (every planted KPI on its
-threshold or just on its good side, unchanged) and `drop` (the same seed, with the
-users created from a drop date on drawing truths `alert_simulation_drop_share` x
-|threshold| past the threshold). Each feed is built with `tenant-kpis build` (data
+For each of --runs seeds (or the --seeds listed) it generates two small feeds with
+the generator's alert scenarios (generator/alert_scenario.py; --scenarios for one of
+them): `stationary` (every planted KPI on its threshold or just on its good side,
+unchanged) and `drop` (the same seed, with the users created from a drop date on
+drawing truths `alert_simulation_drop_share` x |threshold| past the threshold, the
+median's users as `alert_simulation_median_drop_share` names, or
+--median-drop-share for a sweep). Each feed is built with `tenant-kpis build` (data
 tests, no unit tests) on its own DuckDB file, target and publication paths in a
 scratch directory that is removed afterwards; `fct_kpi_scorecard`,
 `fct_kpi_early_warning_weekly` and `fct_kpi_alerts` (both kinds: kpi alerts and early
@@ -59,6 +61,7 @@ RULE_PARAMETERS = (
     "early_warning_minimum_units",
     "early_warning_consecutive_weeks",
 )
+SCENARIOS = ("stationary", "drop")
 #: 200 tenants: the demo's size, at which the targets are judged (README, Alerts).
 DEFAULTS = {"runs": 12, "tenants": 200, "years": 1.0, "events_per_user_day": 2.0, "seed": 1000}
 
@@ -161,24 +164,26 @@ def build_and_read(config: GeneratorConfig, scratch: Path) -> dict[str, Any]:
 
 
 def simulate(
-    runs: int,
+    seeds: list[int],
     tenants: int,
     years: float,
     events_per_user_day: float,
-    first_seed: int,
     keep: Path | None = None,
+    scenarios: tuple[str, ...] = SCENARIOS,
+    median_drop_share: float | None = None,
 ) -> tuple[list[RunCounts], dict[str, Any]]:
-    """Both scenarios for each seed; returns the counts and what the runs had in common.
+    """The scenarios for each seed; returns the counts and what the runs had in common.
     With `keep`, each build's warehouse and truth are kept there as
     `<seed>_<scenario>.duckdb` and `<seed>_<scenario>_truth.json` (for replaying other
-    rules on the same runs)."""
+    rules on the same runs). `median_drop_share` overrides the seed's for the drop
+    scenario (a sweep of drop sizes; the stationary feeds do not depend on it)."""
     counts: list[RunCounts] = []
     drop_date = drop_date_for(DEFAULT_END_DATE)
     common: dict[str, Any] = {}
     scratch_root = Path(tempfile.mkdtemp(prefix="alert_sim_pipeline_"))
     try:
-        for seed in range(first_seed, first_seed + runs):
-            for scenario in ("stationary", "drop"):
+        for seed in seeds:
+            for scenario in scenarios:
                 started = time.perf_counter()
                 config = GeneratorConfig(
                     tenants=tenants,
@@ -187,6 +192,7 @@ def simulate(
                     events_per_user_day=events_per_user_day,
                     alert_scenario=scenario,
                     alert_drop_date=drop_date if scenario == "drop" else None,
+                    alert_median_drop_share=median_drop_share if scenario == "drop" else None,
                 )
                 result = build_and_read(config, scratch_root / "run")
                 if keep is not None:
@@ -223,6 +229,10 @@ def simulate(
                         result["early_warning"],
                     )
                     common["drop_entry_weeks"] = {k: str(v) for k, v in entry_weeks.items()}
+                    common["median_drop_share"] = truth["median_drop_share"]
+                    common["dropped_past_threshold_share"] = {
+                        k: e["dropped_past_threshold_share"] for k, e in truth["kpis"].items()
+                    }
                 run.seed = seed
                 counts.append(run)
                 common.update(
@@ -266,7 +276,8 @@ def _pct(share: dict[str, Any]) -> str:
 
 def report(figures: dict[str, Any]) -> str:
     lines = [
-        f"{figures['runs']['stationary']} stationary + {figures['runs']['drop']} drop runs, "
+        f"{figures['runs'].get('stationary', 0)} stationary + "
+        f"{figures['runs'].get('drop', 0)} drop runs, "
         f"{figures['settings']['tenants']} tenants, {figures['settings']['years']} years; "
         f"rule: {figures['rule']}",
         f"{'KPI':<34} {'false alerts, all pairs':<36} {'among pairs that can alert':<36} "
@@ -300,6 +311,28 @@ def report(figures: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _seed_list(text: str) -> list[int]:
+    """`1004,1005,1006-1011` -> [1004, 1005, 1006, ..., 1011]."""
+    seeds: list[int] = []
+    for part in text.split(","):
+        first, _, last = part.strip().partition("-")
+        if not first.isdigit() or (last and not last.isdigit()):
+            raise argparse.ArgumentTypeError(f"not a seed or a range of seeds: {part!r}")
+        low, high = int(first), int(last or first)
+        if high < low:
+            raise argparse.ArgumentTypeError(f"empty range of seeds: {part!r}")
+        seeds.extend(range(low, high + 1))
+    return seeds
+
+
+def _scenario_list(text: str) -> tuple[str, ...]:
+    scenarios = tuple(part.strip() for part in text.split(","))
+    unknown = [s for s in scenarios if s not in SCENARIOS]
+    if unknown or not scenarios:
+        raise argparse.ArgumentTypeError(f"scenarios are stationary and drop, got {text!r}")
+    return scenarios
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=DEFAULTS["runs"], help="seeds (2 builds each)")
@@ -309,6 +342,25 @@ def main(argv: list[str] | None = None) -> None:
         "--events-per-user-day", type=float, default=DEFAULTS["events_per_user_day"]
     )
     parser.add_argument("--seed", type=int, default=DEFAULTS["seed"], help="first seed")
+    parser.add_argument(
+        "--seeds",
+        type=_seed_list,
+        default=None,
+        help="these seeds instead of --seed and --runs (e.g. 1004,1005,1006-1011)",
+    )
+    parser.add_argument(
+        "--scenarios",
+        type=_scenario_list,
+        default=SCENARIOS,
+        help="stationary,drop (default) or one of them",
+    )
+    parser.add_argument(
+        "--median-drop-share",
+        type=float,
+        default=None,
+        help="the drop scenario's median drop (default: the seed's "
+        "alert_simulation_median_drop_share)",
+    )
     parser.add_argument(
         "--out",
         type=Path,
@@ -323,9 +375,16 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.runs < 1:
         raise SystemExit("error: --runs must be at least 1")
+    seeds = args.seeds or list(range(args.seed, args.seed + args.runs))
     started = time.perf_counter()
     counts, common = simulate(
-        args.runs, args.tenants, args.years, args.events_per_user_day, args.seed, args.keep
+        seeds,
+        args.tenants,
+        args.years,
+        args.events_per_user_day,
+        args.keep,
+        args.scenarios,
+        args.median_drop_share,
     )
     figures = {
         "what": (
@@ -348,7 +407,8 @@ def main(argv: list[str] | None = None) -> None:
             "tenants": args.tenants,
             "years": args.years,
             "events_per_user_day": args.events_per_user_day,
-            "first_seed": args.seed,
+            "seeds": seeds,
+            "scenarios": list(args.scenarios),
             "window_weeks": WINDOW_WEEKS,
         },
         **common,

@@ -39,9 +39,11 @@ alert_drop_date=...)`, no CLI option; used by `make alert-sim-pipeline`): every
 user's first-value day is drawn from one planted distribution that puts the four
 first-value KPIs on (or just on the good side of) their thresholds, and, in the
 drop scenario, users created from the drop date on draw truths
-`alert_simulation_drop_share` x |threshold| past them (`alert_scenario`,
-recorded in `_truth.json` under `alert_scenario`). Without a scenario the output
-is byte for byte what it was.
+`alert_simulation_drop_share` x |threshold| past them, and the median's users past
+its threshold day as `alert_simulation_median_drop_share` names (the 14-day rate
+falls with it when lower; `GeneratorConfig.alert_median_drop_share` overrides it
+for a sweep); all recorded in `_truth.json` under `alert_scenario`. Without a
+scenario the output is byte for byte what it was.
 """
 
 from tenant_kpis.generator.config import GeneratorConfig

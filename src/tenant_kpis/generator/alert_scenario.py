@@ -89,32 +89,61 @@ COVERAGE: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Thresholds:
-    """The seeds' thresholds of the covered KPIs and the planted drop's size."""
+    """The seeds' thresholds of the covered KPIs and the planted drop's size.
+
+    `drop_share` moves every covered KPI's truth that share of |threshold| past its
+    threshold (the median in days). `median_drop_share` names the median's drop in what
+    its alert can see: an order-statistic interval lies past the threshold only when
+    too few of the median's users (those reaching first value within
+    MEDIAN_WINDOW_DAYS) reach it by the threshold day, so the median's drop is planted,
+    like a rate's, on that share: from one half to one half x (1 - median_drop_share).
+    The 14-day rate falls with it when that is the lower (one distribution feeds all
+    four KPIs: fewer users by day 14 is the only way a median can move past 14 days)."""
 
     rates: dict[str, float]  # kpi -> target_low (higher is better)
     median_days: float  # target_high of the median (lower is better)
     drop_share: float
+    median_drop_share: float
 
     @classmethod
-    def from_seeds(cls, seeds_dir: Path = SEEDS_DIR) -> Thresholds:
+    def from_seeds(
+        cls, seeds_dir: Path = SEEDS_DIR, median_drop_share: float | None = None
+    ) -> Thresholds:
+        """The seeds' values; `median_drop_share` overrides the seed's (a sweep)."""
         with (seeds_dir / "kpi_targets.csv").open(newline="") as handle:
             targets = {row["kpi_name"]: row for row in csv.DictReader(handle)}
         with (seeds_dir / "kpi_parameters.csv").open(newline="") as handle:
             parameters = {row["parameter_name"]: row for row in csv.DictReader(handle)}
+        seeded_median_share = float(
+            parameters["alert_simulation_median_drop_share"]["parameter_value"]
+        )
         return cls(
             rates={kpi: float(targets[kpi]["target_low"]) for kpi in RATE_WINDOWS},
             median_days=float(targets[MEDIAN_KPI]["target_high"]),
             drop_share=float(parameters["alert_simulation_drop_share"]["parameter_value"]),
+            median_drop_share=(
+                seeded_median_share if median_drop_share is None else median_drop_share
+            ),
         )
 
 
-def _knots_for(rates: dict[str, float], median_day: int, median_after: bool) -> list[tuple]:
+def _knots_for(
+    rates: dict[str, float],
+    median_day: int,
+    median_after: bool,
+    within_threshold: tuple[int, float] | None = None,
+) -> list[tuple]:
     """Cumulative probabilities at the window days, plus two knots around the median day
     that make it the population median of the users reaching first value within 60 days:
     F(median_day) just above half of F(60) (median at most median_day) or, with
-    `median_after`, F(median_day - 1) just below it (median at least median_day)."""
+    `median_after`, F(median_day - 1) just below it (median at least median_day).
+    `within_threshold` (day, share): at most that share of the users reaching first value
+    within 60 days reach it by that day (the median's named drop)."""
     half = rates["first_value_rate_60d"] / 2
     knots = {RATE_WINDOWS[k]: v for k, v in rates.items()}
+    if within_threshold is not None:
+        day, share = within_threshold
+        knots[day] = min(knots.get(day, 1.0), share * rates["first_value_rate_60d"])
     if median_after:
         knots[median_day - 1] = min(knots.get(median_day - 1, 1.0), half - MEDIAN_GAP)
         knots[median_day] = max(knots.get(median_day, 0.0), half + MEDIAN_GAP)
@@ -155,6 +184,13 @@ def truths(p: np.ndarray) -> dict[str, float]:
     return values
 
 
+def share_within(p: np.ndarray, day: int) -> float:
+    """Of the users reaching first value within MEDIAN_WINDOW_DAYS, the share reaching it
+    by `day`: what the median's interval tests against one half at its threshold day."""
+    cdf = np.round(np.cumsum(p), 12)
+    return round(float(cdf[day] / cdf[MEDIAN_WINDOW_DAYS]), 12)
+
+
 @dataclass(frozen=True)
 class Plan:
     """The planted distributions of a scenario."""
@@ -171,7 +207,11 @@ class Plan:
         share = thresholds.drop_share
         dropped_rates = {k: v * (1 - share) for k, v in thresholds.rates.items()}
         dropped_median = math.floor(thresholds.median_days * (1 + share)) + 1
-        dropped = _knots_for(dropped_rates, dropped_median, True)
+        within = (
+            math.floor(thresholds.median_days),
+            (1 - thresholds.median_drop_share) / 2,
+        )
+        dropped = _knots_for(dropped_rates, dropped_median, True, within)
         baseline, baseline_never = day_probabilities(on_track)
         dropped_p, dropped_never = day_probabilities(dropped)
         return cls(baseline, baseline_never, dropped_p, dropped_never, thresholds)
@@ -183,13 +223,19 @@ def _draw(rng: np.random.Generator, p: np.ndarray, never: float, size: int) -> n
 
 
 def plant_first_value(
-    seed: int, scenario: str, drop_day: int | None, users: pd.DataFrame, onboard_day: np.ndarray
+    seed: int,
+    scenario: str,
+    drop_day: int | None,
+    users: pd.DataFrame,
+    onboard_day: np.ndarray,
+    median_drop_share: float | None = None,
 ) -> None:
     """Set `first_value_off` (days after created_at, NEVER for never) on every user.
 
     Its own random stream: the scenario does not shift any other table's draws.
+    `median_drop_share` overrides the seed's (None: the seed's).
     """
-    plan = Plan.from_thresholds(Thresholds.from_seeds())
+    plan = Plan.from_thresholds(Thresholds.from_seeds(median_drop_share=median_drop_share))
     rng = child_rng(seed, "alert_scenario_first_value")
     created_day = onboard_day[users["tenant_idx"].to_numpy()] + users["created_off"].to_numpy()
     offsets = _draw(rng, plan.baseline, plan.baseline_never, len(users))
@@ -199,12 +245,14 @@ def plant_first_value(
     users["first_value_off"] = offsets.astype(np.int64)
 
 
-def truth_section(scenario: str, drop_date: date | None) -> dict[str, Any]:
+def truth_section(
+    scenario: str, drop_date: date | None, median_drop_share: float | None = None
+) -> dict[str, Any]:
     """What `_truth.json` records under `alert_scenario`: the planted truths of every
     covered KPI (the same for every segment and week), where they stand against the
     thresholds, and, for the drop, from which week each KPI's rolling cohort holds
     dropped users."""
-    plan = Plan.from_thresholds(Thresholds.from_seeds())
+    plan = Plan.from_thresholds(Thresholds.from_seeds(median_drop_share=median_drop_share))
     thresholds = plan.thresholds
     base, dropped = truths(plan.baseline), truths(plan.dropped)
     kpis: dict[str, Any] = {}
@@ -219,11 +267,16 @@ def truth_section(scenario: str, drop_date: date | None) -> dict[str, Any]:
             "planted_truth_on_track": sign * (base[kpi] - threshold) >= 0,
             "window_days": RATE_WINDOWS.get(kpi, MEDIAN_WINDOW_DAYS),
         }
+        threshold_day = math.floor(thresholds.median_days)
+        if not is_rate:
+            entry["planted_share_within_threshold"] = share_within(plan.baseline, threshold_day)
         if scenario == "drop":
             entry["dropped_truth"] = dropped[kpi]
             entry["dropped_past_threshold_share"] = round(
                 sign * (threshold - dropped[kpi]) / abs(threshold), 12
             )
+            if not is_rate:
+                entry["dropped_share_within_threshold"] = share_within(plan.dropped, threshold_day)
             if drop_date is not None:
                 first = drop_date + timedelta(days=entry["window_days"])
                 entry["drop_enters_cohort_on"] = first.isoformat()
@@ -250,6 +303,7 @@ def truth_section(scenario: str, drop_date: date | None) -> dict[str, Any]:
         ),
         "drop_date": drop_date.isoformat() if drop_date else None,
         "drop_share": thresholds.drop_share,
+        "median_drop_share": thresholds.median_drop_share,
         "kpis": kpis,
         "first_value_day_probabilities": {
             "baseline": [round(float(v), 10) for v in plan.baseline],

@@ -172,6 +172,9 @@ class GeneratorConfig:
     alert_scenario: str | None = None
     #: With "drop": users created on or after this day draw the dropped truths.
     alert_drop_date: date | None = None
+    #: With "drop": the median's named drop (alert_scenario.Thresholds); None: the seed's
+    #: alert_simulation_median_drop_share. Set only to sweep drop sizes.
+    alert_median_drop_share: float | None = None
 
     def __post_init__(self) -> None:
         if self.tenants < 1:
@@ -215,6 +218,13 @@ class GeneratorConfig:
             )
         if (self.alert_scenario == "drop") != (self.alert_drop_date is not None):
             raise UserError("alert_drop_date is required with, and only with, the drop scenario")
+        if self.alert_median_drop_share is not None and (
+            self.alert_scenario != "drop" or not 0.0 <= self.alert_median_drop_share < 1.0
+        ):
+            raise UserError(
+                "alert_median_drop_share must be in [0, 1) and goes with the drop scenario, "
+                f"got {self.alert_median_drop_share!r}"
+            )
         if self.alert_drop_date is not None and not (
             self.start_date < self.alert_drop_date < self.end_date
         ):

@@ -80,6 +80,7 @@ def generate_dataset(config: GeneratorConfig, out_dir: Path, progress: bool = Tr
             config.alert_drop_epoch_day,
             pop.users,
             pop.tenants["onboard_day"].to_numpy(),
+            config.alert_median_drop_share,
         )
     finalize_users(config, pop)
     say(f"population: {len(pop.tenants):,} tenants, {len(pop.users):,} users")
@@ -164,7 +165,7 @@ def generate_dataset(config: GeneratorConfig, out_dir: Path, progress: bool = Tr
     truth_doc["row_counts"] = {name: counts[name] for name in TABLES}
     if config.alert_scenario is not None:
         truth_doc["alert_scenario"] = alert_scenario.truth_section(
-            config.alert_scenario, config.alert_drop_date
+            config.alert_scenario, config.alert_drop_date, config.alert_median_drop_share
         )
     truth_doc.update(log.as_dict())
     partitioned = config.events_layout == "partitioned"
