@@ -138,7 +138,7 @@ test-spark: $(VENV)/.installed-spark  ## DuckDB and Spark build the same feed, m
 bench-spark: $(VENV)/.installed-spark  ## Spark vs DuckDB build time and memory (EVENTS=)
 	$(BIN)/python -m tenant_kpis.engines.spark_bench --events $(EVENTS)
 
-# Not in CI: the contract property tests with a random budget 33x CI's (about
+# Not in CI: the contract property tests with a random budget 50x CI's (about
 # an hour on an idle machine), two lanes on two workers; a failure is shrunk
 # to a minimal feed and saved in .hypothesis/contract (DEVELOPERS.md).
 fuzz: install  ## contract property tests, long random budget (about an hour; not in CI)

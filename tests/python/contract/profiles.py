@@ -24,7 +24,7 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 from hypothesis.internal.conjecture import engine
 from hypothesis.internal.conjecture.engine import ConjectureRunner
 
-CONTRACT_CI_EXAMPLES = 3
+CONTRACT_CI_EXAMPLES = 2
 CONTRACT_FUZZ_EXAMPLES = 50  # per lane; the first tenth are small feeds (Hypothesis warms up)
 FUZZ_LANES = 2  # `make fuzz` runs the lanes on two pytest-xdist workers
 FUZZ_SHRINK_SECONDS = 3600
