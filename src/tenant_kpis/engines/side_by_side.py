@@ -202,7 +202,8 @@ def reusable_reference(
     """DuckDB's side as another comparison already built it in `work` (e.g. `make
     test-spark`'s, for `make test-postgres` of the same feed in CI), or None and why
     not. Only a finished build of the same feed, the same options and the current
-    code is reused; with a held-back week the incremental run needs a side of its own."""
+    code is reused. A feed with a held-back week is generated afresh in the work
+    directory for each run, so no earlier DuckDB side can be of the same feed."""
     marker = work / REFERENCE_MARKER
     if feed.holdback_days:
         return None, "the feed has a held-back week"
@@ -243,13 +244,15 @@ def build_both(
         key = shlex.quote(json.dumps(_reference_key(feed, options)))
         duck_commands.append(["bash", "-c", f"printf %s {key} > {shlex.quote(str(marker))}"])
     load = [TENANT_KPIS, "load", str(feed.raw_dir)]
-    other_commands = [load, [TENANT_KPIS, "build", *build_options]]
+    build = [TENANT_KPIS, "build", *build_options]
     if feed.holdback_days:
         # the other engine copies the feed into its own tables: it is loaded
         # before the week arrives, DuckDB reads the files in place after
         run_steps([(other, "load", [load])])
         subprocess.run([TENANT_KPIS, "append-holdback", str(feed.raw_dir)], check=True)
-        other_commands = [other_commands[1], load, [TENANT_KPIS, "build", *incremental_options]]
+        other_commands = [build, load, [TENANT_KPIS, "build", *incremental_options]]
+    else:
+        other_commands = [load, build]
     run_steps(
         [
             *([] if duck_built else [(duck, "build", duck_commands)]),
