@@ -1,0 +1,180 @@
+{#
+    The alert simulation's ticket_decline and performance_improvement:
+    value, unit count and 95% interval per run x scenario x pair x simulated
+    week, for sim_alert_kpi_values. Both KPIs are 1 - pooled post / pooled
+    pre counts (linearized_ratio_sums / linearized_ratio_interval_bound, as
+    in their KPI family): ticket_decline draws pre-window tickets
+    ~ Poisson(baseline_rate_per_unit) and post-window tickets
+    ~ Poisson(baseline x (1 - truth)); performance_improvement draws
+    failures among alert_simulation_tasks_per_window tasks before (error
+    rate baseline) and after (baseline x (1 - truth)), binomially. A unit's
+    counts are the inverse cumulative distribution at its two uniform draws.
+#}
+
+{%- set weeks = var('alert_simulation_weeks') %}
+{%- set drop_week = var('alert_simulation_drop_week') %}
+{%- set tasks = var('alert_simulation_tasks_per_window') %}
+
+with
+
+pairs as (
+    select * from {{ ref('sim_alert_pairs') }}
+),
+
+units as (
+    select * from {{ ref('sim_alert_units') }}
+),
+
+series as (
+    {{ integer_series(4) }}
+),
+
+unit_weeks as {{ cte_not_materialized() }} (
+    {{ sim_alert_unit_weeks(weeks, drop_week) }}
+    where pairs.kpi_name in ('ticket_decline', 'performance_improvement')
+),
+
+count_rates as (
+    -- pre window: the baseline; post window: the baseline x (1 - the truth)
+    select
+        pairs.pair_id,
+        pairs.kpi_name,
+        distributions.distribution,
+        pairs.baseline_rate_per_unit * case distributions.distribution
+            when 'pre' then 1.0
+            when 'post_threshold' then 1.0 - pairs.threshold
+            else 1.0 - pairs.dropped_truth
+        end as rate
+    from pairs
+    cross join (
+        select 'pre' as distribution
+        union all select 'post_threshold'
+        union all select 'post_dropped'
+    ) as distributions
+    where pairs.kpi_name in ('ticket_decline', 'performance_improvement')
+),
+
+count_distributions as (
+    -- P(X <= k): Poisson(rate) tickets, or Binomial(tasks, rate) failures
+    select
+        count_rates.pair_id,
+        count_rates.distribution,
+        series.series_value as outcome_count,
+        sum(
+            exp(
+                case
+                    when count_rates.kpi_name = 'ticket_decline'
+                        then -count_rates.rate + series.series_value * ln(greatest(count_rates.rate, 1e-300))
+                        - {{ log_gamma('series.series_value + 1.0') }}
+                    else {{ log_gamma(tasks ~ ' + 1.0') }} - {{ log_gamma('series.series_value + 1.0') }}
+                        - {{ log_gamma(tasks ~ ' - series.series_value + 1.0') }}
+                        + series.series_value * ln(greatest(count_rates.rate, 1e-300))
+                        + ({{ tasks }} - series.series_value) * ln(greatest(1.0 - count_rates.rate, 1e-300))
+                end
+            )
+        ) over (
+            partition by count_rates.pair_id, count_rates.distribution
+            order by series.series_value
+            rows between unbounded preceding and current row
+        ) as cumulative_probability
+    from count_rates
+    inner join series
+        on series.series_value <= case when count_rates.kpi_name = 'ticket_decline' then 200 else {{ tasks }} end
+),
+
+count_unit_weeks as (
+    select
+        simulation_run,
+        scenario,
+        pair_id,
+        week_start,
+        unit_key,
+        first_uniform,
+        second_uniform,
+        case when is_dropped then 'post_dropped' else 'post_threshold' end as post_distribution
+    from unit_weeks
+),
+
+pre_counts as (
+    select
+        count_unit_weeks.simulation_run,
+        count_unit_weeks.scenario,
+        count_unit_weeks.pair_id,
+        count_unit_weeks.week_start,
+        count_unit_weeks.unit_key,
+        min(count_distributions.outcome_count) as pre_count
+    from count_unit_weeks
+    inner join count_distributions
+        on
+            count_unit_weeks.pair_id = count_distributions.pair_id
+            and count_distributions.distribution = 'pre'
+            and count_distributions.cumulative_probability > count_unit_weeks.first_uniform
+    group by 1, 2, 3, 4, 5
+),
+
+post_counts as (
+    select
+        count_unit_weeks.simulation_run,
+        count_unit_weeks.scenario,
+        count_unit_weeks.pair_id,
+        count_unit_weeks.week_start,
+        count_unit_weeks.unit_key,
+        min(count_distributions.outcome_count) as post_count
+    from count_unit_weeks
+    inner join count_distributions
+        on
+            count_unit_weeks.pair_id = count_distributions.pair_id
+            and count_unit_weeks.post_distribution = count_distributions.distribution
+            and count_distributions.cumulative_probability > count_unit_weeks.second_uniform
+    group by 1, 2, 3, 4, 5
+),
+
+count_units as (
+    select
+        pre_counts.simulation_run,
+        pre_counts.scenario,
+        pre_counts.pair_id,
+        pre_counts.week_start,
+        pre_counts.unit_key,
+        pre_counts.pre_count,
+        post_counts.post_count
+    from pre_counts
+    inner join post_counts
+        on
+            pre_counts.simulation_run = post_counts.simulation_run
+            and pre_counts.scenario = post_counts.scenario
+            and pre_counts.pair_id = post_counts.pair_id
+            and pre_counts.week_start = post_counts.week_start
+            and pre_counts.unit_key = post_counts.unit_key
+),
+
+count_ratio_sums as (
+    -- both KPIs are 1 - pooled post / pooled pre (the task counts are equal before and after)
+    select
+        simulation_run,
+        scenario,
+        pair_id,
+        week_start,
+        {{ linearized_ratio_sums(['post_count', 'pre_count']) }}
+    from count_units
+    group by 1, 2, 3, 4
+),
+
+count_ratio_intervals as (
+    select
+        simulation_run,
+        scenario,
+        pair_id,
+        week_start,
+        1 - cast(linearized_sum_1 as {{ dbt.type_float() }}) / nullif(cast(linearized_sum_2 as {{ dbt.type_float() }}), 0) as value,
+        linearized_units as unit_count,
+        1 - {{ linearized_ratio_interval_bound([1, -1], 'upper') }} as interval_lower,
+        1 - {{ linearized_ratio_interval_bound([1, -1], 'lower', lowest='0.0') }} as interval_upper
+    from count_ratio_sums
+),
+
+final as (
+    select * from count_ratio_intervals
+)
+
+select * from final
