@@ -125,16 +125,6 @@
     )
 
     select
-        week_start,
-        kpi_name,
-        segment_type,
-        segment_value,
-        cast(value as {{ dbt.type_float() }}) as value,
-        numerator,
-        denominator,
-        cast(unit_count as integer) as unit_count,
-        cast(interval_lower as {{ dbt.type_float() }}) as interval_lower,
-        cast(interval_upper as {{ dbt.type_float() }}) as interval_upper,
-        cast(interval_method as {{ dbt.type_string() }}) as interval_method
+        {{ kpi_family_columns() }}
     from with_intervals
 {%- endmacro %}

@@ -97,17 +97,13 @@ unioned as (
 
 final as (
     select
-        cast(week_start as date) as week_start,
-        cast(kpi_name as {{ dbt.type_string() }}) as kpi_name,
-        cast(segment_type as {{ dbt.type_string() }}) as segment_type,
-        cast(segment_value as {{ dbt.type_string() }}) as segment_value,
-        numerator / nullif(denominator, 0) as value,
-        numerator,
-        denominator,
-        cast(denominator as integer) as unit_count,
-        {{ wilson_interval_bound('numerator', 'denominator', 'lower') }} as interval_lower,
-        {{ wilson_interval_bound('numerator', 'denominator', 'upper') }} as interval_upper,
-        cast('wilson' as {{ dbt.type_string() }}) as interval_method
+        {{ kpi_family_columns(
+            value='numerator / nullif(denominator, 0)',
+            unit_count='denominator',
+            interval_lower=wilson_interval_bound('numerator', 'denominator', 'lower'),
+            interval_upper=wilson_interval_bound('numerator', 'denominator', 'upper'),
+            interval_method="'wilson'"
+        ) }}
     from unioned
 )
 

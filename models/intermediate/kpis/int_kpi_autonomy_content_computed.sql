@@ -136,17 +136,9 @@ unioned as (
 
 final as (
     select
-        cast(week_start as date) as week_start,
-        cast(kpi_name as {{ dbt.type_string() }}) as kpi_name,
-        cast('all' as {{ dbt.type_string() }}) as segment_type,
-        cast('all' as {{ dbt.type_string() }}) as segment_value,
-        numerator / nullif(denominator, 0) as value,
-        numerator,
-        denominator,
-        cast(unit_count as integer) as unit_count,
-        cast(interval_lower as {{ dbt.type_float() }}) as interval_lower,
-        cast(interval_upper as {{ dbt.type_float() }}) as interval_upper,
-        cast(interval_method as {{ dbt.type_string() }}) as interval_method
+        {{ kpi_family_columns(
+            value='numerator / nullif(denominator, 0)', segment_type="'all'", segment_value="'all'"
+        ) }}
     from unioned
 )
 

@@ -202,25 +202,15 @@ cost_per_learner as (
 
 final as (
     select
-        cast(week_start as date) as week_start,
-        cast(kpi_name as {{ dbt.type_string() }}) as kpi_name,
-        cast(segment_type as {{ dbt.type_string() }}) as segment_type,
-        cast(segment_value as {{ dbt.type_string() }}) as segment_value,
-        numerator / nullif(denominator, 0) as value,
-        cast(numerator as {{ dbt.type_float() }}) as numerator,
-        cast(denominator as {{ dbt.type_float() }}) as denominator,
-        cast(linearized_units as integer) as unit_count,
-        cast(
-            case
-                when numerator is not null then {{ linearized_ratio_interval_bound([1, -1], 'lower', lowest='0.0') }}
-            end as {{ dbt.type_float() }}
-        ) as interval_lower,
-        cast(
-            case
-                when numerator is not null then {{ linearized_ratio_interval_bound([1, -1], 'upper') }}
-            end as {{ dbt.type_float() }}
-        ) as interval_upper,
-        cast('linearized_ratio_t' as {{ dbt.type_string() }}) as interval_method
+        {{ kpi_family_columns(
+            value='numerator / nullif(denominator, 0)',
+            unit_count='linearized_units',
+            interval_lower='case when numerator is not null then '
+                ~ linearized_ratio_interval_bound([1, -1], 'lower', lowest='0.0') ~ ' end',
+            interval_upper='case when numerator is not null then '
+                ~ linearized_ratio_interval_bound([1, -1], 'upper') ~ ' end',
+            interval_method="'linearized_ratio_t'"
+        ) }}
     from cost_per_learner
 )
 

@@ -222,17 +222,7 @@ with_interval as (
 
 final as (
     select
-        cast(week_start as date) as week_start,
-        cast(kpi_name as {{ dbt.type_string() }}) as kpi_name,
-        cast(segment_type as {{ dbt.type_string() }}) as segment_type,
-        cast(segment_value as {{ dbt.type_string() }}) as segment_value,
-        1 - numerator / nullif(denominator, 0) as value,
-        cast(numerator as {{ dbt.type_float() }}) as numerator,
-        cast(denominator as {{ dbt.type_float() }}) as denominator,
-        cast(unit_count as integer) as unit_count,
-        cast(interval_lower as {{ dbt.type_float() }}) as interval_lower,
-        cast(interval_upper as {{ dbt.type_float() }}) as interval_upper,
-        cast('linearized_ratio_t' as {{ dbt.type_string() }}) as interval_method
+        {{ kpi_family_columns(value='1 - numerator / nullif(denominator, 0)', interval_method="'linearized_ratio_t'") }}
     from with_interval
     -- a certification issued before the tenant's onboarding counts in the
     -- weeks after it, which can precede the cohort's first month

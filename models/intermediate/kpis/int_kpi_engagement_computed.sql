@@ -190,17 +190,7 @@ with_intervals as (
 
 final as (
     select
-        week_start,
-        kpi_name,
-        segment_type,
-        segment_value,
-        cast(value as {{ dbt.type_float() }}) as value,
-        numerator,
-        denominator,
-        cast(unit_count as integer) as unit_count,
-        cast(interval_lower as {{ dbt.type_float() }}) as interval_lower,
-        cast(interval_upper as {{ dbt.type_float() }}) as interval_upper,
-        cast(interval_method as {{ dbt.type_string() }}) as interval_method
+        {{ kpi_family_columns() }}
     from with_intervals
     -- a user's activity up to a day before created_at (allowed by the raw
     -- contract) can fall in the week before its cohort's first month

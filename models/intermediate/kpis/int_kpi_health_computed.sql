@@ -78,17 +78,7 @@ unioned as (
 
 final as (
     select
-        cast(week_start as date) as week_start,
-        cast(kpi_name as {{ dbt.type_string() }}) as kpi_name,
-        cast(segment_type as {{ dbt.type_string() }}) as segment_type,
-        cast(segment_value as {{ dbt.type_string() }}) as segment_value,
-        cast(numerator / nullif(denominator, 0) as {{ dbt.type_float() }}) as value,
-        numerator,
-        denominator,
-        cast(unit_count as integer) as unit_count,
-        cast(interval_lower as {{ dbt.type_float() }}) as interval_lower,
-        cast(interval_upper as {{ dbt.type_float() }}) as interval_upper,
-        cast(interval_method as {{ dbt.type_string() }}) as interval_method
+        {{ kpi_family_columns(value='numerator / nullif(denominator, 0)') }}
     from unioned
 )
 
