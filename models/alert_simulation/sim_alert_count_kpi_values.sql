@@ -95,57 +95,40 @@ count_unit_weeks as (
     from unit_weeks
 ),
 
-pre_counts as (
+count_units_drawn as (
+    -- each window's count is the inverse cumulative distribution at the unit's draw
+    -- (pre: the first, post: the second)
     select
         count_unit_weeks.simulation_run,
         count_unit_weeks.scenario,
         count_unit_weeks.pair_id,
         count_unit_weeks.week_start,
         count_unit_weeks.unit_key,
-        min(count_distributions.outcome_count) as pre_count
+        min(case
+            when
+                count_distributions.distribution = 'pre'
+                and count_distributions.cumulative_probability > count_unit_weeks.first_uniform
+                then count_distributions.outcome_count
+        end) as pre_count,
+        min(case
+            when
+                count_distributions.distribution = count_unit_weeks.post_distribution
+                and count_distributions.cumulative_probability > count_unit_weeks.second_uniform
+                then count_distributions.outcome_count
+        end) as post_count
     from count_unit_weeks
     inner join count_distributions
         on
             count_unit_weeks.pair_id = count_distributions.pair_id
-            and count_distributions.distribution = 'pre'
-            and count_distributions.cumulative_probability > count_unit_weeks.first_uniform
-    group by 1, 2, 3, 4, 5
-),
-
-post_counts as (
-    select
-        count_unit_weeks.simulation_run,
-        count_unit_weeks.scenario,
-        count_unit_weeks.pair_id,
-        count_unit_weeks.week_start,
-        count_unit_weeks.unit_key,
-        min(count_distributions.outcome_count) as post_count
-    from count_unit_weeks
-    inner join count_distributions
-        on
-            count_unit_weeks.pair_id = count_distributions.pair_id
-            and count_unit_weeks.post_distribution = count_distributions.distribution
-            and count_distributions.cumulative_probability > count_unit_weeks.second_uniform
+            and count_distributions.distribution in ('pre', count_unit_weeks.post_distribution)
     group by 1, 2, 3, 4, 5
 ),
 
 count_units as (
-    select
-        pre_counts.simulation_run,
-        pre_counts.scenario,
-        pre_counts.pair_id,
-        pre_counts.week_start,
-        pre_counts.unit_key,
-        pre_counts.pre_count,
-        post_counts.post_count
-    from pre_counts
-    inner join post_counts
-        on
-            pre_counts.simulation_run = post_counts.simulation_run
-            and pre_counts.scenario = post_counts.scenario
-            and pre_counts.pair_id = post_counts.pair_id
-            and pre_counts.week_start = post_counts.week_start
-            and pre_counts.unit_key = post_counts.unit_key
+    -- a draw past the truncated tail of either distribution has no count: the unit is left out
+    select *
+    from count_units_drawn
+    where pre_count is not null and post_count is not null
 ),
 
 count_ratio_sums as (

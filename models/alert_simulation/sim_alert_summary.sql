@@ -50,37 +50,24 @@ series as (
 outcomes as (
     select
         series.*,
-        exists (
-            select 1
-            from episodes
-            where
-                episodes.scenario = 'no_change'
-                and episodes.candidate_rule = series.candidate_rule
-                and episodes.simulation_run = series.simulation_run
-                and episodes.pair_id = series.pair_id
-                and episodes.opened_week <= {{ weeks }}
-        ) as has_false_alert,
-        exists (
-            select 1
-            from episodes
-            where
-                episodes.scenario = 'drop'
-                and episodes.candidate_rule = series.candidate_rule
-                and episodes.simulation_run = series.simulation_run
-                and episodes.pair_id = series.pair_id
-                and episodes.opened_week < {{ drop_week }}
-                and coalesce(episodes.closed_week >= {{ drop_week }}, true)
-        ) as is_open_before_drop,
-        exists (
-            select 1
-            from episodes
-            where
-                episodes.scenario = 'drop'
-                and episodes.candidate_rule = series.candidate_rule
-                and episodes.simulation_run = series.simulation_run
-                and episodes.pair_id = series.pair_id
-                and episodes.opened_week between {{ drop_week }} and {{ drop_week + 2 }}
-        ) as is_detected
+        {#- (outcome, scenario, when its episode opened and closed) -#}
+        {%- for outcome, scenario, opened_when in [
+            ('has_false_alert', 'no_change', 'episodes.opened_week <= ' ~ weeks),
+            ('is_open_before_drop', 'drop', 'episodes.opened_week < ' ~ drop_week
+                ~ ' and coalesce(episodes.closed_week >= ' ~ drop_week ~ ', true)'),
+            ('is_detected', 'drop', 'episodes.opened_week between ' ~ drop_week ~ ' and ' ~ (drop_week + 2)),
+        ] %}
+            exists (
+                select 1
+                from episodes
+                where
+                    episodes.scenario = '{{ scenario }}'
+                    and episodes.candidate_rule = series.candidate_rule
+                    and episodes.simulation_run = series.simulation_run
+                    and episodes.pair_id = series.pair_id
+                    and {{ opened_when }}
+            ) as {{ outcome }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from series
 ),
 

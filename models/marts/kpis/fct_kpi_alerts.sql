@@ -39,47 +39,33 @@ last_week as {{ cte_materialized() }} (
 ),
 
 weekly_evidence as (
-    select
-        'kpi' as alert_kind,
-        kpi_name,
-        kpi_label,
-        segment_type,
-        segment_value,
-        week_start,
-        status,
-        value,
-        unit_count,
-        interval_lower,
-        interval_upper,
-        evidence_past_threshold,
-        threshold,
-        direction,
-        owner,
-        playbook_actions,
-        {{ kpi_parameter('alert_consecutive_weeks') }} as alert_consecutive_weeks,
-        {{ kpi_parameter('alert_minimum_units') }} as alert_minimum_units
-    from scorecard
-    union all
-    select
-        'early_warning' as alert_kind,
-        kpi_name,
-        kpi_label,
-        segment_type,
-        segment_value,
-        week_start,
-        status,
-        value,
-        unit_count,
-        interval_lower,
-        interval_upper,
-        evidence_past_threshold,
-        threshold,
-        direction,
-        owner,
-        playbook_actions,
-        {{ kpi_parameter('early_warning_consecutive_weeks') }} as alert_consecutive_weeks,
-        {{ kpi_parameter('early_warning_minimum_units') }} as alert_minimum_units
-    from early_warning_weekly
+    {#- (alert kind, weekly series, its rule's parameters) -#}
+    {%- for alert_kind, series, consecutive_weeks, minimum_units in [
+        ('kpi', 'scorecard', 'alert_consecutive_weeks', 'alert_minimum_units'),
+        ('early_warning', 'early_warning_weekly', 'early_warning_consecutive_weeks', 'early_warning_minimum_units'),
+    ] %}
+        select
+            '{{ alert_kind }}' as alert_kind,
+            kpi_name,
+            kpi_label,
+            segment_type,
+            segment_value,
+            week_start,
+            status,
+            value,
+            unit_count,
+            interval_lower,
+            interval_upper,
+            evidence_past_threshold,
+            threshold,
+            direction,
+            owner,
+            playbook_actions,
+            {{ kpi_parameter(consecutive_weeks) }} as alert_consecutive_weeks,
+            {{ kpi_parameter(minimum_units) }} as alert_minimum_units
+        from {{ series }}
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 ),
 
 alerts as (
