@@ -92,27 +92,10 @@
             aggregated.numerator,
             aggregated.denominator,
             {{ interval_methods }}.interval_method,
-            case {{ interval_methods }}.interval_method
-                when 'median_order_statistic' then coalesce(median_intervals.unit_count, 0)
-                when 'linearized_ratio_t' then aggregated.linearized_units
-                else cast(aggregated.denominator as integer)
-            end as unit_count,
-            case {{ interval_methods }}.interval_method
-                when 'wilson' then {{ wilson_interval_bound('aggregated.numerator', 'aggregated.denominator', 'lower', z) }}
-                when 'median_order_statistic' then median_intervals.interval_lower
-                when 'linearized_ratio_t'
-                    then {{ linearized_ratio_interval_bound(
-                        [1, -1], 'lower', relation='aggregated', lowest='0.0', z=z, confidence=confidence
-                    ) }}
-            end as interval_lower,
-            case {{ interval_methods }}.interval_method
-                when 'wilson' then {{ wilson_interval_bound('aggregated.numerator', 'aggregated.denominator', 'upper', z) }}
-                when 'median_order_statistic' then median_intervals.interval_upper
-                when 'linearized_ratio_t'
-                    then {{ linearized_ratio_interval_bound(
-                        [1, -1], 'upper', relation='aggregated', highest='1.0', z=z, confidence=confidence
-                    ) }}
-            end as interval_upper
+            {{ kpi_interval_columns(
+                interval_methods ~ '.interval_method', 'aggregated', median_relation='median_intervals',
+                highest='1.0', z=z, confidence=confidence
+            ) }}
         from aggregated
         left join {{ interval_methods }}
             on aggregated.kpi_name = {{ interval_methods }}.kpi_name

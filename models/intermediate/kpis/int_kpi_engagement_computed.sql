@@ -165,26 +165,11 @@ with_intervals as (
         aggregated.numerator,
         aggregated.denominator,
         aggregated.interval_method,
-        case aggregated.interval_method
-            when 'linearized_ratio_t' then aggregated.linearized_units
-            else cast(aggregated.denominator as integer)
-        end as unit_count,
-        case aggregated.interval_method
-            when 'wilson' then {{ wilson_interval_bound('aggregated.numerator', 'aggregated.denominator', 'lower') }}
-            when 'linearized_ratio_t'
-                then {{ linearized_ratio_interval_bound(
-                    [1, -1], 'lower', relation='aggregated',
-                    lowest="case when aggregated.kpi_name = 'nps' then -100.0 else 0.0 end",
-                ) }}
-        end as interval_lower,
-        case aggregated.interval_method
-            when 'wilson' then {{ wilson_interval_bound('aggregated.numerator', 'aggregated.denominator', 'upper') }}
-            when 'linearized_ratio_t'
-                then {{ linearized_ratio_interval_bound(
-                    [1, -1], 'upper', relation='aggregated',
-                    highest="case when aggregated.kpi_name = 'nps' then 100.0 else 7.0 end",
-                ) }}
-        end as interval_upper
+        {{ kpi_interval_columns(
+            'aggregated.interval_method', 'aggregated',
+            lowest="case when aggregated.kpi_name = 'nps' then -100.0 else 0.0 end",
+            highest="case when aggregated.kpi_name = 'nps' then 100.0 else 7.0 end"
+        ) }}
     from aggregated
 ),
 
