@@ -73,7 +73,36 @@ def _manifest() -> dict[str, Any]:
         "test_metadata": {"name": "accepted_values", "kwargs": {"values": ["adoption_rate_90d"]}},
         "depends_on": {"nodes": ["model.p.fct_kpi_weekly"]},
     }
-    nodes = {n["unique_id"]: n for n in (family, scorecard, unrelated, singular, generic_elsewhere)}
+    grid = {
+        **singular,
+        "unique_id": "test.p.assert_every_family_on_grid",
+        "original_file_path": "tests/assert_every_family_on_grid.sql",
+        "depends_on": {"nodes": [family["unique_id"], "model.p.int_kpi_autonomy_cost_computed"]},
+    }
+    column_named_like_the_kpi = {
+        **generic_elsewhere,
+        "unique_id": "test.p.accepted_range",
+        "original_file_path": "models/marts/dim_tenants.yml",
+        "test_metadata": {"name": "accepted_range", "kwargs": {"column_name": "adoption_rate_90d"}},
+        "depends_on": {"nodes": ["model.p.dim_tenants"]},
+    }
+    cost = _model(
+        "int_kpi_autonomy_cost_computed",
+        "models/intermediate/kpis/int_kpi_autonomy_cost_computed.sql",
+    )
+    nodes = {
+        n["unique_id"]: n
+        for n in (
+            family,
+            cost,
+            scorecard,
+            unrelated,
+            singular,
+            generic_elsewhere,
+            grid,
+            column_named_like_the_kpi,
+        )
+    }
     return {
         "metadata": {"project_name": "p"},
         "nodes": nodes,
@@ -116,11 +145,13 @@ def _manifest() -> dict[str, Any]:
 ROW = (
     'adoption_rate_90d,90-day adoption,autonomy_adoption,rate,higher_is_better,true,VP CS,"A / B"\n'
 )
+#: A second family: a test reading both family models checks every KPI alike.
+COST_ROW = "cost_per_learner_usd,Cost,autonomy_cost,usd,lower_is_better,false,CFO,cost\n"
 
 
 def test_every_kind_of_file_is_found_and_nothing_else(tmp_path: Path) -> None:
-    project = _project(tmp_path, ROW)
-    (files,) = kpi_files(_manifest(), project).values()
+    project = _project(tmp_path, ROW + COST_ROW)
+    files = kpi_files(_manifest(), project)["adoption_rate_90d"]
     assert files.definition == ("seeds/kpi_catalog.csv", "models/marts/kpis/_kpis__docs.md")
     assert files.sql == (
         "models/intermediate/kpis/int_kpi_autonomy_adoption_computed.sql",
@@ -137,6 +168,20 @@ def test_every_kind_of_file_is_found_and_nothing_else(tmp_path: Path) -> None:
     assert len(files.all()) == 10
 
 
+def test_a_test_of_every_family_is_listed_once_not_per_kpi(tmp_path: Path) -> None:
+    """The grid test reads every family model: a check of every KPI, no KPI's own test."""
+    project = _project(tmp_path, ROW + COST_ROW)
+    files = kpi_files(_manifest(), project)
+    every = "tests/assert_every_family_on_grid.sql"
+    assert every not in files["adoption_rate_90d"].tests
+    assert every not in files["cost_per_learner_usd"].tests
+    assert "tests/assert_grid.sql" in files["adoption_rate_90d"].tests  # reads one family only
+    assert "tests/assert_grid.sql" not in files["cost_per_learner_usd"].tests
+    text = render(_manifest(), project)
+    assert "Checks on every KPI" in text
+    assert text.count("assert_every_family_on_grid.sql](") == 1
+
+
 def test_files_do_not_depend_on_the_manifest_node_order(tmp_path: Path) -> None:
     """A partial parse orders the manifest's nodes differently from a full one:
     the page listed the same tests in another order and `--check` failed."""
@@ -149,7 +194,7 @@ def test_files_do_not_depend_on_the_manifest_node_order(tmp_path: Path) -> None:
 
 
 def test_page_keeps_the_catalog_table_and_links_the_files(tmp_path: Path) -> None:
-    text = render(_manifest(), _project(tmp_path, ROW))
+    text = render(_manifest(), _project(tmp_path, ROW + COST_ROW))
     assert "## Autonomy (tenant level)" in text
     assert "| `adoption_rate_90d` | 90-day adoption | rate | higher | yes | VP CS | A / B |" in text
     assert "[sem_tenants.yml](../models/semantic/sem_tenants.yml)" in text

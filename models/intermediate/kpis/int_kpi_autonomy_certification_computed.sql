@@ -11,8 +11,9 @@
     count takes the mean of the two middle values. numerator is null (a
     median has no numerator); denominator = tenants in the cohort.
 
-    certification_within_target_rate: each tenant's target is its industry's
-    time_to_certification_high_days (industry_benchmarks). Rolling cohort =
+    certification_within_target_rate: each tenant's target is the upper
+    bound of its industry's time-to-certification band (macro
+    certification_targets). Rolling cohort =
     tenants whose target window (onboarded_date + target days) closed in the
     rolling_cohort_weeks weeks ending with the week; numerator = those
     certified within the target (days <= target, macro within_window: a
@@ -31,7 +32,7 @@ tenants as (
     select * from {{ ref('int_tenants_lifecycle') }}
 ),
 
-benchmarks as (
+industry_benchmarks as (
     select * from {{ ref('industry_benchmarks') }}
 ),
 
@@ -104,19 +105,25 @@ time_to_certification_with_intervals as (
             and time_to_certification.segment_value = time_to_certification_intervals.segment_value
 ),
 
+certification_targets as (
+    {{ certification_targets('industry_benchmarks') }}
+),
+
 target_windows as (
     select
         tenants.tenant_id,
         tenants.industry,
         tenants.plan_tier,
         tenants.onboarding_cohort,
-        cast({{ dbt.dateadd('day', 'benchmarks.time_to_certification_high_days', 'tenants.onboarded_date') }} as date)
-            as target_closed_on,
-        {{ within_window('tenants.days_to_certification', 'benchmarks.time_to_certification_high_days') }}
+        cast(
+            {{ dbt.dateadd('day', 'certification_targets.certification_target_days', 'tenants.onboarded_date') }}
+            as date
+        ) as target_closed_on,
+        {{ within_window('tenants.days_to_certification', 'certification_targets.certification_target_days') }}
             as is_certified_within_target
     from tenants
-    inner join benchmarks
-        on tenants.industry = benchmarks.industry
+    inner join certification_targets
+        on tenants.industry = certification_targets.industry
 ),
 
 target_cohorts as (

@@ -1,8 +1,8 @@
 {#
     The industry benchmark band of each KPI benchmarked by industry (seed
-    industry_benchmarks: adoption_rate_90d, time_to_certification_median_days,
-    performance_improvement), for every complete week and every tenant
-    segment (the segments of fct_kpi_weekly's tenant KPIs):
+    industry_benchmarks, one row per industry and KPI), for every complete
+    week and every tenant segment (the segments of fct_kpi_weekly's tenant
+    KPIs):
     - segment industry: that industry's band, and its label;
     - segments all, plan_tier, onboarding_cohort (macro kpi_segments, the
       tenant KPIs' segments, through one grouping-sets query): the blend of
@@ -22,6 +22,10 @@ industry_benchmarks as (
     select * from {{ ref('industry_benchmarks') }}
 ),
 
+industries as (
+    select * from {{ ref('industries') }}
+),
+
 tenants as (
     select * from {{ ref('int_tenants_lifecycle') }}
 ),
@@ -32,28 +36,14 @@ complete_weeks as (
 
 industry_bands as (
     select
-        industry,
-        industry_label,
-        'adoption_rate_90d' as kpi_name,
-        adoption_90d_low as band_low,
-        adoption_90d_high as band_high
+        industry_benchmarks.industry,
+        industries.industry_label,
+        industry_benchmarks.kpi_name,
+        industry_benchmarks.benchmark_low as band_low,
+        industry_benchmarks.benchmark_high as band_high
     from industry_benchmarks
-    union all
-    select
-        industry,
-        industry_label,
-        'time_to_certification_median_days' as kpi_name,
-        cast(time_to_certification_low_days as {{ dbt.type_float() }}) as band_low,
-        cast(time_to_certification_high_days as {{ dbt.type_float() }}) as band_high
-    from industry_benchmarks
-    union all
-    select
-        industry,
-        industry_label,
-        'performance_improvement' as kpi_name,
-        performance_improvement_low as band_low,
-        performance_improvement_high as band_high
-    from industry_benchmarks
+    inner join industries
+        on industry_benchmarks.industry = industries.industry
 ),
 
 industry_segment_bands as (

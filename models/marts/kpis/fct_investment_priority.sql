@@ -1,11 +1,14 @@
 {#
     Investment priority (spec "Executive layer"): one row per complete week x
     segment (industry, plan_tier) with three components read from
-    fct_kpi_scorecard (which computes every 4-week change once):
-    - adoption_velocity: change_vs_4_weeks of weekly_adoption_rate;
-    - impact_per_tenant: change_vs_4_weeks of health_score_mean (the 4-week
-      change in the segment's mean health score);
-    - cost_to_serve: cost_per_learner_usd (last complete month).
+    fct_kpi_scorecard (which computes every 4-week change once). Which KPI
+    and which scorecard column (value or change_vs_4_weeks) each component
+    is lives in seed investment_priority_weights, beside its weight:
+    - adoption_velocity: the 4-week change of weekly adoption;
+    - impact_per_tenant: the 4-week change in the segment's mean health score;
+    - cost_to_serve: the cost per learner (last complete month).
+    The columns weekly_adoption_rate and health_score_mean (public names)
+    carry the value of the KPI behind adoption_velocity and impact_per_tenant.
     Each component is standardised as a z-score across the segments of the
     same segment_type and week (population standard deviation; null when
     the component is missing or does not vary). priority_score = sum over
@@ -26,18 +29,35 @@ weights as (
     select * from {{ ref('investment_priority_weights') }}
 ),
 
+component_rows as (
+    -- left join: a segment keeps its row when no component's KPI has one
+    select
+        kpi_scorecard.week_start,
+        kpi_scorecard.segment_type,
+        kpi_scorecard.segment_value,
+        weights.component,
+        kpi_scorecard.value as kpi_value,
+        case weights.scorecard_column
+            when 'value' then kpi_scorecard.value
+            when 'change_vs_4_weeks' then kpi_scorecard.change_vs_4_weeks
+        end as component_value
+    from kpi_scorecard
+    left join weights
+        on kpi_scorecard.kpi_name = weights.kpi_name
+    where kpi_scorecard.segment_type in ('industry', 'plan_tier')
+),
+
 components as (
     select
         week_start,
         segment_type,
         segment_value,
-        max(case when kpi_name = 'weekly_adoption_rate' then value end) as weekly_adoption_rate,
-        max(case when kpi_name = 'weekly_adoption_rate' then change_vs_4_weeks end) as adoption_velocity,
-        max(case when kpi_name = 'health_score_mean' then value end) as health_score_mean,
-        max(case when kpi_name = 'health_score_mean' then change_vs_4_weeks end) as impact_per_tenant,
-        max(case when kpi_name = 'cost_per_learner_usd' then value end) as cost_to_serve
-    from kpi_scorecard
-    where segment_type in ('industry', 'plan_tier')
+        {%- for component in components %}
+            max(case when component = '{{ component }}' then component_value end) as {{ component }},
+        {%- endfor %}
+        max(case when component = 'adoption_velocity' then kpi_value end) as weekly_adoption_rate,
+        max(case when component = 'impact_per_tenant' then kpi_value end) as health_score_mean
+    from component_rows
     group by 1, 2, 3
 ),
 

@@ -9,8 +9,8 @@ tenants as (
     select * from {{ ref('int_tenants_lifecycle') }}
 ),
 
-industry_benchmarks as (
-    select * from {{ ref('industry_benchmarks') }}
+industries as (
+    select * from {{ ref('industries') }}
 ),
 
 final as (
@@ -18,7 +18,7 @@ final as (
         cast(tenants.tenant_id as {{ dbt.type_string() }}) as tenant_id,
         cast(tenants.tenant_name as {{ dbt.type_string() }}) as tenant_name,
         cast(tenants.industry as {{ dbt.type_string() }}) as industry,
-        cast(industry_benchmarks.industry_label as {{ dbt.type_string() }}) as industry_label,
+        cast(industries.industry_label as {{ dbt.type_string() }}) as industry_label,
         cast(tenants.plan_tier as {{ dbt.type_string() }}) as plan_tier,
         cast(tenants.region as {{ dbt.type_string() }}) as region,
         cast(tenants.seats_purchased as integer) as seats_purchased,
@@ -31,8 +31,8 @@ final as (
         cast(tenants.churned_at as timestamp) as churned_at,
         cast(tenants.is_churned as boolean) as is_churned
     from tenants
-    left join industry_benchmarks
-        on tenants.industry = industry_benchmarks.industry
+    left join industries
+        on tenants.industry = industries.industry
 )
 
 select * from final

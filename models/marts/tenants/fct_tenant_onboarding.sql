@@ -21,14 +21,18 @@ industry_benchmarks as (
     select * from {{ ref('industry_benchmarks') }}
 ),
 
+certification_targets as (
+    {{ certification_targets('industry_benchmarks') }}
+),
+
 observed as (
     select
         tenants.*,
-        industry_benchmarks.time_to_certification_high_days as certification_target_days,
+        certification_targets.certification_target_days,
         {{ dbt.datediff('tenants.onboarded_date', 'tenants.as_of_date', 'day') }} as days_observed  -- noqa: LT05
     from tenants
-    left join industry_benchmarks
-        on tenants.industry = industry_benchmarks.industry
+    left join certification_targets
+        on tenants.industry = certification_targets.industry
 ),
 
 final as (
