@@ -6,10 +6,7 @@ base as (
 
 final as (
     select
-        experiment_id,
-        tenant_id,
-        arm,
-        assigned_at
+        {{ staged_column_list('experiment_assignments') }}
     from base
     where quarantine_reason is null
 )

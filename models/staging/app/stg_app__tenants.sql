@@ -6,14 +6,7 @@ base as (
 
 final as (
     select
-        tenant_id,
-        tenant_name,
-        industry,
-        plan_tier,
-        region,
-        seats_purchased,
-        signed_at,
-        onboarded_at
+        {{ staged_column_list('tenants') }}
     from base
     where quarantine_reason is null
 )

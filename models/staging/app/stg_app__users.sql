@@ -6,11 +6,7 @@ base as (
 
 final as (
     select
-        user_id,
-        tenant_id,
-        persona,
-        created_at,
-        deactivated_at
+        {{ staged_column_list('users') }}
     from base
     where quarantine_reason is null
 )

@@ -6,12 +6,7 @@ base as (
 
 final as (
     select
-        subscription_event_id,
-        tenant_id,
-        event_type,
-        effective_at,
-        seats_delta,
-        mrr_delta_usd
+        {{ staged_column_list('subscription_events') }}
     from base
     where quarantine_reason is null
 )

@@ -6,11 +6,7 @@ base as (
 
 final as (
     select
-        cost_id,
-        tenant_id,
-        cost_month,
-        cost_category,
-        amount_usd
+        {{ staged_column_list('learning_costs') }}
     from base
     where quarantine_reason is null
 )

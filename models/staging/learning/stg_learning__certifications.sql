@@ -6,12 +6,7 @@ base as (
 
 final as (
     select
-        certification_id,
-        tenant_id,
-        user_id,
-        certification_name,
-        certification_level,
-        issued_at
+        {{ staged_column_list('certifications') }}
     from base
     where quarantine_reason is null
 )

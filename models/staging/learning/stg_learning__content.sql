@@ -6,13 +6,7 @@ base as (
 
 final as (
     select
-        content_id,
-        course_id,
-        title,
-        content_type,
-        published_at,
-        last_updated_at,
-        retired_at
+        {{ staged_column_list('content') }}
     from base
     where quarantine_reason is null
 )

@@ -6,13 +6,7 @@ base as (
 
 final as (
     select
-        ticket_id,
-        tenant_id,
-        user_id,
-        created_at,
-        ticket_tier,
-        ticket_category,
-        resolved_at
+        {{ staged_column_list('support_tickets') }}
     from base
     where quarantine_reason is null
 )
