@@ -13,32 +13,21 @@
     Returns those columns, is_stored, is_repeated and delivery_rank (1).
 #}
 {% macro events_first_deliveries(batch) -%}
+    {%- set delivery_columns = [
+        'event_id', 'load_date', 'received_at', 'occurred_at', 'tenant_id', 'user_id', 'event_name', 'properties',
+    ] %}
     with
 
     delivery_candidates as (
         select
-            event_id,
-            load_date,
-            received_at,
-            occurred_at,
-            tenant_id,
-            user_id,
-            event_name,
-            properties,
+            {{ delivery_columns | join(', ') }},
             raw_row,
             false as is_stored
         from {{ batch }}
         {% if is_incremental() %}
             union all
             select
-                event_id,
-                load_date,
-                received_at,
-                occurred_at,
-                tenant_id,
-                user_id,
-                event_name,
-                properties,
+                {{ delivery_columns | join(', ') }},
                 null as raw_row,
                 true as is_stored
             from {{ this }}

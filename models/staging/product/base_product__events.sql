@@ -215,19 +215,14 @@ new_events_final as (
         received_at,
         load_date,
         properties,
-        setup_step,
-        {{ to_plausible_integer('import_rows', 'events', 'properties.rows') }} as import_rows,
-        {{ to_plausible_integer('import_errors', 'events', 'properties.errors') }} as import_errors,
-        integration_name,
-        setting_name,
-        governance_action,
-        feature_name,
-        is_critical_feature,
-        workflow_name,
-        task_type,
-        content_id,
-        course_id,
-        {{ to_plausible_integer('nps_score', 'events', 'properties.score') }} as nps_score,
+        {%- for property in event_properties() %}
+            {%- if property.kind == 'integer' %}
+                {{ to_plausible_integer(property.column, 'events', 'properties.' ~ property.key) }}
+                    as {{ property.column }},
+            {%- else %}
+                {{ property.column }},
+            {%- endif %}
+        {%- endfor %}
         quarantine_reason,
         case when quarantine_reason is not null then {{ row_payload('raw_row') }} end as row_payload
     from validated

@@ -16,19 +16,7 @@ final as (
         occurred_date,
         received_at,
         load_date,
-        setup_step,
-        import_rows,
-        import_errors,
-        integration_name,
-        setting_name,
-        governance_action,
-        feature_name,
-        is_critical_feature,
-        workflow_name,
-        task_type,
-        content_id,
-        course_id,
-        nps_score
+        {{ event_properties() | map(attribute='column') | join(',\n        ') }}
     from base
     where quarantine_reason is null
 )
