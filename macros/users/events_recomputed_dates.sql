@@ -40,10 +40,18 @@
     The first week an incremental weekly model downstream of the events must
     recompute (every later week is recomputed too): the week of any date
     events_recomputed_dates returns, or of a stored row whose
-    last_received_at falls in the window. One home for the user-week and
-    tenant-feature-week aggregates, read with `{{ this }}` in place.
+    last_received_at falls in the window (the model's own events_load_window).
+    One home for the user-week and tenant-feature-week aggregates, read with
+    `{{ this }}` in place.
 #}
-{% macro events_first_recomputed_week(events, window_start) %}
+{% macro events_first_recomputed_week(events) %}
+    {%- set window_start = '(select load_window.window_start from load_window)' %}
+    with
+
+    load_window as (
+        {{ events_load_window() }}
+    )
+
     select min(recomputed_weeks.week_start) as week_start
     from (
         select cast({{ dbt.date_trunc('week', 'received_days.occurred_date') }} as date) as week_start

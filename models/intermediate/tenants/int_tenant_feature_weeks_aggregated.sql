@@ -42,12 +42,8 @@ complete_weeks as (
 
 {% if is_incremental() %}
 -- {{ this }} is read in place (no import CTE), as in int_user_weeks_aggregated.
-load_window as (
-    {{ events_load_window() }}
-),
-
 first_recomputed_week as (
-    {{ events_first_recomputed_week('events', '(select load_window.window_start from load_window)') }}
+    {{ events_first_recomputed_week('events') }}
 ),
 {% endif %}
 

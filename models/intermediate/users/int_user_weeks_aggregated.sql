@@ -39,12 +39,8 @@ events as {{ cte_not_materialized() }} ( -- noqa: ST03
 
 {% if is_incremental() %}
 -- {{ this }} is read in place (no import CTE), as in int_user_days_aggregated.
-load_window as (
-    {{ events_load_window() }}
-),
-
 first_recomputed_week as (
-    {{ events_first_recomputed_week('events', '(select load_window.window_start from load_window)') }}
+    {{ events_first_recomputed_week('events') }}
 ),
 
 -- the stored streak of the week before the first recomputed one: a streak
