@@ -24,9 +24,10 @@
                          above 1 the whole interval is past it, negative on
                          the target side
 
-    kpi_status_from_rules(facts, key_columns, rules): facts.* plus status
-    and status_reason: the first rule of `rules` (seed kpi_status_rules, by
-    rule_order) whose non-null conditions all equal the row's facts.
+    kpi_status_from_rules(rows, key_columns, rules): rows.* plus the facts
+    above, status and status_reason: the first rule of `rules` (seed
+    kpi_status_rules, by rule_order) whose non-null conditions all equal the
+    row's facts. The callers' one step from a thresholded row to its status.
 #}
 {% macro kpi_status_facts(
     value='value',
@@ -86,9 +87,17 @@
     end as evidence_past_threshold
 {%- endmacro %}
 
-{% macro kpi_status_from_rules(facts, key_columns, rules) -%}
+{% macro kpi_status_from_rules(rows, key_columns, rules) -%}
     {%- set conditions = ['has_value', 'is_small_sample', 'has_threshold', 'value_position', 'interval_position'] -%}
+    {%- set facts = 'status_facts' -%}
     with
+
+    status_facts as (
+        select
+            *,
+            {{ kpi_status_facts() }}
+        from {{ rows }}
+    ),
 
     first_matches as (
         select

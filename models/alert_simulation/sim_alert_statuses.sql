@@ -52,16 +52,9 @@ based as (
     cross join status_bases
 ),
 
-status_facts as (
-    select
-        *,
-        {{ kpi_status_facts() }}
-    from based
-),
-
 statused as (
     {{ kpi_status_from_rules(
-        'status_facts',
+        'based',
         ['simulation_run', 'scenario', 'pair_id', 'week_start', 'status_basis'],
         'status_rules',
     ) }}

@@ -40,16 +40,9 @@ value_basis as (
     from scorecard
 ),
 
-value_facts as (
-    select
-        *,
-        {{ kpi_status_facts() }}
-    from value_basis
-),
-
 value_statuses as (
     {{ kpi_status_from_rules(
-        'value_facts', ['week_start', 'kpi_name', 'segment_type', 'segment_value'], 'status_rules'
+        'value_basis', ['week_start', 'kpi_name', 'segment_type', 'segment_value'], 'status_rules'
     ) }}
 ),
 

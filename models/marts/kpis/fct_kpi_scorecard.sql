@@ -95,16 +95,9 @@ thresholded as (
     from banded
 ),
 
-status_facts as (
-    select
-        *,
-        {{ kpi_status_facts() }}
-    from thresholded
-),
-
 statused as (
     {{ kpi_status_from_rules(
-        'status_facts', ['week_start', 'kpi_name', 'segment_type', 'segment_value'], 'status_rules'
+        'thresholded', ['week_start', 'kpi_name', 'segment_type', 'segment_value'], 'status_rules'
     ) }}
 ),
 
