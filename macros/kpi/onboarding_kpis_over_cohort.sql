@@ -84,13 +84,7 @@
 
     with_intervals as (
         select
-            aggregated.week_start,
-            aggregated.kpi_name,
-            aggregated.segment_type,
-            aggregated.segment_value,
-            aggregated.value,
-            aggregated.numerator,
-            aggregated.denominator,
+            aggregated.*,
             {{ interval_methods }}.interval_method,
             {{ kpi_interval_columns(
                 interval_methods ~ '.interval_method', 'aggregated', median_relation='median_intervals',

@@ -41,15 +41,19 @@
     {{ return(adapter.dispatch('register_raw_sources', 'tenant_kpis')()) }}
 {% endmacro %}
 
+{#- Whether this dbt command reads the raw tables: not at parse time, and
+    not for commands that never select from them (seeds, listing, docs of
+    the project), which must work without a raw delivery. -#}
+{% macro raw_sources_needed() %}
+    {{ return(execute and flags.WHICH not in ['seed', 'parse', 'list', 'ls', 'clean', 'deps', 'debug']) }}
+{% endmacro %}
+
 {% macro default__register_raw_sources() %}
     {{ return('') }}
 {% endmacro %}
 
 {% macro duckdb__register_raw_sources() %}
-    {% if not execute %}
-        {% do return('') %}
-    {% endif %}
-    {% if flags.WHICH in ['seed', 'parse', 'list', 'ls', 'clean', 'deps', 'debug'] %}
+    {% if not raw_sources_needed() %}
         {% do return('') %}
     {% endif %}
 
@@ -290,10 +294,7 @@
     conversion.
 #}
 {% macro spark__register_raw_sources() %}
-    {% if not execute %}
-        {% do return('') %}
-    {% endif %}
-    {% if flags.WHICH in ['seed', 'parse', 'list', 'ls', 'clean', 'deps', 'debug'] %}
+    {% if not raw_sources_needed() %}
         {% do return('') %}
     {% endif %}
     {% set raw_dir = var('spark_raw_dir') | string | trim %}

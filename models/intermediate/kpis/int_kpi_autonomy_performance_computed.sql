@@ -206,24 +206,16 @@ unioned as (
     select * from ticket_decline
 ),
 
-with_interval as (
-    select
-        week_start,
-        kpi_name,
-        segment_type,
-        segment_value,
-        numerator,
-        denominator,
-        linearized_units as unit_count,
-        1 - {{ linearized_ratio_interval_bound([1, -1, -1, 1], 'upper') }} as interval_lower,
-        1 - {{ linearized_ratio_interval_bound([1, -1, -1, 1], 'lower', lowest='0.0') }} as interval_upper
-    from unioned
-),
-
 final as (
     select
-        {{ kpi_family_columns(value='1 - numerator / nullif(denominator, 0)', interval_method="'linearized_ratio_t'") }}
-    from with_interval
+        {{ kpi_family_columns(
+            value='1 - numerator / nullif(denominator, 0)',
+            unit_count='linearized_units',
+            interval_lower='1 - ' ~ linearized_ratio_interval_bound([1, -1, -1, 1], 'upper'),
+            interval_upper='1 - ' ~ linearized_ratio_interval_bound([1, -1, -1, 1], 'lower', lowest='0.0'),
+            interval_method="'linearized_ratio_t'"
+        ) }}
+    from unioned
     -- a certification issued before the tenant's onboarding counts in the
     -- weeks after it, which can precede the cohort's first month
     where {{ kpi_segment_has_started() }}

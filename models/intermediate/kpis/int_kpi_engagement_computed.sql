@@ -157,14 +157,7 @@ aggregated as (
 
 with_intervals as (
     select
-        aggregated.week_start,
-        aggregated.kpi_name,
-        aggregated.segment_type,
-        aggregated.segment_value,
-        aggregated.value,
-        aggregated.numerator,
-        aggregated.denominator,
-        aggregated.interval_method,
+        aggregated.*,
         {{ kpi_interval_columns(
             'aggregated.interval_method', 'aggregated',
             lowest="case when aggregated.kpi_name = 'nps' then -100.0 else 0.0 end",
