@@ -12,6 +12,7 @@
 #}
 
 {%- set weeks = var('alert_simulation_weeks') %}
+{%- set count_kpis = "('" ~ var('alert_simulation_count_kpis') | join("', '") ~ "')" %}
 {%- set drop_week = var('alert_simulation_drop_week') %}
 {%- set tasks = var('alert_simulation_tasks_per_window') %}
 
@@ -31,7 +32,7 @@ series as (
 
 unit_weeks as {{ cte_not_materialized() }} (
     {{ sim_alert_unit_weeks(weeks, drop_week) }}
-    where pairs.kpi_name in ('ticket_decline', 'performance_improvement')
+    where pairs.kpi_name in {{ count_kpis }}
 ),
 
 count_rates as (
@@ -51,7 +52,7 @@ count_rates as (
         union all select 'post_threshold'
         union all select 'post_dropped'
     ) as distributions
-    where pairs.kpi_name in ('ticket_decline', 'performance_improvement')
+    where pairs.kpi_name in {{ count_kpis }}
 ),
 
 count_distributions as (

@@ -18,6 +18,7 @@
 #}
 
 {%- set weeks = var('alert_simulation_weeks') %}
+{%- set count_kpis = "('" ~ var('alert_simulation_count_kpis') | join("', '") ~ "')" %}
 {%- set drop_week = var('alert_simulation_drop_week') %}
 {%- set keys = ['simulation_run', 'scenario', 'pair_id', 'week_start'] %}
 
@@ -164,7 +165,7 @@ linearized_sums as (
             '1',
         ]) }}
     from unit_weeks
-    where interval_method = 'linearized_ratio_t' and kpi_name not in ('ticket_decline', 'performance_improvement')
+    where interval_method = 'linearized_ratio_t' and kpi_name not in {{ count_kpis }}
     group by 1, 2, 3, 4
 ),
 
