@@ -118,7 +118,14 @@ def _manifest() -> dict[str, Any]:
                 "package_name": "p",
                 "original_file_path": "macros/benchmarks.sql",
                 "macro_sql": "{% if kpi == 'adoption_rate_90d' %}{% endif %}",
-            }
+            },
+            # names the KPI only to read its band for another KPI, and says so
+            "macro.p.targets": {
+                "package_name": "p",
+                "original_file_path": "macros/targets.sql",
+                "macro_sql": "where kpi_name = 'adoption_rate_90d'",
+                "meta": {"kpi_names": ["cost_per_learner_usd"]},
+            },
         },
         "docs": {
             "doc.p.tnt_adoption_rate_90d": {
@@ -166,6 +173,13 @@ def test_every_kind_of_file_is_found_and_nothing_else(tmp_path: Path) -> None:
     assert files.metric == ("models/semantic/sem_tenants.yml",)
     assert files.brief == ("src/tenant_kpis/brief/pages/headline.py",)
     assert len(files.all()) == 10
+
+
+def test_a_file_declaring_the_kpis_it_serves_is_listed_under_those(tmp_path: Path) -> None:
+    """A macro naming one KPI to read its band for another is the other KPI's SQL."""
+    files = kpi_files(_manifest(), _project(tmp_path, ROW + COST_ROW))
+    assert "macros/targets.sql" not in files["adoption_rate_90d"].sql
+    assert "macros/targets.sql" in files["cost_per_learner_usd"].sql
 
 
 def test_a_test_of_every_family_is_listed_once_not_per_kpi(tmp_path: Path) -> None:

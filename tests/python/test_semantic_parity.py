@@ -91,14 +91,15 @@ MART_BACKED = (
     "nps",
 )
 
-# Literals of the semantic YAML and the seed parameter each one mirrors.
+# Literals of the semantic YAML (paths under models/) and the seed parameter
+# each one mirrors. The rolling cohort's window is written in every KPI
+# family's cumulative metrics: test_cumulative_windows_match_the_rolling_cohort.
 SEMANTIC_LITERALS = {
-    "adoption_window_days": (90, "sem_tenants.yml", "cast(onboarded_at as date) + 90)"),
-    "time_to_value_window_days": (60, "sem_users.yml", "<= 60 then time_to_activate_days"),
-    "feature_depth_window_days": (30, "sem_users.yml", "window_30d_closed_on"),
-    "login_consistency_weeks": (8, "sem_users.yml", "signup_week_start + 55)"),
-    "streak_threshold_weeks": (4, "sem_users.yml", "usage_streak_weeks >= 4"),
-    "rolling_cohort_weeks": (13, "sem_tenants.yml", "window: 13 weeks"),
+    "adoption_window_days": (90, "semantic/sem_tenants.yml", "cast(onboarded_at as date) + 90)"),
+    "time_to_value_window_days": (60, "semantic/sem_users.yml", "<= 60 then time_to_activate_days"),
+    "feature_depth_window_days": (30, "semantic/sem_users.yml", "window_30d_closed_on"),
+    "login_consistency_weeks": (8, "semantic/sem_users.yml", "signup_week_start + 55)"),
+    "streak_threshold_weeks": (4, "semantic/sem_users.yml", "usage_streak_weeks >= 4"),
 }
 
 
@@ -142,11 +143,26 @@ def test_semantic_literals_match_seed_parameters() -> None:
         }
     for parameter, (value, file_name, literal) in SEMANTIC_LITERALS.items():
         assert seed[parameter] == value, (
-            f"seed {parameter} = {seed[parameter]} but models/semantic/{file_name} "
+            f"seed {parameter} = {seed[parameter]} but models/{file_name} "
             f"assumes {value}: update the semantic YAML"
         )
-        text = (PROJECT_DIR / "models" / "semantic" / file_name).read_text()
+        text = (PROJECT_DIR / "models" / file_name).read_text()
         assert literal in text, f"{literal!r} no longer in {file_name}"
+
+
+def test_cumulative_windows_match_the_rolling_cohort() -> None:
+    with (PROJECT_DIR / "seeds" / "kpi_parameters.csv").open() as handle:
+        seed = {row["parameter_name"]: row["parameter_value"] for row in csv.DictReader(handle)}
+    windows = {
+        (metric["name"], metric["type_params"]["cumulative_type_params"]["window"]["count"])
+        for metric in _semantic_manifest()["metrics"]
+        if metric["type"] == "cumulative"
+        and (metric["type_params"].get("cumulative_type_params") or {}).get("window")
+    }
+    assert windows, "no cumulative metric with a window: the test reads the wrong shape"
+    assert {count for _, count in windows} == {int(float(seed["rolling_cohort_weeks"]))}, sorted(
+        windows
+    )
 
 
 def test_mf_validate_configs() -> None:

@@ -15,7 +15,16 @@
     retention.
 #}
 
-{%- set baseline_days = [14, 30, 60] %}
+{#- The six window rates: (KPI, the user's flag, window days), each KPI
+    named in full so that a search for its name finds its per-user rows. -#}
+{%- set window_rates = [
+    ('activation_rate_14d', 'is_activated_within_14d', 14),
+    ('first_value_rate_14d', 'is_first_value_within_14d', 14),
+    ('activation_rate_30d', 'is_activated_within_30d', 30),
+    ('first_value_rate_30d', 'is_first_value_within_30d', 30),
+    ('activation_rate_60d', 'is_activated_within_60d', 60),
+    ('first_value_rate_60d', 'is_first_value_within_60d', 60),
+] %}
 
 with
 
@@ -47,9 +56,8 @@ users as (
         users_lifecycle.signup_week_start,
         users_lifecycle.time_to_activate_days,
         users_lifecycle.time_to_first_value_days,
-        {%- for n in baseline_days %}
-            users_lifecycle.is_activated_within_{{ n }}d,
-            users_lifecycle.is_first_value_within_{{ n }}d,
+        {%- for kpi_name, reached, days in window_rates %}
+            users_lifecycle.{{ reached }},
         {%- endfor %}
         users_lifecycle.feature_depth_in_window,
         users_lifecycle.login_weeks_with_session,
@@ -78,38 +86,15 @@ retention_activity as (
 ),
 
 windows as (
-    {%- for n in baseline_days %}
+    {%- for kpi_name, reached, days in window_rates %}
         select
             user_id,
-            'activation_rate_{{ n }}d' as kpi_name,
+            '{{ kpi_name }}' as kpi_name,
             'ratio' as aggregation,
-            cast({{ dbt.dateadd('day', n, 'created_date') }} as date) as window_closed_date,
-            cast(
-                case when is_activated_within_{{ n }}d then 1 when not is_activated_within_{{ n }}d then 0 end
-                as {{ dbt.type_float() }}
-            )
+            cast({{ dbt.dateadd('day', days, 'created_date') }} as date) as window_closed_date,
+            cast(case when {{ reached }} then 1 when not {{ reached }} then 0 end as {{ dbt.type_float() }})
                 as unit_numerator,
-            cast(
-                case when is_activated_within_{{ n }}d is not null then 1 end as {{ dbt.type_float() }}
-            ) as unit_denominator,
-            cast(null as {{ dbt.type_float() }}) as unit_value
-        from users
-
-        union all
-
-        select
-            user_id,
-            'first_value_rate_{{ n }}d' as kpi_name,
-            'ratio' as aggregation,
-            cast({{ dbt.dateadd('day', n, 'created_date') }} as date) as window_closed_date,
-            cast(
-                case
-                    when is_first_value_within_{{ n }}d then 1 when not is_first_value_within_{{ n }}d then 0
-                end as {{ dbt.type_float() }}
-            ) as unit_numerator,
-            cast(
-                case when is_first_value_within_{{ n }}d is not null then 1 end as {{ dbt.type_float() }}
-            ) as unit_denominator,
+            cast(case when {{ reached }} is not null then 1 end as {{ dbt.type_float() }}) as unit_denominator,
             cast(null as {{ dbt.type_float() }}) as unit_value
         from users
 

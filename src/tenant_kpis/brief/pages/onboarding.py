@@ -17,8 +17,13 @@ from tenant_kpis.brief.queries import kpi_values, tenant_filter
 TITLE = "Onboarding and retention"
 PERSONAS = ("admin", "operator", "end_user")
 WINDOWS = (14, 30, 60)
-MILESTONES = ("activation_rate", "first_value_rate")
-MILESTONE_KPIS = tuple(f"{m}_{w}d" for m in MILESTONES for w in WINDOWS)
+# (chart title, its KPI for each of WINDOWS), named in full so that a search
+# for a KPI's name finds this page
+MILESTONES = (
+    ("Activation", ("activation_rate_14d", "activation_rate_30d", "activation_rate_60d")),
+    ("First value", ("first_value_rate_14d", "first_value_rate_30d", "first_value_rate_60d")),
+)
+MILESTONE_KPIS = tuple(kpi for _, kpis in MILESTONES for kpi in kpis)
 # (measure, chart title, KPI) of the two time-to-milestone distributions
 MEDIAN_KPIS = (
     ("activate", "Signup to activation", "time_to_activate_median_days"),
@@ -92,26 +97,22 @@ def _milestones(page: Page, brief: Brief, kind: str, values: list[str]) -> None:
     height = 1.75
     bottom = page.take(height + 0.3)
     width = (CONTENT_WIDTH - 0.9) / 2
-    for index, milestone in enumerate(MILESTONES):
+    for index, (title, kpis) in enumerate(MILESTONES):
         ax = page.axes(MARGIN_X + 0.4 + index * (width + 0.5), bottom + 0.25, width, height - 0.1)
-        _grouped_bars(ax, brief, frame, milestone, values)
-        ax.set_title(
-            "Activation" if index == 0 else "First value", loc="left", fontsize=style.SMALL
-        )
+        _grouped_bars(ax, brief, frame, kpis, values)
+        ax.set_title(title, loc="left", fontsize=style.SMALL)
 
 
 def _grouped_bars(
-    ax: Axes, brief: Brief, frame: pd.DataFrame, milestone: str, values: list[str]
+    ax: Axes, brief: Brief, frame: pd.DataFrame, kpis: tuple[str, ...], values: list[str]
 ) -> None:
     n = len(values)
     bar = 0.8 / n
     any_value = False
     for s, value in enumerate(values):
         heights = []
-        for window in WINDOWS:
-            row = frame[
-                (frame["kpi_name"] == f"{milestone}_{window}d") & (frame["segment_value"] == value)
-            ]
+        for kpi in kpis:
+            row = frame[(frame["kpi_name"] == kpi) & (frame["segment_value"] == value)]
             v = row.iloc[0]["value"] if len(row) else None
             heights.append(np.nan if fmt.is_missing(v) else float(v))
         x = np.arange(len(WINDOWS)) - 0.4 + bar * (s + 0.5)
