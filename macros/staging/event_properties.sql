@@ -34,3 +34,30 @@
         {{ exceptions.raise_compiler_error("event_property_typed: unknown kind '" ~ kind ~ "'") }}
     {%- endif -%}
 {%- endmacro %}
+
+{#
+    The columns of a staged event before its properties, in order: the raw
+    contract's columns of `events` but the JSON `properties` (staged as the
+    columns of event_properties() instead), each followed by what staging
+    derives from it: the taxonomy's category and whether the name is known,
+    the UTC date of the occurrence, the date of the delivery.
+#}
+{% macro staged_event_columns() %}
+    {%- set derived = {
+        'event_name': ['event_category', 'is_known_event_name'],
+        'occurred_at': ['occurred_date'],
+        'received_at': ['load_date'],
+    } %}
+    {%- set columns = [] %}
+    {%- for column in raw_contract()['events']['columns'] if column['kind'] != 'json' %}
+        {%- do columns.append(column['name']) %}
+        {%- do columns.extend(derived.get(column['name'], [])) %}
+    {%- endfor %}
+    {{ return(columns) }}
+{% endmacro %}
+
+{#- The column list of stg_product__events: the staged event columns, then
+    the typed properties. -#}
+{% macro staged_event_column_list() -%}
+    {{ (staged_event_columns() + event_properties() | map(attribute='column') | list) | join(',\n        ') }}
+{%- endmacro %}

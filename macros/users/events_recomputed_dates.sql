@@ -62,3 +62,20 @@
         where stored_weeks.last_received_at >= {{ window_start }}
     ) as recomputed_weeks
 {% endmacro %}
+
+{#
+    The config of an incremental aggregate downstream of the events: a run
+    replaces whole periods (`period_column`: a day or a week), every row of
+    each period it recomputes (delete+insert on that column), so a recomputed
+    period equals a full refresh. A change of columns fails the run rather
+    than leave old periods without them (run `dbt build --full-refresh`).
+    One home for the user-day, user-week and tenant-feature-week aggregates.
+#}
+{% macro events_aggregate_incremental_config(period_column) %}
+    {{ return({
+        'materialized': 'incremental',
+        'unique_key': period_column,
+        'incremental_strategy': 'delete+insert',
+        'on_schema_change': 'fail',
+    }) }}
+{% endmacro %}

@@ -20,14 +20,7 @@
     always in the window: it is recomputed too. As for the user days: after a retroactive change
     to stored events outside the window, run `dbt build --full-refresh`.
 #}
-{{
-    config(
-        materialized='incremental',
-        unique_key='week_start',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-    )
-}}
+{{ config(**events_aggregate_incremental_config('week_start')) }}
 
 with
 

@@ -16,14 +16,7 @@
     equals a full refresh. Like the events model: after a retroactive change
     to stored events outside the window, run `dbt build --full-refresh`.
 #}
-{{
-    config(
-        materialized='incremental',
-        unique_key='activity_date',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-    )
-}}
+{{ config(**events_aggregate_incremental_config('activity_date')) }}
 
 with
 

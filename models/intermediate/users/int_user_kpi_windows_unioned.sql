@@ -26,6 +26,37 @@
     ('first_value_rate_60d', 'is_first_value_within_60d', 60),
 ] %}
 
+{#- One entry per cohort KPI: how it aggregates, the day a user's window
+    closes (window_closed) and the user's contribution (numerator and
+    denominator for a ratio, value for a median: macro kpi_unit_columns).
+    The unit rows below are generated from this list. -#}
+{%- set window_kpis = [] %}
+{%- for kpi_name, reached, days in window_rates %}
+    {%- do window_kpis.append({
+        'kpi_name': kpi_name, 'aggregation': 'ratio',
+        'window_closed': dbt.dateadd('day', days, 'created_date'),
+        'numerator': 'case when ' ~ reached ~ ' then 1 when not ' ~ reached ~ ' then 0 end',
+        'denominator': 'case when ' ~ reached ~ ' is not null then 1 end',
+    }) %}
+{%- endfor %}
+{%- do window_kpis.extend([
+    {'kpi_name': 'time_to_activate_median_days', 'aggregation': 'median',
+     'window_closed': dbt.dateadd('day', 'time_to_value_window_days', 'created_date'),
+     'value': 'case when time_to_activate_days <= time_to_value_window_days then time_to_activate_days end'},
+    {'kpi_name': 'time_to_first_value_median_days', 'aggregation': 'median',
+     'window_closed': dbt.dateadd('day', 'time_to_value_window_days', 'created_date'),
+     'value': 'case when time_to_first_value_days <= time_to_value_window_days then time_to_first_value_days end'},
+    {'kpi_name': 'feature_depth_30d_median', 'aggregation': 'median',
+     'window_closed': dbt.dateadd('day', 'feature_depth_window_days', 'created_date'),
+     'value': 'feature_depth_in_window'},
+    {'kpi_name': 'login_consistency', 'aggregation': 'ratio',
+     'window_closed': dbt.dateadd('day', '7 * login_consistency_weeks - 1', 'signup_week_start'),
+     'numerator': 'login_weeks_with_session', 'denominator': 'login_weeks_observed'},
+    {'kpi_name': 'retention_week_4', 'aggregation': 'ratio',
+     'window_closed': dbt.dateadd('day', 6, 'retention_week_start'),
+     'numerator': 'is_active_in_retention_week', 'denominator': '1'},
+]) %}
+
 with
 
 users_lifecycle as (
@@ -85,89 +116,24 @@ retention_activity as (
     group by 1
 ),
 
-windows as (
-    {%- for kpi_name, reached, days in window_rates %}
-        select
-            user_id,
-            '{{ kpi_name }}' as kpi_name,
-            'ratio' as aggregation,
-            cast({{ dbt.dateadd('day', days, 'created_date') }} as date) as window_closed_date,
-            cast(case when {{ reached }} then 1 when not {{ reached }} then 0 end as {{ dbt.type_float() }})
-                as unit_numerator,
-            cast(case when {{ reached }} is not null then 1 end as {{ dbt.type_float() }}) as unit_denominator,
-            cast(null as {{ dbt.type_float() }}) as unit_value
-        from users
-
-        union all
-    {%- endfor %}
-
+users_with_retention as (
     select
-        user_id,
-        'time_to_activate_median_days' as kpi_name,
-        'median' as aggregation,
-        cast({{ dbt.dateadd('day', 'time_to_value_window_days', 'created_date') }} as date) as window_closed_date,
-        cast(null as {{ dbt.type_float() }}) as unit_numerator,
-        cast(null as {{ dbt.type_float() }}) as unit_denominator,
-        cast(
-            case when time_to_activate_days <= time_to_value_window_days then time_to_activate_days end
-            as {{ dbt.type_float() }}
-        )
-            as unit_value
-    from users
-
-    union all
-
-    select
-        user_id,
-        'time_to_first_value_median_days' as kpi_name,
-        'median' as aggregation,
-        cast({{ dbt.dateadd('day', 'time_to_value_window_days', 'created_date') }} as date) as window_closed_date,
-        cast(null as {{ dbt.type_float() }}) as unit_numerator,
-        cast(null as {{ dbt.type_float() }}) as unit_denominator,
-        cast(
-            case when time_to_first_value_days <= time_to_value_window_days then time_to_first_value_days end
-            as {{ dbt.type_float() }}
-        ) as unit_value
-    from users
-
-    union all
-
-    select
-        user_id,
-        'feature_depth_30d_median' as kpi_name,
-        'median' as aggregation,
-        cast({{ dbt.dateadd('day', 'feature_depth_window_days', 'created_date') }} as date) as window_closed_date,
-        cast(null as {{ dbt.type_float() }}) as unit_numerator,
-        cast(null as {{ dbt.type_float() }}) as unit_denominator,
-        cast(feature_depth_in_window as {{ dbt.type_float() }}) as unit_value
-    from users
-
-    union all
-
-    select
-        user_id,
-        'login_consistency' as kpi_name,
-        'ratio' as aggregation,
-        cast({{ dbt.dateadd('day', '7 * login_consistency_weeks - 1', 'signup_week_start') }} as date)
-            as window_closed_date,
-        cast(login_weeks_with_session as {{ dbt.type_float() }}) as unit_numerator,
-        cast(login_weeks_observed as {{ dbt.type_float() }}) as unit_denominator,
-        cast(null as {{ dbt.type_float() }}) as unit_value
-    from users
-
-    union all
-
-    select
-        users.user_id,
-        'retention_week_4' as kpi_name,
-        'ratio' as aggregation,
-        cast({{ dbt.dateadd('day', 6, 'users.retention_week_start') }} as date) as window_closed_date,
-        cast(retention_activity.is_active_in_retention_week as {{ dbt.type_float() }}) as unit_numerator,
-        cast(1 as {{ dbt.type_float() }}) as unit_denominator,
-        cast(null as {{ dbt.type_float() }}) as unit_value
+        users.*,
+        retention_activity.is_active_in_retention_week
     from users
     inner join retention_activity
         on users.user_id = retention_activity.user_id
+),
+
+windows as (
+    {%- for kpi in window_kpis %}
+        select
+            user_id,
+            cast({{ kpi.window_closed }} as date) as window_closed_date,
+            {{ kpi_unit_columns(kpi) }}
+        from users_with_retention
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 ),
 
 final as (

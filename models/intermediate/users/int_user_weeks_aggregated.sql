@@ -17,14 +17,7 @@
     recomputes from its week on. As for the user days: after a retroactive
     change to stored events outside the window, run `dbt build --full-refresh`.
 #}
-{{
-    config(
-        materialized='incremental',
-        unique_key='week_start',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-    )
-}}
+{{ config(**events_aggregate_incremental_config('week_start')) }}
 
 with
 

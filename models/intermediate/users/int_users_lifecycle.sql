@@ -121,17 +121,7 @@ days_computed as (
 
 final as (
     select
-        user_id,
-        tenant_id,
-        persona,
-        created_at,
-        created_date,
-        deactivated_at,
-        industry,
-        plan_tier,
-        region,
-        signup_week_start,
-        signup_month_start,
+        {{ user_attribute_columns() }},
         {{ year_month('created_date') }} as onboarding_cohort,
         as_of_date,
         days_observed,

@@ -126,35 +126,22 @@ grid as (
 computed as (
     {% for family in kpi_families %}
         select
-            week_start,
-            kpi_name,
-            segment_type,
-            segment_value,
-            value,
-            numerator,
-            denominator,
-            unit_count,
-            interval_lower,
-            interval_upper,
-            interval_method
+            {{ kpi_family_column_names() }}
         from {{ family }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
-final as (
+placed_on_grid as (
     select
-        cast(grid.week_start as date) as week_start,
-        cast(grid.kpi_name as {{ dbt.type_string() }}) as kpi_name,
-        cast(grid.segment_type as {{ dbt.type_string() }}) as segment_type,
-        cast(grid.segment_value as {{ dbt.type_string() }}) as segment_value,
-        cast(computed.value as {{ dbt.type_float() }}) as value,
-        cast(computed.numerator as {{ dbt.type_float() }}) as numerator,
-        cast(computed.denominator as {{ dbt.type_float() }}) as denominator,
-        cast(computed.unit_count as integer) as unit_count,
-        cast(computed.interval_lower as {{ dbt.type_float() }}) as interval_lower,
-        cast(computed.interval_upper as {{ dbt.type_float() }}) as interval_upper,
-        cast(computed.interval_method as {{ dbt.type_string() }}) as interval_method
+        grid.*,
+        computed.value,
+        computed.numerator,
+        computed.denominator,
+        computed.unit_count,
+        computed.interval_lower,
+        computed.interval_upper,
+        computed.interval_method
     from grid
     left join computed
         on
@@ -162,6 +149,12 @@ final as (
             and grid.kpi_name = computed.kpi_name
             and grid.segment_type = computed.segment_type
             and grid.segment_value = computed.segment_value
+),
+
+final as (
+    select
+        {{ kpi_family_columns() }}
+    from placed_on_grid
 )
 
 select * from final

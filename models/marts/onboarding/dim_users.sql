@@ -6,19 +6,9 @@ users_lifecycle as (
 
 final as (
     select
-        user_id,
-        tenant_id,
-        persona,
-        created_at,
-        created_date,
-        deactivated_at,
-        deactivated_at is not null as is_deactivated,
-        signup_week_start,
-        signup_month_start,
+        {{ user_attribute_columns() }},
         onboarding_cohort,
-        industry,
-        plan_tier,
-        region
+        deactivated_at is not null as is_deactivated
     from users_lifecycle
 )
 

@@ -17,7 +17,8 @@
 
 {#- One entry per persona KPI: its persona, how it aggregates, and the
     per-user expressions (numerator and denominator for pooled ratios, value
-    for medians). The unit rows below are generated from this list. -#}
+    for medians: macro kpi_unit_columns). The unit rows below are generated
+    from this list. -#}
 {%- set persona_kpis = [
     {'persona': 'admin', 'kpi_name': 'setup_complete_rate', 'aggregation': 'ratio',
      'numerator': 'case when setup_completed_at is not null then 1 else 0 end', 'denominator': '1'},
@@ -60,11 +61,7 @@ unit_rows as (
             user_id,
             persona,
             onboarding_cohort,
-            '{{ kpi.kpi_name }}' as kpi_name,
-            '{{ kpi.aggregation }}' as aggregation,
-            cast({{ kpi.get('numerator', 'null') }} as {{ dbt.type_float() }}) as unit_numerator,
-            cast({{ kpi.get('denominator', 'null') }} as {{ dbt.type_float() }}) as unit_denominator,
-            cast({{ kpi.get('value', 'null') }} as {{ dbt.type_float() }}) as unit_value
+            {{ kpi_unit_columns(kpi) }}
         from users
         where persona = '{{ kpi.persona }}'{% if kpi.condition %} and {{ kpi.condition }}{% endif %}
         {% if not loop.last %}union all{% endif %}

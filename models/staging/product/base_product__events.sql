@@ -164,6 +164,7 @@ validated as (
         properties_typed.*,
         event_taxonomy.event_category,
         event_taxonomy.event_name is not null as is_known_event_name,
+        cast(properties_typed.occurred_at as date) as occurred_date,
         case
             when
                 properties_typed.event_id is null
@@ -204,16 +205,9 @@ validated as (
 new_events_final as (
     select
         coalesce(event_id, 'missing_key:' || md5({{ row_payload('raw_row') }})) as event_key,
-        event_id,
-        tenant_id,
-        user_id,
-        event_name,
-        event_category,
-        is_known_event_name,
-        occurred_at,
-        cast(occurred_at as date) as occurred_date,
-        received_at,
-        load_date,
+        {%- for column in staged_event_columns() %}
+            {{ column }},
+        {%- endfor %}
         properties,
         {%- for property in event_properties() %}
             {%- if property.kind == 'integer' %}
