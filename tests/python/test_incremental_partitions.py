@@ -30,6 +30,8 @@ SELECTION = [
     "+dq_row_accounting",
     "+int_user_weeks_aggregated",
     "+int_tenant_feature_weeks_aggregated",
+    "+int_tenant_health_inputs_aggregated",
+    "+int_kpi_engagement_computed",
     "+dq_quarantined_rows",
     "--indirect-selection",
     "cautious",
@@ -44,6 +46,8 @@ COMPARED = (
     "intermediate.int_user_days_aggregated",
     "intermediate.int_user_weeks_aggregated",
     "intermediate.int_tenant_feature_weeks_aggregated",
+    "intermediate.int_tenant_health_inputs_aggregated",
+    "intermediate.int_kpi_engagement_computed",
     "main.dq_row_accounting",
     "main.dq_quarantined_rows",
 )
