@@ -62,3 +62,91 @@
 {% macro kpi_family_user_columns() %}
     {{ return(['industry', 'plan_tier', 'persona', 'onboarding_cohort', 'signup_week_start']) }}
 {% endmacro %}
+
+
+{#
+    The unit rows (int_user_kpi_windows_unioned) a rolling-cohort KPI family
+    reads, as it reads them: the state its next incremental run compares.
+    A unit enters the cohort of the weeks from the one its window closed
+    in, so a unit that changed (a window that closed, a late event, a
+    changed segment), appeared or vanished moves every week from the
+    earlier of its old and new window_closed_date.
+#}
+{% macro kpi_family_units_read(user_kpi_windows) %}
+    select
+        user_kpi_windows.user_id,
+        user_kpi_windows.kpi_name,
+        {%- for column in kpi_family_unit_columns() %}
+            user_kpi_windows.{{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ user_kpi_windows }} as user_kpi_windows
+{% endmacro %}
+
+
+{# The unit columns kpi_family_units_read records and an incremental run compares. #}
+{% macro kpi_family_unit_columns() %}
+    {{ return([
+        'tenant_id', 'industry', 'plan_tier', 'persona', 'onboarding_cohort', 'aggregation',
+        'window_closed_date', 'unit_numerator', 'unit_denominator', 'unit_value',
+    ]) }}
+{% endmacro %}
+
+
+{#
+    The body of the CTE first_recomputed_week of a rolling-cohort KPI family
+    (macro onboarding_kpis_over_cohort over the units of
+    `user_kpi_windows`, an import CTE): the week of the first changed unit
+    (against the family's recorded state, kpi_family_units_read), or of
+    weekly_first_recomputed_week's other rules. The units are all the
+    family reads besides the calendar and the seeds.
+#}
+{% macro kpi_family_units_first_recomputed_week(user_kpi_windows) %}
+    {%- set state = kpi_family_state_relation() %}
+    with
+
+    units_now as (
+        {{ kpi_family_units_read(user_kpi_windows) }}
+    ),
+
+    units_read as (
+        {% if state is none %}
+            -- no state recorded yet: every unit counts as new, so every week is recomputed
+            select * from units_now where 1 = 0
+        {% else %}
+            select * from {{ state }}
+        {% endif %}
+    ),
+
+    units_changed_week as (
+        select cast({{ dbt.date_trunc('week', 'changed.week_start') }} as date) as week_start
+        from (
+            {{ first_changed_week(
+                'units_now', 'units_read', ['user_id', 'kpi_name'], kpi_family_unit_columns(),
+                week_column='window_closed_date'
+            ) }}
+        ) as changed
+    )
+
+    {{ weekly_first_recomputed_week(['units_changed_week']) }}
+{% endmacro %}
+
+
+{#
+    The config of a rolling-cohort KPI family (int_kpi_onboarding_computed,
+    int_kpi_early_warning_computed): incremental by week from the first
+    changed unit, its units and seeds recorded after each run, and the
+    PostgreSQL planner hint of the median intervals' join.
+#}
+{% macro kpi_family_units_config() %}
+    {{ return({
+        'materialized': 'incremental',
+        'unique_key': 'week_start',
+        'incremental_strategy': 'delete+insert',
+        'on_schema_change': 'fail',
+        'pre_hook': "{{ prefer_hash_joins() }}",
+        'post_hook': [
+            "{{ record_kpi_family_state(kpi_family_units_read(ref('int_user_kpi_windows_unioned'))) }}",
+            "{{ record_seeds_read() }}",
+        ],
+    }) }}
+{% endmacro %}

@@ -76,13 +76,19 @@
     new events touch, the first week whose reference data changed) and the
     week after its latest stored week (a week the as-of date completed since
     the last run may hold no new event: the event that completed it can fall
-    in a later week). A week's value depends only on data dated up to
+    in a later week); every week after a seed changed (record_seeds_read, a
+    post-hook of the model). A week's value depends only on data dated up to
     its end, so every later week is recomputed too; what a model reads
     before this week (its trailing windows) it filters itself.
 #}
 {% macro weekly_first_recomputed_week(candidates) %}
     select min(candidate_weeks.week_start) as week_start
     from (
+        {%- if seeds_changed_since_last_run() %}
+            -- a seed changed since the last run (seeds_read.sql): every week
+            select cast('1900-01-01' as date) as week_start
+            union all
+        {%- endif %}
         {%- for candidate in candidates %}
             select {{ candidate }}.week_start from {{ candidate }}
             union all

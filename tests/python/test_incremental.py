@@ -26,6 +26,8 @@ SELECTION = [
     "+dq_quarantine_summary",
     "+int_tenant_health_inputs_aggregated",
     "+int_kpi_engagement_computed",
+    "+int_kpi_onboarding_computed",
+    "+int_kpi_early_warning_computed",
     "--indirect-selection",
     "cautious",
     # unit tests check the SQL on fixtures, not this feed: `make dbt-test-build` runs them once
@@ -46,6 +48,8 @@ COMPARED = (
     "intermediate.int_user_weeks_aggregated",
     "intermediate.int_tenant_health_inputs_aggregated",
     "intermediate.int_kpi_engagement_computed",
+    "intermediate.int_kpi_onboarding_computed",
+    "intermediate.int_kpi_early_warning_computed",
     "main.dq_row_accounting",
     "main.dq_quarantined_rows",
 )

@@ -32,6 +32,8 @@ SELECTION = [
     "+int_tenant_feature_weeks_aggregated",
     "+int_tenant_health_inputs_aggregated",
     "+int_kpi_engagement_computed",
+    "+int_kpi_onboarding_computed",
+    "+int_kpi_early_warning_computed",
     "+dq_quarantined_rows",
     "--indirect-selection",
     "cautious",
@@ -48,6 +50,8 @@ COMPARED = (
     "intermediate.int_tenant_feature_weeks_aggregated",
     "intermediate.int_tenant_health_inputs_aggregated",
     "intermediate.int_kpi_engagement_computed",
+    "intermediate.int_kpi_onboarding_computed",
+    "intermediate.int_kpi_early_warning_computed",
     "main.dq_row_accounting",
     "main.dq_quarantined_rows",
 )

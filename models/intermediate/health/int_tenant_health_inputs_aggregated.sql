@@ -18,8 +18,8 @@
     model's latest last_received_at as the window), the first week whose
     reference inputs (live weeks, segments, seats, activations, tickets:
     cheap, so recomputed for every week; a late ticket or a changed tenant
-    can reach any week) differ from the stored ones, and the week after the
-    latest stored one. A week's inputs depend only on data dated up to its
+    can reach any week) differ from the stored ones, the week after the
+    latest stored one, and every week after a seed changed. A week's inputs depend only on data dated up to its
     end, so every later week is recomputed too (delete+insert on
     week_start); the trailing windows read the user weeks and days back by
     their own length. As for the user days: after a retroactive change to
@@ -35,6 +35,7 @@
         unique_key='week_start',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
+        post_hook="{{ record_seeds_read() }}",
     )
 }}
 

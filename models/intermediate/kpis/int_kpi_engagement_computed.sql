@@ -31,9 +31,9 @@
     (streaks come stored in the user weeks; a retention unit counts from the
     week its window closed); NPS reads the user days back by
     nps_window_days. The users and the received_at a run read are kept
-    beside the family (record_kpi_family_state, post-hook). After a
-    retroactive change to stored events outside the window, run
-    `dbt build --full-refresh`.
+    beside the family (record_kpi_family_state, post-hook); a changed seed
+    recomputes every week. After a retroactive change to stored events
+    outside the window, run `dbt build --full-refresh`.
 #}
 
 {%- set segments = kpi_segments('user') %}
@@ -44,7 +44,10 @@
         unique_key='week_start',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        post_hook="{{ record_kpi_family_state(kpi_family_users_read(ref('int_users_lifecycle'), ref('int_user_days_aggregated'))) }}",
+        post_hook=[
+            "{{ record_kpi_family_state(kpi_family_users_read(ref('int_users_lifecycle'), ref('int_user_days_aggregated'))) }}",
+            "{{ record_seeds_read() }}",
+        ],
     )
 }}
 
@@ -77,18 +80,14 @@ events as {{ cte_not_materialized() }} ( -- noqa: ST03
 
 {% if is_incremental() %}
 {%- set state = kpi_family_state_relation() %}
--- {{ this }} and its state are read in place (no import CTE), as in int_user_weeks_aggregated.
+-- {{ this }} and its state are read in place (no import CTE), as in int_user_weeks_aggregated
 users_now as (
     {{ kpi_family_users_read('users_lifecycle', 'user_days') }}
 ),
 
 users_read as (
-    {% if state is none %}
-        -- no state recorded yet: every user counts as new, so every week is recomputed
-        select * from users_now where 1 = 0
-    {% else %}
-        select * from {{ state }}
-    {% endif %}
+    -- no state recorded yet: every user counts as new, so every week is recomputed
+    select * from {{ state if state is not none else '(select * from users_now where 1 = 0) as no_state' }}
 ),
 
 events_touched_week as (
