@@ -14,6 +14,8 @@
     the intervals' normal quantile and confidence (default the seed's
     interval_z and interval_confidence, 95%; the early warnings pass
     early_warning_interval_z and early_warning_interval_confidence).
+    In an incremental run of its model (kpi_family_units_config), only the
+    weeks from the first changed unit on (kpi_family_units_first_recomputed_week).
 
     Intervals, by the KPI's method in kpi_interval_methods: Wilson for the
     rates (unit_count = users), the exact order-statistic interval for the
@@ -27,12 +29,20 @@
     {%- set segments = kpi_segments('user') %}
     with
 
+    {% if is_incremental() -%}
+    -- the model's {{ this }} and its state are read in place, as in int_user_weeks_aggregated
+    first_recomputed_week as (
+        {{ kpi_family_units_first_recomputed_week(user_kpi_windows) }}
+    ),
+    {%- endif %}
+
     cohort_weeks as (
         select
             week_start,
             week_last_date,
             {{ cohort_start_column }} as rolling_cohort_start_date
         from {{ weeks }}
+        {{ in_recomputed_weeks('week_start') }}
     ),
 
     onboarding_windows as (

@@ -24,16 +24,18 @@
 {#
     The incremental load window of a model downstream of the events: its
     latest stored last_received_at minus the lookback (events_lookback_days),
-    or 1900-01-01 when it holds no row. One home for the user-day and
-    user-week aggregates, read with `{{ this }}` in place.
+    or 1900-01-01 when it holds no row. One home for the incremental models
+    downstream of the events, read with `{{ this }}` in place, or from
+    `horizon` (a relation or subquery with a last_received_at column: the
+    state a model that stores no last_received_at keeps beside itself).
 #}
-{% macro events_load_window() %}
+{% macro events_load_window(horizon=none) %}
     select
         coalesce(
             {{ dbt.dateadd('day', -1 * var('events_lookback_days') | int, 'max(last_received_at)') }},
             cast('1900-01-01' as timestamp)
         ) as window_start
-    from {{ this }}
+    from {{ this if horizon is none else horizon }}
 {% endmacro %}
 
 {#
@@ -41,25 +43,28 @@
     recompute (every later week is recomputed too): the week of any date
     events_recomputed_dates returns, or of a stored row whose
     last_received_at falls in the window (the model's own events_load_window).
-    One home for the user-week and tenant-feature-week aggregates, read with
-    `{{ this }}` in place.
+    One home for the incremental weekly models, read with `{{ this }}` in
+    place, or with the window from `horizon` (events_load_window) for a model
+    that stores no last_received_at.
 #}
-{% macro events_first_recomputed_week(events) %}
+{% macro events_first_recomputed_week(events, horizon=none) %}
     {%- set window_start = '(select load_window.window_start from load_window)' %}
     with
 
     load_window as (
-        {{ events_load_window() }}
+        {{ events_load_window(horizon) }}
     )
 
     select min(recomputed_weeks.week_start) as week_start
     from (
         select cast({{ dbt.date_trunc('week', 'received_days.occurred_date') }} as date) as week_start
         from ({{ events_recomputed_dates(events, window_start) }}) as received_days
-        union
-        select stored_weeks.week_start
-        from {{ this }} as stored_weeks
-        where stored_weeks.last_received_at >= {{ window_start }}
+        {%- if horizon is none %}
+            union
+            select stored_weeks.week_start
+            from {{ this }} as stored_weeks
+            where stored_weeks.last_received_at >= {{ window_start }}
+        {%- endif %}
     ) as recomputed_weeks
 {% endmacro %}
 
@@ -78,4 +83,85 @@
         'incremental_strategy': 'delete+insert',
         'on_schema_change': 'fail',
     }) }}
+{% endmacro %}
+
+
+{#
+    The first week a weekly model downstream of the weekly aggregates
+    recomputes (delete+insert from it on): the earliest of the weeks its
+    `candidates` (CTE names, each `select week_start`: the first week the
+    new events touch, the first week whose reference data changed) and the
+    week after its latest stored week (a week the as-of date completed since
+    the last run may hold no new event: the event that completed it can fall
+    in a later week); every week after a seed changed (record_seeds_read, a
+    post-hook of the model). A week's value depends only on data dated up to
+    its end, so every later week is recomputed too; what a model reads
+    before this week (its trailing windows) it filters itself.
+#}
+{% macro weekly_first_recomputed_week(candidates) %}
+    select min(candidate_weeks.week_start) as week_start
+    from (
+        {%- if seeds_changed_since_last_run() %}
+            -- a seed changed since the last run (seeds_read.sql): every week
+            select cast('1900-01-01' as date) as week_start
+            union all
+        {%- endif %}
+        {%- for candidate in candidates %}
+            select {{ candidate }}.week_start from {{ candidate }}
+            union all
+        {%- endfor %}
+        select cast({{ dbt.dateadd('day', 7, 'max(stored_weeks.week_start)') }} as date) as week_start
+        from {{ this }} as stored_weeks
+    ) as candidate_weeks
+{% endmacro %}
+
+
+{#
+    `select week_start`: the first week whose rows `now` and `stored` (CTE
+    names or relations) disagree on, matched on `keys`: a row on one side
+    only, or a value of `columns` that differs (null equals null). The week
+    of a pair is the earlier of the two sides' `week_column`. How an
+    incremental weekly model finds what late or corrected reference data
+    reaches, by comparing what it reads now with what it read before.
+#}
+{% macro first_changed_week(now, stored, keys, columns, week_column='week_start') %}
+    select
+        min(
+            case
+                when stored_rows.{{ week_column }} is null or now_rows.{{ week_column }} < stored_rows.{{ week_column }}
+                    then now_rows.{{ week_column }}
+                else stored_rows.{{ week_column }}
+            end
+        ) as week_start
+    from {{ now }} as now_rows
+    full outer join {{ stored }} as stored_rows
+        on
+            {%- for key in keys %}
+                {{ 'and ' if not loop.first }}now_rows.{{ key }} = stored_rows.{{ key }}
+            {%- endfor %}
+    where
+        now_rows.{{ keys[0] }} is null
+        or stored_rows.{{ keys[0] }} is null
+        {%- for column in columns %}
+            or not coalesce(
+                now_rows.{{ column }} = stored_rows.{{ column }},
+                now_rows.{{ column }} is null and stored_rows.{{ column }} is null
+            )
+        {%- endfor %}
+{% endmacro %}
+
+
+{#
+    The where clause that keeps, in an incremental run, the rows whose
+    `date_column` is on or after the model's first recomputed week (its CTE
+    `first_recomputed_week`) minus `days_before` (what a trailing window of
+    a recomputed week reaches back); nothing on a full refresh.
+#}
+{% macro in_recomputed_weeks(date_column, days_before=none) %}
+    {%- if is_incremental() %}
+        {%- set first_week = '(select first_recomputed_week.week_start from first_recomputed_week)' %}
+        where {{ date_column }} >= cast(
+            {{ first_week if days_before is none else dbt.dateadd('day', '-1 * ' ~ days_before, first_week) }} as date
+        )
+    {%- endif %}
 {% endmacro %}

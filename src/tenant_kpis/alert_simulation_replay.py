@@ -7,10 +7,11 @@ early_warning_cohort_weeks, early_warning_minimum_units,
 early_warning_consecutive_weeks) on the kept builds: for each, it sets the parameters
 in the copy's `seeds.kpi_parameters` and re-runs the compiled SQL of the five models
 they reach (`int_weeks_spined`, `int_weeks_completed`, `int_kpi_early_warning_computed`,
-`fct_kpi_early_warning_weekly`, `fct_kpi_alerts`, compiled by `dbt compile` against a
-warehouse file named `warehouse.duckdb`), then counts false alerts and detections with
-the pipeline's own counting (alert_simulation_counts). The seeded rule replayed gives
-the pipeline's figures exactly, which checks the replay.
+`fct_kpi_early_warning_weekly`, `fct_kpi_alerts`, compiled by `dbt compile --full-refresh`
+against a warehouse file named `warehouse.duckdb`: the early-warning model is incremental,
+and without it its compiled SQL recomputes only the weeks new data reach), then counts
+false alerts and detections with the pipeline's own counting (alert_simulation_counts).
+The seeded rule replayed gives the pipeline's figures exactly, which checks the replay.
 
 Not in CI: a measurement tool, like the pipeline itself.
 """
@@ -186,7 +187,10 @@ def main(argv: list[str] | None = None) -> None:
         "--compiled",
         type=Path,
         default=PROJECT_DIR / "target" / "compiled" / "tenant_kpis" / "models",
-        help="dbt's compiled models (dbt compile against a file named warehouse.duckdb)",
+        help=(
+            "dbt's compiled models (dbt compile --full-refresh against a file named "
+            "warehouse.duckdb)"
+        ),
     )
     parser.add_argument(
         "--confidence",

@@ -24,6 +24,10 @@ SELECTION = [
     "--select",
     "+dq_row_accounting",
     "+dq_quarantine_summary",
+    "+int_tenant_health_inputs_aggregated",
+    "+int_kpi_engagement_computed",
+    "+int_kpi_onboarding_computed",
+    "+int_kpi_early_warning_computed",
     "--indirect-selection",
     "cautious",
     # unit tests check the SQL on fixtures, not this feed: `make dbt-test-build` runs them once
@@ -41,6 +45,11 @@ COMPARED = (
     "staging.stg_finance__learning_costs",
     "staging.stg_support__tickets",
     "staging.stg_billing__subscription_events",
+    "intermediate.int_user_weeks_aggregated",
+    "intermediate.int_tenant_health_inputs_aggregated",
+    "intermediate.int_kpi_engagement_computed",
+    "intermediate.int_kpi_onboarding_computed",
+    "intermediate.int_kpi_early_warning_computed",
     "main.dq_row_accounting",
     "main.dq_quarantined_rows",
 )

@@ -11,9 +11,33 @@
     - nps_responses_in_window, nps_in_window: NPS over the latest answer per user in the
       nps_window_days (90) days ending with the week's last day (macro
       latest_nps_answers; cut-offs in nps_answer_sign).
+
+    Incremental by week (perf): a run recomputes every week from the first
+    one its inputs can have changed in (weekly_first_recomputed_week): the
+    first week the new events touch (events_first_recomputed_week, with this
+    model's latest last_received_at as the window), the first week whose
+    reference inputs (live weeks, segments, seats, activations, tickets:
+    cheap, so recomputed for every week; a late ticket or a changed tenant
+    can reach any week) differ from the stored ones, the week after the
+    latest stored one, and every week after a seed changed. A week's inputs depend only on data dated up to its
+    end, so every later week is recomputed too (delete+insert on
+    week_start); the trailing windows read the user weeks and days back by
+    their own length. As for the user days: after a retroactive change to
+    stored events outside the window, run `dbt build --full-refresh`.
 #}
 
-{{ config(materialized='ephemeral') }}
+{#- the trailing window of tickets and active users: the week and the 3 before -#}
+{%- set trailing_days = 28 %}
+
+{{
+    config(
+        materialized='incremental',
+        unique_key='week_start',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook="{{ record_seeds_read() }}",
+    )
+}}
 
 with
 
@@ -35,6 +59,11 @@ user_days as (
 
 tickets as (
     select * from {{ ref('stg_support__tickets') }}
+),
+
+-- read in incremental runs only (unused on a full refresh), inlined, not copied
+events as {{ cte_not_materialized() }} ( -- noqa: ST03
+    select * from {{ ref('stg_product__events') }}
 ),
 
 live_tenant_weeks as (
@@ -95,30 +124,84 @@ trailing_tickets as (
             live_tenant_weeks.tenant_id = tier1_tickets_weekly.tenant_id
             and tier1_tickets_weekly.week_start <= live_tenant_weeks.week_start
             and tier1_tickets_weekly.week_start
-            > cast({{ dbt.dateadd('day', -28, 'live_tenant_weeks.week_start') }} as date)
+            > cast({{ dbt.dateadd('day', -trailing_days, 'live_tenant_weeks.week_start') }} as date)
     group by 1, 2
+),
+
+-- the inputs read from the reference data, every week (an incremental run compares them)
+reference_inputs as (
+    select
+        live_tenant_weeks.*,
+        activation_progress.users_activated,
+        trailing_tickets.tier1_tickets_28d
+    from live_tenant_weeks
+    inner join activation_progress
+        on
+            live_tenant_weeks.tenant_id = activation_progress.tenant_id
+            and live_tenant_weeks.week_start = activation_progress.week_start
+    inner join trailing_tickets
+        on
+            live_tenant_weeks.tenant_id = trailing_tickets.tenant_id
+            and live_tenant_weeks.week_start = trailing_tickets.week_start
+),
+
+{% if is_incremental() %}
+-- {{ this }} is read in place (no import CTE), as in int_user_weeks_aggregated.
+events_touched_week as (
+    {{ events_first_recomputed_week('events') }}
+),
+
+reference_changed_week as (
+    {{ first_changed_week('reference_inputs', this, ['tenant_id', 'week_start'], [
+        'industry', 'plan_tier', 'onboarding_cohort', 'seats_purchased',
+        'weekly_active_users', 'users_activated', 'tier1_tickets_28d',
+    ]) }}
+),
+
+first_recomputed_week as (
+    {{ weekly_first_recomputed_week(['events_touched_week', 'reference_changed_week']) }}
+),
+{% endif %}
+
+reference_inputs_in_scope as (
+    select * from reference_inputs
+    {{ in_recomputed_weeks('week_start') }}
+),
+
+user_weeks_in_scope as (
+    select * from user_weeks
+    {{ in_recomputed_weeks('week_start', days_before=trailing_days) }}
+),
+
+user_days_in_scope as (
+    select * from user_days
+    {{ in_recomputed_weeks('activity_date', days_before=kpi_parameter('nps_window_days')) }}
 ),
 
 trailing_active_users as (
     select
-        live_tenant_weeks.tenant_id,
-        live_tenant_weeks.week_start,
-        count(distinct user_weeks.user_id) as active_users_28d
-    from live_tenant_weeks
-    inner join user_weeks
+        reference_inputs_in_scope.tenant_id,
+        reference_inputs_in_scope.week_start,
+        count(distinct user_weeks_in_scope.user_id) as active_users_28d,
+        -- bookkeeping for the incremental window
+        max(user_weeks_in_scope.last_received_at) as last_received_at
+    from reference_inputs_in_scope
+    inner join user_weeks_in_scope
         on
-            live_tenant_weeks.tenant_id = user_weeks.tenant_id
-            and user_weeks.week_start <= live_tenant_weeks.week_start
-            and user_weeks.week_start > cast({{ dbt.dateadd('day', -28, 'live_tenant_weeks.week_start') }} as date)
+            reference_inputs_in_scope.tenant_id = user_weeks_in_scope.tenant_id
+            and user_weeks_in_scope.week_start <= reference_inputs_in_scope.week_start
+            and user_weeks_in_scope.week_start
+            > cast({{ dbt.dateadd('day', -trailing_days, 'reference_inputs_in_scope.week_start') }} as date)
     group by 1, 2
 ),
 
 latest_nps_in_window as (
     {{ latest_nps_answers(
-        'live_tenant_weeks', ['tenant_id', 'week_start'],
-        last_date='cast(' ~ dbt.dateadd('day', -1, 'live_tenant_weeks.week_end') ~ ' as date)',
+        'reference_inputs_in_scope', ['tenant_id', 'week_start'],
+        last_date='cast(' ~ dbt.dateadd('day', -1, 'reference_inputs_in_scope.week_end') ~ ' as date)',
         window_days=kpi_parameter('nps_window_days'),
         match_columns=['tenant_id'],
+        user_days='user_days_in_scope',
     ) }}
 ),
 
@@ -136,35 +219,28 @@ trailing_nps as (
 
 final as (
     select
-        live_tenant_weeks.tenant_id,
-        live_tenant_weeks.week_start,
-        live_tenant_weeks.industry,
-        live_tenant_weeks.plan_tier,
-        live_tenant_weeks.onboarding_cohort,
-        live_tenant_weeks.seats_purchased,
-        activation_progress.users_activated,
-        live_tenant_weeks.weekly_active_users,
-        trailing_tickets.tier1_tickets_28d,
+        reference_inputs_in_scope.tenant_id,
+        reference_inputs_in_scope.week_start,
+        reference_inputs_in_scope.industry,
+        reference_inputs_in_scope.plan_tier,
+        reference_inputs_in_scope.onboarding_cohort,
+        reference_inputs_in_scope.seats_purchased,
+        reference_inputs_in_scope.users_activated,
+        reference_inputs_in_scope.weekly_active_users,
+        reference_inputs_in_scope.tier1_tickets_28d,
         coalesce(trailing_active_users.active_users_28d, 0) as active_users_28d,
         coalesce(trailing_nps.nps_responses_in_window, 0) as nps_responses_in_window,
-        trailing_nps.nps_in_window
-    from live_tenant_weeks
-    inner join activation_progress
-        on
-            live_tenant_weeks.tenant_id = activation_progress.tenant_id
-            and live_tenant_weeks.week_start = activation_progress.week_start
-    inner join trailing_tickets
-        on
-            live_tenant_weeks.tenant_id = trailing_tickets.tenant_id
-            and live_tenant_weeks.week_start = trailing_tickets.week_start
+        trailing_nps.nps_in_window,
+        trailing_active_users.last_received_at
+    from reference_inputs_in_scope
     left join trailing_active_users
         on
-            live_tenant_weeks.tenant_id = trailing_active_users.tenant_id
-            and live_tenant_weeks.week_start = trailing_active_users.week_start
+            reference_inputs_in_scope.tenant_id = trailing_active_users.tenant_id
+            and reference_inputs_in_scope.week_start = trailing_active_users.week_start
     left join trailing_nps
         on
-            live_tenant_weeks.tenant_id = trailing_nps.tenant_id
-            and live_tenant_weeks.week_start = trailing_nps.week_start
+            reference_inputs_in_scope.tenant_id = trailing_nps.tenant_id
+            and reference_inputs_in_scope.week_start = trailing_nps.week_start
 )
 
 select * from final

@@ -12,9 +12,11 @@
     onboarding_kpis_over_cohort), on fewer units. The interval is at
     early_warning_interval_confidence (seed kpi_parameters; 95% like the
     scorecard's, kept there by the alert simulation: README).
+
+    Incremental by week, as int_kpi_onboarding_computed (the same units).
 #}
 
-{{ config(pre_hook="{{ prefer_hash_joins() }}") }}  {#- PostgreSQL: the median intervals' join -#}
+{{ config(**kpi_family_units_config()) }}
 
 with
 

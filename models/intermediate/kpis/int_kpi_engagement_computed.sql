@@ -22,9 +22,34 @@
     users), the linearised ratio (Student t; users or respondents as units)
     for the mean active days and for NPS (the mean of +100 / 0 / -100 per
     respondent).
+
+    Incremental by week (perf), as int_tenant_health_inputs_aggregated:
+    every week from the first one the new events touch, the first unit week
+    of a user whose segments or signup week changed (kpi_family_users_read)
+    or the week after the latest stored one is recomputed (delete+insert on
+    week_start). A week's rows depend only on data dated up to its end
+    (streaks come stored in the user weeks; a retention unit counts from the
+    week its window closed); NPS reads the user days back by
+    nps_window_days. The users and the received_at a run read are kept
+    beside the family (record_kpi_family_state, post-hook); a changed seed
+    recomputes every week. After a retroactive change to stored events
+    outside the window, run `dbt build --full-refresh`.
 #}
 
 {%- set segments = kpi_segments('user') %}
+
+{{
+    config(
+        materialized='incremental',
+        unique_key='week_start',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook=[
+            "{{ record_kpi_family_state(kpi_family_users_read(ref('int_users_lifecycle'), ref('int_user_days_aggregated'))) }}",
+            "{{ record_seeds_read() }}",
+        ],
+    )
+}}
 
 with
 
@@ -48,6 +73,49 @@ complete_weeks as (
     select * from {{ ref('int_weeks_completed') }}
 ),
 
+-- read in incremental runs only (unused on a full refresh), inlined, not copied
+events as {{ cte_not_materialized() }} ( -- noqa: ST03
+    select * from {{ ref('stg_product__events') }}
+),
+
+{% if is_incremental() %}
+{%- set state = kpi_family_state_relation() %}
+-- {{ this }} and its state are read in place (no import CTE), as in int_user_weeks_aggregated
+users_now as (
+    {{ kpi_family_users_read('users_lifecycle', 'user_days') }}
+),
+
+users_read as (
+    -- no state recorded yet: every user counts as new, so every week is recomputed
+    select * from {{ state if state is not none else '(select * from users_now where 1 = 0) as no_state' }}
+),
+
+events_touched_week as (
+    {{ events_first_recomputed_week('events', horizon='users_read') }}
+),
+
+segment_changed_week as (
+    {{ first_changed_week(
+        'users_now', 'users_read', ['user_id'], kpi_family_user_columns(), week_column='first_unit_week'
+    ) }}
+),
+
+first_recomputed_week as (
+    {{ weekly_first_recomputed_week(['events_touched_week', 'segment_changed_week']) }}
+),
+{% endif %}
+
+complete_weeks_in_scope as (
+    select * from complete_weeks
+    {{ in_recomputed_weeks('week_start') }}
+),
+
+-- the days the NPS windows of the recomputed weeks reach
+user_days_in_scope as (
+    select * from user_days
+    {{ in_recomputed_weeks('activity_date', days_before=kpi_parameter('nps_window_days')) }}
+),
+
 active_user_weeks as (
     select
         user_weeks.week_start,
@@ -55,15 +123,16 @@ active_user_weeks as (
         user_weeks.active_days,
         user_weeks.usage_streak_weeks
     from user_weeks
-    inner join complete_weeks
-        on user_weeks.week_start = complete_weeks.week_start
+    inner join complete_weeks_in_scope
+        on user_weeks.week_start = complete_weeks_in_scope.week_start
 ),
 
 nps_latest_in_window as (
     {{ latest_nps_answers(
-        'complete_weeks', ['week_start'],
-        last_date='complete_weeks.week_last_date',
+        'complete_weeks_in_scope', ['week_start'],
+        last_date='complete_weeks_in_scope.week_last_date',
         window_days=kpi_parameter('nps_window_days'),
+        user_days='user_days_in_scope',
     ) }}
 ),
 
@@ -98,7 +167,7 @@ unit_rows as (
     union all
 
     select
-        complete_weeks.week_start,
+        complete_weeks_in_scope.week_start,
         user_kpi_windows.user_id,
         user_kpi_windows.kpi_name,
         user_kpi_windows.aggregation,
@@ -106,11 +175,11 @@ unit_rows as (
         user_kpi_windows.unit_numerator,
         user_kpi_windows.unit_denominator,
         user_kpi_windows.unit_value
-    from complete_weeks
+    from complete_weeks_in_scope
     inner join user_kpi_windows
         on
             user_kpi_windows.kpi_name = 'retention_week_4'
-            and {{ in_rolling_cohort('user_kpi_windows.window_closed_date') }}
+            and {{ in_rolling_cohort('user_kpi_windows.window_closed_date', weeks='complete_weeks_in_scope') }}
 
     union all
 

@@ -12,9 +12,17 @@
     KPIs over the newest early_warning_cohort_weeks weekly cohorts): Wilson
     for the rates, the exact order-statistic interval for the medians, the
     linearised ratio for login consistency.
+
+    Incremental by week (perf): the units are all it reads besides the
+    calendar and the seeds, so a run compares them with the units its last
+    run read (kept beside it by a post-hook, record_kpi_family_state) and
+    recomputes every week from the week of the first changed unit's window
+    close (kpi_family_units_first_recomputed_week; delete+insert on
+    week_start), the week after the latest stored one, or every week after
+    a seed changed.
 #}
 
-{{ config(pre_hook="{{ prefer_hash_joins() }}") }}  {#- PostgreSQL: the median intervals' join -#}
+{{ config(**kpi_family_units_config()) }}
 
 with
 

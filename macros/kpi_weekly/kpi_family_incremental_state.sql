@@ -1,0 +1,152 @@
+{#
+    The state an incremental KPI family keeps beside itself, in
+    `<model>_state`: a family has exactly the columns of fct_kpi_weekly, so
+    it cannot store the bookkeeping an incremental weekly aggregate stores
+    in its rows (last_received_at). A post-hook writes `state_sql` after
+    every run of the model, full refresh or not; a run that fails before it
+    leaves the older state, which only widens the next run's window.
+#}
+{% macro record_kpi_family_state(state_sql) %}
+    {% if not execute %}
+        {{ return('') }}
+    {% endif %}
+    {% set state_relation = this.incorporate(path={'identifier': this.identifier ~ '_state'}, type='table') %}
+    {% do adapter.drop_relation(state_relation) %}
+    {% do run_query(get_create_table_as_sql(false, state_relation, state_sql)) %}
+    {% do adapter.cache_added(state_relation) %}
+    {{ return('') }}
+{% endmacro %}
+
+
+{# The relation record_kpi_family_state wrote for this model, or none (no run recorded one yet). #}
+{% macro kpi_family_state_relation() %}
+    {% if not execute %}
+        {{ return(none) }}
+    {% endif %}
+    {{ return(adapter.get_relation(
+        database=this.database, schema=this.schema, identifier=this.identifier ~ '_state'
+    )) }}
+{% endmacro %}
+
+
+{#
+    A select of the users a user-level KPI family segments, as the family
+    reads them: the segment columns, the signup week and the first week a
+    unit row of the user can fall in (its signup week or the week of its
+    first event, whichever is earlier; null for a user with neither), with
+    the latest received_at of the user days read (the events window of the
+    next run). The family compares it with its recorded state: a user whose
+    segments or signup week changed (late or corrected reference data),
+    appeared or vanished moves every week from that first week.
+    `users_lifecycle`, `user_days`: relations or CTE names.
+#}
+{% macro kpi_family_users_read(users_lifecycle, user_days) %}
+    select
+        users_lifecycle.user_id,
+        {%- for column in kpi_family_user_columns() %}
+            users_lifecycle.{{ column }},
+        {%- endfor %}
+        cast(coalesce(
+            least(
+                users_lifecycle.signup_week_start,
+                cast({{ dbt.date_trunc('week', 'users_lifecycle.first_event_at') }} as date)
+            ),
+            users_lifecycle.signup_week_start
+        ) as date) as first_unit_week,
+        (select max(user_days.last_received_at) from {{ user_days }} as user_days) as last_received_at
+    from {{ users_lifecycle }} as users_lifecycle
+{% endmacro %}
+
+
+{# The columns of a user that kpi_family_users_read records: a change moves the user's weeks. #}
+{% macro kpi_family_user_columns() %}
+    {{ return(['industry', 'plan_tier', 'persona', 'onboarding_cohort', 'signup_week_start']) }}
+{% endmacro %}
+
+
+{#
+    The unit rows (int_user_kpi_windows_unioned) a rolling-cohort KPI family
+    reads, as it reads them: the state its next incremental run compares.
+    A unit enters the cohort of the weeks from the one its window closed
+    in, so a unit that changed (a window that closed, a late event, a
+    changed segment), appeared or vanished moves every week from the
+    earlier of its old and new window_closed_date.
+#}
+{% macro kpi_family_units_read(user_kpi_windows) %}
+    select
+        user_kpi_windows.user_id,
+        user_kpi_windows.kpi_name,
+        {%- for column in kpi_family_unit_columns() %}
+            user_kpi_windows.{{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ user_kpi_windows }} as user_kpi_windows
+{% endmacro %}
+
+
+{# The unit columns kpi_family_units_read records and an incremental run compares. #}
+{% macro kpi_family_unit_columns() %}
+    {{ return([
+        'tenant_id', 'industry', 'plan_tier', 'persona', 'onboarding_cohort', 'aggregation',
+        'window_closed_date', 'unit_numerator', 'unit_denominator', 'unit_value',
+    ]) }}
+{% endmacro %}
+
+
+{#
+    The body of the CTE first_recomputed_week of a rolling-cohort KPI family
+    (macro onboarding_kpis_over_cohort over the units of
+    `user_kpi_windows`, an import CTE): the week of the first changed unit
+    (against the family's recorded state, kpi_family_units_read), or of
+    weekly_first_recomputed_week's other rules. The units are all the
+    family reads besides the calendar and the seeds.
+#}
+{% macro kpi_family_units_first_recomputed_week(user_kpi_windows) %}
+    {%- set state = kpi_family_state_relation() %}
+    with
+
+    units_now as (
+        {{ kpi_family_units_read(user_kpi_windows) }}
+    ),
+
+    units_read as (
+        {% if state is none %}
+            -- no state recorded yet: every unit counts as new, so every week is recomputed
+            select * from units_now where 1 = 0
+        {% else %}
+            select * from {{ state }}
+        {% endif %}
+    ),
+
+    units_changed_week as (
+        select cast({{ dbt.date_trunc('week', 'changed.week_start') }} as date) as week_start
+        from (
+            {{ first_changed_week(
+                'units_now', 'units_read', ['user_id', 'kpi_name'], kpi_family_unit_columns(),
+                week_column='window_closed_date'
+            ) }}
+        ) as changed
+    )
+
+    {{ weekly_first_recomputed_week(['units_changed_week']) }}
+{% endmacro %}
+
+
+{#
+    The config of a rolling-cohort KPI family (int_kpi_onboarding_computed,
+    int_kpi_early_warning_computed): incremental by week from the first
+    changed unit, its units and seeds recorded after each run, and the
+    PostgreSQL planner hint of the median intervals' join.
+#}
+{% macro kpi_family_units_config() %}
+    {{ return({
+        'materialized': 'incremental',
+        'unique_key': 'week_start',
+        'incremental_strategy': 'delete+insert',
+        'on_schema_change': 'fail',
+        'pre_hook': "{{ prefer_hash_joins() }}",
+        'post_hook': [
+            "{{ record_kpi_family_state(kpi_family_units_read(ref('int_user_kpi_windows_unioned'))) }}",
+            "{{ record_seeds_read() }}",
+        ],
+    }) }}
+{% endmacro %}
