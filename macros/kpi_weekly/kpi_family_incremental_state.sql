@@ -138,15 +138,13 @@
     PostgreSQL planner hint of the median intervals' join.
 #}
 {% macro kpi_family_units_config() %}
-    {{ return({
-        'materialized': 'incremental',
-        'unique_key': 'week_start',
-        'incremental_strategy': 'delete+insert',
-        'on_schema_change': 'fail',
+    {%- set config = period_replacing_incremental_config('week_start') %}
+    {%- do config.update({
         'pre_hook': "{{ prefer_hash_joins() }}",
         'post_hook': [
             "{{ record_kpi_family_state(kpi_family_units_read(ref('int_user_kpi_windows_unioned'))) }}",
             "{{ record_seeds_read() }}",
         ],
-    }) }}
+    }) %}
+    {{ return(config) }}
 {% endmacro %}

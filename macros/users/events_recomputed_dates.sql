@@ -74,9 +74,11 @@
     each period it recomputes (delete+insert on that column), so a recomputed
     period equals a full refresh. A change of columns fails the run rather
     than leave old periods without them (run `dbt build --full-refresh`).
-    One home for the user-day, user-week and tenant-feature-week aggregates.
+    One home for every incremental model that replaces whole days or weeks:
+    the user-day, user-week and tenant-feature-week aggregates, the health
+    inputs and the incremental KPI families (which add their hooks).
 #}
-{% macro events_aggregate_incremental_config(period_column) %}
+{% macro period_replacing_incremental_config(period_column) %}
     {{ return({
         'materialized': 'incremental',
         'unique_key': period_column,

@@ -29,15 +29,7 @@
 {#- the trailing window of tickets and active users: the week and the 3 before -#}
 {%- set trailing_days = 28 %}
 
-{{
-    config(
-        materialized='incremental',
-        unique_key='week_start',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-        post_hook="{{ record_seeds_read() }}",
-    )
-}}
+{{ config(post_hook="{{ record_seeds_read() }}", **period_replacing_incremental_config('week_start')) }}
 
 with
 

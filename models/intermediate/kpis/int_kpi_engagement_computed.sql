@@ -40,14 +40,11 @@
 
 {{
     config(
-        materialized='incremental',
-        unique_key='week_start',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
         post_hook=[
             "{{ record_kpi_family_state(kpi_family_users_read(ref('int_users_lifecycle'), ref('int_user_days_aggregated'))) }}",
             "{{ record_seeds_read() }}",
         ],
+        **period_replacing_incremental_config('week_start'),
     )
 }}
 

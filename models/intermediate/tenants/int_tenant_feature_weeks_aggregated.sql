@@ -20,7 +20,7 @@
     always in the window: it is recomputed too. As for the user days: after a retroactive change
     to stored events outside the window, run `dbt build --full-refresh`.
 #}
-{{ config(**events_aggregate_incremental_config('week_start')) }}
+{{ config(**period_replacing_incremental_config('week_start')) }}
 
 with
 

@@ -16,7 +16,7 @@
     equals a full refresh. Like the events model: after a retroactive change
     to stored events outside the window, run `dbt build --full-refresh`.
 #}
-{{ config(**events_aggregate_incremental_config('activity_date')) }}
+{{ config(**period_replacing_incremental_config('activity_date')) }}
 
 with
 

@@ -17,7 +17,7 @@
     recomputes from its week on. As for the user days: after a retroactive
     change to stored events outside the window, run `dbt build --full-refresh`.
 #}
-{{ config(**events_aggregate_incremental_config('week_start')) }}
+{{ config(**period_replacing_incremental_config('week_start')) }}
 
 with
 
