@@ -10,10 +10,7 @@
     {% if not execute %}
         {{ return('') }}
     {% endif %}
-    {% set state_relation = this.incorporate(path={'identifier': this.identifier ~ '_state'}, type='table') %}
-    {% do adapter.drop_relation(state_relation) %}
-    {% do run_query(get_create_table_as_sql(false, state_relation, state_sql)) %}
-    {% do adapter.cache_added(state_relation) %}
+    {% do write_side_table('state', state_sql) %}
     {{ return('') }}
 {% endmacro %}
 
@@ -23,9 +20,7 @@
     {% if not execute %}
         {{ return(none) }}
     {% endif %}
-    {{ return(adapter.get_relation(
-        database=this.database, schema=this.schema, identifier=this.identifier ~ '_state'
-    )) }}
+    {{ return(side_table('state')) }}
 {% endmacro %}
 
 

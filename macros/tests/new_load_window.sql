@@ -67,7 +67,6 @@
     {% if not execute %}
         {{ return('') }}
     {% endif %}
-    {% set window_relation = this.incorporate(path={'identifier': this.identifier ~ '_load_window'}, type='table') %}
     {% if not is_incremental() %}
         {% set window_start = 'cast(null as date)' %}
         {% set is_full_refresh = 'true' %}
@@ -81,13 +80,10 @@
             ~ ' as date) from ' ~ this ~ ' where quarantine_reason is null)' %}
         {% set is_full_refresh = 'false' %}
     {% endif %}
-    {% do adapter.drop_relation(window_relation) %}
-    {% do run_query(get_create_table_as_sql(
-        false, window_relation,
-        'select ' ~ window_start ~ ' as window_start, ' ~ is_full_refresh ~ ' as is_full_refresh'
-    )) %}
     {#- the tests of this build look the table up in dbt's relation cache -#}
-    {% do adapter.cache_added(window_relation) %}
+    {% do write_side_table(
+        'load_window', 'select ' ~ window_start ~ ' as window_start, ' ~ is_full_refresh ~ ' as is_full_refresh'
+    ) %}
     {{ return('') }}
 {% endmacro %}
 

@@ -21,12 +21,7 @@
     {% if not execute %}
         {{ return('') }}
     {% endif %}
-    {% set relation = this.incorporate(path={'identifier': this.identifier ~ '_seeds_read'}, type='table') %}
-    {% do adapter.drop_relation(relation) %}
-    {% do run_query(get_create_table_as_sql(
-        false, relation, "select '" ~ seeds_fingerprint() ~ "' as seeds_fingerprint"
-    )) %}
-    {% do adapter.cache_added(relation) %}
+    {% do write_side_table('seeds_read', "select '" ~ seeds_fingerprint() ~ "' as seeds_fingerprint") %}
     {{ return('') }}
 {% endmacro %}
 
@@ -36,9 +31,7 @@
     {% if not execute %}
         {{ return(false) }}
     {% endif %}
-    {% set relation = adapter.get_relation(
-        database=this.database, schema=this.schema, identifier=this.identifier ~ '_seeds_read'
-    ) %}
+    {% set relation = side_table('seeds_read') %}
     {% if relation is none %}
         {{ return(true) }}
     {% endif %}
