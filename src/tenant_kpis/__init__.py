@@ -1,3 +1,3 @@
 """tenant-kpis: tenant autonomy and onboarding KPIs on dbt + DuckDB."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
