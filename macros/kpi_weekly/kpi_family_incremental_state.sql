@@ -28,14 +28,13 @@
     A select of the users a user-level KPI family segments, as the family
     reads them: the segment columns, the signup week and the first week a
     unit row of the user can fall in (its signup week or the week of its
-    first event, whichever is earlier; null for a user with neither), with
-    the latest received_at of the user days read (the events window of the
-    next run). The family compares it with its recorded state: a user whose
-    segments or signup week changed (late or corrected reference data),
-    appeared or vanished moves every week from that first week.
-    `users_lifecycle`, `user_days`: relations or CTE names.
+    first event, whichever is earlier; null for a user with neither). The
+    family compares it with its recorded state: a user whose segments or
+    signup week changed (late or corrected reference data), appeared or
+    vanished moves every week from that first week. `users_lifecycle`: a
+    relation or CTE name.
 #}
-{% macro kpi_family_users_read(users_lifecycle, user_days) %}
+{% macro kpi_family_users_read(users_lifecycle) %}
     select
         users_lifecycle.user_id,
         {%- for column in kpi_family_user_columns() %}
@@ -47,8 +46,7 @@
                 cast({{ dbt.date_trunc('week', 'users_lifecycle.first_event_at') }} as date)
             ),
             users_lifecycle.signup_week_start
-        ) as date) as first_unit_week,
-        (select max(user_days.last_received_at) from {{ user_days }} as user_days) as last_received_at
+        ) as date) as first_unit_week
     from {{ users_lifecycle }} as users_lifecycle
 {% endmacro %}
 

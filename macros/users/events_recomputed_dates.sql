@@ -25,46 +25,42 @@
     The incremental load window of a model downstream of the events: its
     latest stored last_received_at minus the lookback (events_lookback_days),
     or 1900-01-01 when it holds no row. One home for the incremental models
-    downstream of the events, read with `{{ this }}` in place, or from
-    `horizon` (a relation or subquery with a last_received_at column: the
-    state a model that stores no last_received_at keeps beside itself).
+    downstream of the events, read with `{{ this }}` in place.
 #}
-{% macro events_load_window(horizon=none) %}
+{% macro events_load_window() %}
     select
         coalesce(
             {{ dbt.dateadd('day', -1 * var('events_lookback_days') | int, 'max(last_received_at)') }},
             cast('1900-01-01' as timestamp)
         ) as window_start
-    from {{ this if horizon is none else horizon }}
+    from {{ this }}
 {% endmacro %}
 
 {#
-    The first week an incremental weekly model downstream of the events must
+    The first week an incremental weekly model that reads the events must
     recompute (every later week is recomputed too): the week of any date
     events_recomputed_dates returns, or of a stored row whose
     last_received_at falls in the window (the model's own events_load_window).
-    One home for the incremental weekly models, read with `{{ this }}` in
-    place, or with the window from `horizon` (events_load_window) for a model
-    that stores no last_received_at.
+    One home for the incremental weekly aggregates of the events (user weeks,
+    tenant feature weeks); the weekly models downstream of the user weeks
+    compare what they read of them instead (user_weeks_first_changed_week).
 #}
-{% macro events_first_recomputed_week(events, horizon=none) %}
+{% macro events_first_recomputed_week(events) %}
     {%- set window_start = '(select load_window.window_start from load_window)' %}
     with
 
     load_window as (
-        {{ events_load_window(horizon) }}
+        {{ events_load_window() }}
     )
 
     select min(recomputed_weeks.week_start) as week_start
     from (
         select cast({{ dbt.date_trunc('week', 'received_days.occurred_date') }} as date) as week_start
         from ({{ events_recomputed_dates(events, window_start) }}) as received_days
-        {%- if horizon is none %}
-            union
-            select stored_weeks.week_start
-            from {{ this }} as stored_weeks
-            where stored_weeks.last_received_at >= {{ window_start }}
-        {%- endif %}
+        union
+        select stored_weeks.week_start
+        from {{ this }} as stored_weeks
+        where stored_weeks.last_received_at >= {{ window_start }}
     ) as recomputed_weeks
 {% endmacro %}
 

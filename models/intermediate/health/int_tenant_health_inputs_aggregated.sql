@@ -14,8 +14,9 @@
 
     Incremental by week (perf): a run recomputes every week from the first
     one its inputs can have changed in (weekly_first_recomputed_week): the
-    first week the new events touch (events_first_recomputed_week, with this
-    model's latest last_received_at as the window), the first week whose
+    first week the new events touch (the first week whose user weeks differ
+    from what the last run read of them: user_weeks_first_changed_week,
+    record_user_weeks_read), the first week whose
     reference inputs (live weeks, segments, seats, activations, tickets:
     cheap, so recomputed for every week; a late ticket or a changed tenant
     can reach any week) differ from the stored ones, the week after the
@@ -29,7 +30,15 @@
 {#- the trailing window of tickets and active users: the week and the 3 before -#}
 {%- set trailing_days = 28 %}
 
-{{ config(post_hook="{{ record_seeds_read() }}", **period_replacing_incremental_config('week_start')) }}
+{{
+    config(
+        post_hook=[
+            "{{ record_user_weeks_read(ref('int_user_weeks_aggregated')) }}",
+            "{{ record_seeds_read() }}",
+        ],
+        **period_replacing_incremental_config('week_start'),
+    )
+}}
 
 with
 
@@ -51,11 +60,6 @@ user_days as (
 
 tickets as (
     select * from {{ ref('stg_support__tickets') }}
-),
-
--- read in incremental runs only (unused on a full refresh), inlined, not copied
-events as {{ cte_not_materialized() }} ( -- noqa: ST03
-    select * from {{ ref('stg_product__events') }}
 ),
 
 live_tenant_weeks as (
@@ -140,7 +144,7 @@ reference_inputs as (
 {% if is_incremental() %}
 -- {{ this }} is read in place (no import CTE), as in int_user_weeks_aggregated.
 events_touched_week as (
-    {{ events_first_recomputed_week('events') }}
+    {{ user_weeks_first_changed_week('user_weeks') }}
 ),
 
 reference_changed_week as (
@@ -174,9 +178,7 @@ trailing_active_users as (
     select
         reference_inputs_in_scope.tenant_id,
         reference_inputs_in_scope.week_start,
-        count(distinct user_weeks_in_scope.user_id) as active_users_28d,
-        -- bookkeeping for the incremental window
-        max(user_weeks_in_scope.last_received_at) as last_received_at
+        count(distinct user_weeks_in_scope.user_id) as active_users_28d
     from reference_inputs_in_scope
     inner join user_weeks_in_scope
         on
@@ -222,8 +224,7 @@ final as (
         reference_inputs_in_scope.tier1_tickets_28d,
         coalesce(trailing_active_users.active_users_28d, 0) as active_users_28d,
         coalesce(trailing_nps.nps_responses_in_window, 0) as nps_responses_in_window,
-        trailing_nps.nps_in_window,
-        trailing_active_users.last_received_at
+        trailing_nps.nps_in_window
     from reference_inputs_in_scope
     left join trailing_active_users
         on

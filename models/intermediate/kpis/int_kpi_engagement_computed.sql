@@ -24,14 +24,16 @@
     respondent).
 
     Incremental by week (perf), as int_tenant_health_inputs_aggregated:
-    every week from the first one the new events touch, the first unit week
+    every week from the first one the new events touch (the first week whose
+    user weeks differ from what the last run read of them), the first unit week
     of a user whose segments or signup week changed (kpi_family_users_read)
     or the week after the latest stored one is recomputed (delete+insert on
     week_start). A week's rows depend only on data dated up to its end
     (streaks come stored in the user weeks; a retention unit counts from the
     week its window closed); NPS reads the user days back by
-    nps_window_days. The users and the received_at a run read are kept
-    beside the family (record_kpi_family_state, post-hook); a changed seed
+    nps_window_days. The users and the user weeks a run read are kept
+    beside the family (record_kpi_family_state, record_user_weeks_read:
+    post-hooks); a changed seed
     recomputes every week. After a retroactive change to stored events
     outside the window, run `dbt build --full-refresh`.
 #}
@@ -41,7 +43,8 @@
 {{
     config(
         post_hook=[
-            "{{ record_kpi_family_state(kpi_family_users_read(ref('int_users_lifecycle'), ref('int_user_days_aggregated'))) }}",
+            "{{ record_kpi_family_state(kpi_family_users_read(ref('int_users_lifecycle'))) }}",
+            "{{ record_user_weeks_read(ref('int_user_weeks_aggregated')) }}",
             "{{ record_seeds_read() }}",
         ],
         **period_replacing_incremental_config('week_start'),
@@ -70,16 +73,11 @@ complete_weeks as (
     select * from {{ ref('int_weeks_completed') }}
 ),
 
--- read in incremental runs only (unused on a full refresh), inlined, not copied
-events as {{ cte_not_materialized() }} ( -- noqa: ST03
-    select * from {{ ref('stg_product__events') }}
-),
-
 {% if is_incremental() %}
 {%- set state = kpi_family_state_relation() %}
 -- {{ this }} and its state are read in place (no import CTE), as in int_user_weeks_aggregated
 users_now as (
-    {{ kpi_family_users_read('users_lifecycle', 'user_days') }}
+    {{ kpi_family_users_read('users_lifecycle') }}
 ),
 
 users_read as (
@@ -88,7 +86,7 @@ users_read as (
 ),
 
 events_touched_week as (
-    {{ events_first_recomputed_week('events', horizon='users_read') }}
+    {{ user_weeks_first_changed_week('user_weeks') }}
 ),
 
 segment_changed_week as (
