@@ -94,7 +94,6 @@
     family reads besides the calendar and the seeds.
 #}
 {% macro kpi_family_units_first_recomputed_week(user_kpi_windows) %}
-    {%- set state = kpi_family_state_relation() %}
     with
 
     units_now as (
@@ -102,12 +101,7 @@
     ),
 
     units_read as (
-        {% if state is none %}
-            -- no state recorded yet: every unit counts as new, so every week is recomputed
-            select * from units_now where 1 = 0
-        {% else %}
-            select * from {{ state }}
-        {% endif %}
+        {{ recorded_rows(kpi_family_state_relation(), 'units_now') }}
     ),
 
     units_changed_week as (

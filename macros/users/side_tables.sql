@@ -19,3 +19,18 @@
         database=this.database, schema=this.schema, identifier=this.identifier ~ '_' ~ suffix
     )) }}
 {% endmacro %}
+
+
+{#
+    The body of a CTE of what a model's last run read: the rows of side
+    table `recorded` (side_table(...)), or, when no run recorded it yet, no
+    rows, shaped as `now` (the CTE of what this run reads), so that every
+    row of `now` counts as new and every week is recomputed.
+#}
+{% macro recorded_rows(recorded, now) %}
+    {%- if recorded is none %}
+        select * from {{ now }} where 1 = 0
+    {%- else %}
+        select * from {{ recorded }}
+    {%- endif %}
+{% endmacro %}

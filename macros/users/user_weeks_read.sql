@@ -48,7 +48,6 @@
     weekly_first_recomputed_week.
 #}
 {% macro user_weeks_first_changed_week(user_weeks) %}
-    {%- set recorded = side_table('user_weeks_read') %}
     with
 
     user_weeks_now as (
@@ -56,12 +55,7 @@
     ),
 
     user_weeks_before as (
-        {% if recorded is none %}
-            -- nothing recorded yet: every week counts as new, so every week is recomputed
-            select * from user_weeks_now where 1 = 0
-        {% else %}
-            select * from {{ recorded }}
-        {% endif %}
+        {{ recorded_rows(side_table('user_weeks_read'), 'user_weeks_now') }}
     )
 
     {{ first_changed_week(

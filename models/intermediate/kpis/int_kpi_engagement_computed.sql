@@ -74,15 +74,13 @@ complete_weeks as (
 ),
 
 {% if is_incremental() %}
-{%- set state = kpi_family_state_relation() %}
--- {{ this }} and its state are read in place (no import CTE), as in int_user_weeks_aggregated
+-- {{ this }} and its side tables are read in place (no import CTE), as in int_user_weeks_aggregated
 users_now as (
     {{ kpi_family_users_read('users_lifecycle') }}
 ),
 
 users_read as (
-    -- no state recorded yet: every user counts as new, so every week is recomputed
-    select * from {{ state if state is not none else '(select * from users_now where 1 = 0) as no_state' }}
+    {{ recorded_rows(kpi_family_state_relation(), 'users_now') }}
 ),
 
 events_touched_week as (
