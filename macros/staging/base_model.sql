@@ -3,8 +3,7 @@
     from raw_contract(): each macro writes the body of one CTE, so that a
     base model holds its imports, these four calls and only the rules that
     are its table's own. The CTEs the generated SQL reads (tenants, users,
-    allowed_values, plausibility_bounds_timestamps,
-    plausibility_bounds_numbers) are the model's import CTEs, as the style
+    allowed_values, plausibility_bounds) are the model's import CTEs, as the style
     wants; no macro here calls ref or source.
 #}
 

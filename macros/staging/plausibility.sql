@@ -1,15 +1,14 @@
 {#
-    Plausibility bounds of the raw contract (seeds
-    plausibility_bounds_timestamps and plausibility_bounds_numbers), for the
-    base_ models. Each macro reads its seed through an import CTE of the
-    same name in the model. A value outside its bounds is a
+    Plausibility bounds of the raw contract (seed plausibility_bounds, one
+    row per bounded column), for the base_ models. Each macro reads the seed
+    through an import CTE of the same name in the model. A value outside its bounds is a
     quarantine reason (timestamp_out_of_range, invalid_value), never an
     error: the checks compare, they do not cast. A bound missing from the
     seed quarantines every value of its column rather than none (a seed test
     checks that every bounded column of raw_contract() has its row).
 #}
 
-{# One bound of one raw column, as a scalar subquery on a bounds seed's import CTE. #}
+{# One bound of one raw column, as a scalar subquery on the bounds seed's import CTE. #}
 {% macro plausibility_bound(bounds, raw_table, column_name, bound) -%}
     (
         select {{ bounds }}.{{ bound }}
@@ -38,10 +37,10 @@
    the build time plus the allowed days; false when it is null. #}
 {% macro is_implausible_timestamp(column, raw_table, column_name) -%}
     ({{ column }} is not null and not coalesce(
-        {{ column }} >= cast({{ plausibility_bound('plausibility_bounds_timestamps', raw_table, column_name, 'earliest_valid_date') }} as timestamp)
+        {{ column }} >= cast({{ plausibility_bound('plausibility_bounds', raw_table, column_name, 'earliest_valid_date') }} as timestamp)
         and {{ column }} <= {{ dbt.dateadd(
             'day',
-            plausibility_bound('plausibility_bounds_timestamps', raw_table, column_name, 'latest_days_after_build'),
+            plausibility_bound('plausibility_bounds', raw_table, column_name, 'latest_days_after_build'),
             plausibility_build_time()
         ) }},
         false
@@ -53,8 +52,8 @@
    infinities included); false when it is null. #}
 {% macro is_implausible_number(column, raw_table, column_name) -%}
     ({{ column }} is not null and not coalesce(
-        {{ column }} between {{ plausibility_bound('plausibility_bounds_numbers', raw_table, column_name, 'min_value') }}
-        and {{ plausibility_bound('plausibility_bounds_numbers', raw_table, column_name, 'max_value') }},
+        {{ column }} between {{ plausibility_bound('plausibility_bounds', raw_table, column_name, 'min_value') }}
+        and {{ plausibility_bound('plausibility_bounds', raw_table, column_name, 'max_value') }},
         false
     ))
 {%- endmacro %}

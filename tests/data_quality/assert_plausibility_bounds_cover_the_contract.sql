@@ -1,6 +1,6 @@
 -- Every timestamp, integer and decimal column of the raw contract
--- (macro raw_contract) has its row in the plausibility bounds seeds (numbers
--- with the same kind), and every seed row names a contract column of its
+-- (macro raw_contract) has its row of the same kind in seed
+-- plausibility_bounds, and every seed row names a contract column of its
 -- kind or an event property. A column without bounds would quarantine all
 -- its values.
 {%- set bounded_columns = [] %}
@@ -14,12 +14,8 @@
 
 with
 
-plausibility_bounds_timestamps as (
-    select * from {{ ref('plausibility_bounds_timestamps') }}
-),
-
-plausibility_bounds_numbers as (
-    select * from {{ ref('plausibility_bounds_numbers') }}
+plausibility_bounds as (
+    select * from {{ ref('plausibility_bounds') }}
 ),
 
 contract_columns as (
@@ -34,14 +30,8 @@ seed_rows as (
     select
         raw_table,
         column_name,
-        'timestamp' as value_kind
-    from plausibility_bounds_timestamps
-    union all
-    select
-        raw_table,
-        column_name,
         value_kind
-    from plausibility_bounds_numbers
+    from plausibility_bounds
 ),
 
 missing as (

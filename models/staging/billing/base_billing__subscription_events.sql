@@ -12,12 +12,8 @@ allowed_values as (
     select * from {{ ref('allowed_values') }}
 ),
 
-plausibility_bounds_timestamps as (
-    select * from {{ ref('plausibility_bounds_timestamps') }}
-),
-
-plausibility_bounds_numbers as (
-    select * from {{ ref('plausibility_bounds_numbers') }}
+plausibility_bounds as (
+    select * from {{ ref('plausibility_bounds') }}
 ),
 
 renamed as (

@@ -14,8 +14,8 @@ users as (
     select * from {{ ref('stg_app__users') }}
 ),
 
-plausibility_bounds_timestamps as (
-    select * from {{ ref('plausibility_bounds_timestamps') }}
+plausibility_bounds as (
+    select * from {{ ref('plausibility_bounds') }}
 ),
 
 renamed as (

@@ -6,8 +6,8 @@ source as (
     select * from {{ source('learning', 'content') }}
 ),
 
-plausibility_bounds_timestamps as (
-    select * from {{ ref('plausibility_bounds_timestamps') }}
+plausibility_bounds as (
+    select * from {{ ref('plausibility_bounds') }}
 ),
 
 renamed as (

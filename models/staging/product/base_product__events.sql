@@ -51,12 +51,8 @@ event_taxonomy as (
     select * from {{ ref('event_taxonomy') }}
 ),
 
-plausibility_bounds_timestamps as (
-    select * from {{ ref('plausibility_bounds_timestamps') }}
-),
-
-plausibility_bounds_numbers as (
-    select * from {{ ref('plausibility_bounds_numbers') }}
+plausibility_bounds as (
+    select * from {{ ref('plausibility_bounds') }}
 ),
 
 {% if is_incremental() and not partitioned %}
