@@ -133,12 +133,11 @@ unit_rows as (
     select
         week_start,
         user_id,
-        'repeat_usage_days_per_week' as kpi_name,
-        'ratio' as aggregation,
         'linearized_ratio_t' as interval_method,
-        cast(active_days as {{ dbt.type_float() }}) as unit_numerator,
-        cast(1 as {{ dbt.type_float() }}) as unit_denominator,
-        cast(null as {{ dbt.type_float() }}) as unit_value
+        {{ kpi_unit_columns({
+            'kpi_name': 'repeat_usage_days_per_week', 'aggregation': 'ratio',
+            'numerator': 'active_days', 'denominator': '1',
+        }) }}
     from active_user_weeks
 
     union all
@@ -146,15 +145,12 @@ unit_rows as (
     select
         week_start,
         user_id,
-        'streak_4w_share' as kpi_name,
-        'ratio' as aggregation,
         'wilson' as interval_method,
-        cast(
-            case when usage_streak_weeks >= {{ kpi_parameter('streak_threshold_weeks') }} then 1 else 0 end
-            as {{ dbt.type_float() }}
-        ) as unit_numerator,
-        cast(1 as {{ dbt.type_float() }}) as unit_denominator,
-        cast(null as {{ dbt.type_float() }}) as unit_value
+        {{ kpi_unit_columns({
+            'kpi_name': 'streak_4w_share', 'aggregation': 'ratio',
+            'numerator': 'case when usage_streak_weeks >= ' ~ kpi_parameter('streak_threshold_weeks') ~ ' then 1 else 0 end',
+            'denominator': '1',
+        }) }}
     from active_user_weeks
 
     union all
@@ -162,9 +158,9 @@ unit_rows as (
     select
         complete_weeks_in_scope.week_start,
         user_kpi_windows.user_id,
+        'wilson' as interval_method,
         user_kpi_windows.kpi_name,
         user_kpi_windows.aggregation,
-        'wilson' as interval_method,
         user_kpi_windows.unit_numerator,
         user_kpi_windows.unit_denominator,
         user_kpi_windows.unit_value
@@ -179,14 +175,11 @@ unit_rows as (
     select
         week_start,
         user_id,
-        'nps' as kpi_name,
-        'points' as aggregation,
         'linearized_ratio_t' as interval_method,
-        cast(
-            {{ nps_answer_sign('nps_score') }} as {{ dbt.type_float() }}
-        ) as unit_numerator,
-        cast(1 as {{ dbt.type_float() }}) as unit_denominator,
-        cast(null as {{ dbt.type_float() }}) as unit_value
+        {{ kpi_unit_columns({
+            'kpi_name': 'nps', 'aggregation': 'points',
+            'numerator': nps_answer_sign('nps_score'), 'denominator': '1',
+        }) }}
     from nps_latest_in_window
 ),
 
