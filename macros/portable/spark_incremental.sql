@@ -1,16 +1,17 @@
 {#
     The `delete+insert` incremental strategy on Spark, for the incremental
-    models (base_product__events, int_user_days_aggregated,
-    int_user_weeks_aggregated).
+    models that replace rows by a key other than their period
+    (base_product__events, base_product__event_partition_duplicates).
     dbt-spark accepts append, merge (Delta, Iceberg or Hudi only),
-    insert_overwrite and microbatch; these two models replace every stored
-    row whose key the run recomputes (days are replaced whole, not merged
-    row by row), which is delete+insert. On Parquet tables Spark cannot
-    delete rows, so the table is rewritten: the stored rows whose key is
-    not recomputed plus the new rows go to a work table, which then
-    overwrites the model. Correct with any table format, at the cost of a
-    rewrite of the table per run; on a cluster with Delta, `merge` or a
-    `delete` + `insert` would avoid it (README "Spark").
+    insert_overwrite and microbatch; these models replace every stored row
+    whose key the run recomputes, which is delete+insert. On Parquet tables
+    Spark cannot delete rows, so the table is rewritten: the stored rows
+    whose key is not recomputed plus the new rows go to a work table, which
+    then overwrites the model. Correct with any table format, at the cost of
+    a rewrite of the table per run; on a cluster with Delta, `merge` would
+    avoid it (README "Spark"). The models that replace whole days or weeks
+    do not come here: they are partitioned by their period
+    (period_replacing_storage_config below).
 
     These replace dbt-spark's own macros of the same names (the root
     project's macros come first); every other strategy is handed to
@@ -54,3 +55,53 @@
         stored.{{ key }} = recomputed.{{ key }}{{ ' and ' if not loop.last }}
     {%- endfor -%}
 {%- endmacro %}
+
+
+{#
+    How an incremental model that replaces whole periods (days or weeks) is
+    stored, merged into period_replacing_incremental_config. DuckDB and
+    PostgreSQL delete the recomputed periods in place (delete+insert).
+#}
+{% macro period_replacing_storage_config(period_column) %}
+    {{ return(adapter.dispatch('period_replacing_storage_config', 'tenant_kpis')(period_column)) }}
+{% endmacro %}
+
+{% macro default__period_replacing_storage_config(period_column) %}
+    {{ return({}) }}
+{% endmacro %}
+
+{#
+    Spark: one Parquet partition per period, replaced by dynamic partition
+    overwrite (dbt-spark's insert_overwrite with partition_by sets
+    spark.sql.sources.partitionOverwriteMode=dynamic), so a weekly run
+    rewrites the partitions of the periods it recomputes, not the table.
+    The same rows as delete+insert on the period: the run's output holds
+    every row of each period it recomputes, and a stored period the output
+    has no row for is kept, as delete+insert keeps it (it deletes only the
+    periods it inserts). Reading the model itself while overwriting it is
+    allowed in dynamic mode: Spark writes to a staging directory and moves
+    the partitions once the query is done. Spark stores the partition column
+    last; models read these by column name, and a contract orders a mart.
+#}
+{% macro spark__period_replacing_storage_config(period_column) %}
+    {{ return({'incremental_strategy': 'insert_overwrite', 'partition_by': [period_column]}) }}
+{% endmacro %}
+
+
+{#
+    `create table <relation> as <sql>` for a side table (write_side_table):
+    dbt's create_table_as, except on Spark, where dbt-spark's would take the
+    partition_by of the model writing it (period_replacing_storage_config),
+    a column the side table does not have.
+#}
+{% macro side_table_create_sql(relation, sql) %}
+    {{ return(adapter.dispatch('side_table_create_sql', 'tenant_kpis')(relation, sql)) }}
+{% endmacro %}
+
+{% macro default__side_table_create_sql(relation, sql) %}
+    {{ return(get_create_table_as_sql(false, relation, sql)) }}
+{% endmacro %}
+
+{% macro spark__side_table_create_sql(relation, sql) %}
+    {{ return('create table ' ~ relation ~ ' using ' ~ config.get('file_format', 'parquet') ~ ' as ' ~ sql) }}
+{% endmacro %}

@@ -72,15 +72,19 @@
     than leave old periods without them (run `dbt build --full-refresh`).
     One home for every incremental model that replaces whole days or weeks:
     the user-day, user-week and tenant-feature-week aggregates, the health
-    inputs and the incremental KPI families (which add their hooks).
+    inputs and the incremental KPI families (which add their hooks). On
+    Spark the periods are partitions, overwritten whole
+    (period_replacing_storage_config).
 #}
 {% macro period_replacing_incremental_config(period_column) %}
-    {{ return({
+    {%- set config = {
         'materialized': 'incremental',
         'unique_key': period_column,
         'incremental_strategy': 'delete+insert',
         'on_schema_change': 'fail',
-    }) }}
+    } %}
+    {%- do config.update(period_replacing_storage_config(period_column)) %}
+    {{ return(config) }}
 {% endmacro %}
 
 
