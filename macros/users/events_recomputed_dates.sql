@@ -7,11 +7,12 @@
     base_product__events (events_loaded_since: a partition delivered late
     and out of order holds rows received long before any received_at
     window). One home for the rule: the user-day and user-week aggregates
-    recompute the same days.
+    recompute the same days, the user milestones the same events' users
+    (`column='user_id'`).
 #}
-{% macro events_recomputed_dates(events, window_start) %}
+{% macro events_recomputed_dates(events, window_start, column='occurred_date') %}
     {%- set loaded_since = events_loaded_since() %}
-    select distinct {{ events }}.occurred_date
+    select distinct {{ events }}.{{ column }}
     from {{ events }}
     where
         {{ events }}.received_at >= {{ window_start }}

@@ -46,6 +46,8 @@ COMPARED = (
     "staging.stg_support__tickets",
     "staging.stg_billing__subscription_events",
     "intermediate.int_user_weeks_aggregated",
+    "intermediate.int_user_milestones_reached",
+    "intermediate.int_users_lifecycle",
     "intermediate.int_tenant_health_inputs_aggregated",
     "intermediate.int_kpi_engagement_computed",
     "intermediate.int_kpi_onboarding_computed",
@@ -194,6 +196,9 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path) -> None:
     assert append_holdback(raw) == held_back
     dbt(raw, incremental, "build", *SELECTION)
     assert "load_window" in compiled_events_sql(incremental)  # the incremental path ran
+    users = incremental / "target" / "compiled" / "tenant_kpis" / "models" / "intermediate"
+    # the users' milestones recomputed only the users the new data can change
+    assert "recomputed_users" in (users / "users" / "int_user_milestones_reached.sql").read_text()
     [(loaded_after,)] = rows(incremental, "(select count(*) from staging.base_product__events)")
     assert loaded_after > loaded_first
 

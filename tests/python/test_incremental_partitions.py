@@ -47,6 +47,8 @@ COMPARED = (
     "staging.base_product__event_deliveries",
     "intermediate.int_user_days_aggregated",
     "intermediate.int_user_weeks_aggregated",
+    "intermediate.int_user_milestones_reached",
+    "intermediate.int_users_lifecycle",
     "intermediate.int_tenant_feature_weeks_aggregated",
     "intermediate.int_tenant_health_inputs_aggregated",
     "intermediate.int_kpi_engagement_computed",

@@ -27,9 +27,24 @@
     import volumes; adding them would make it a user x day x event name x
     step x feature table, the event table again. So this model is the one
     user-level reader of single events, in one scan (user_event_details).
+
+    Incremental by user (perf: this scan of the whole history was the
+    weekly run's largest cost): a run recomputes the users whose row a full
+    refresh would change (macro users_recomputed), delete+insert on user_id;
+    last_received_at gives the next run its load window. A user who vanished
+    keeps a stored row its one reader (joining the staged users) never reads.
 #}
 
-{{ config(materialized='ephemeral') }}
+{{ config(
+    materialized='incremental',
+    unique_key='user_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    post_hook=[
+        "{{ record_users_read(ref('stg_app__users'), ref('int_as_of_date')) }}",
+        "{{ record_seeds_read() }}",
+    ],
+) }}
 
 with
 
@@ -37,7 +52,8 @@ users as (
     select * from {{ ref('stg_app__users') }}
 ),
 
-events as (
+-- read twice in incremental runs: inlined, not copied
+events as {{ cte_not_materialized() }} (
     select * from {{ ref('stg_product__events') }}
 ),
 
@@ -53,6 +69,19 @@ feature_catalog as (
     select * from {{ ref('feature_catalog') }}
 ),
 
+{% if is_incremental() %}
+recomputed_users as (
+    {{ users_recomputed('users', 'events', 'as_of') }}
+),
+{% endif %}
+
+users_in_scope as (
+    select * from users
+    {% if is_incremental() %}
+        where users.user_id in (select recomputed_users.user_id from recomputed_users)
+    {% endif %}
+),
+
 -- one scan of the events: first and last occurrence per user and event
 -- detail (setup step, feature), plus import volumes
 user_event_details as (
@@ -66,10 +95,15 @@ user_event_details as (
         min(events.occurred_at) as first_occurred_at,
         max(events.occurred_at) as last_occurred_at,
         cast(sum(events.import_rows) as bigint) as import_rows,
-        cast(sum(events.import_errors) as bigint) as import_errors
+        cast(sum(events.import_errors) as bigint) as import_errors,
+        max(events.received_at) as last_received_at
     from events
     inner join as_of
         on events.occurred_date <= as_of.as_of_date
+    {% if is_incremental() %}
+        inner join users_in_scope
+            on events.user_id = users_in_scope.user_id
+    {% endif %}
     group by 1, 2, 3, 4, 5, 6
 ),
 
@@ -78,11 +112,11 @@ activations as (
         user_event_details.user_id,
         min(user_event_details.first_occurred_at) as activated_at
     from user_event_details
-    inner join users
-        on user_event_details.user_id = users.user_id
+    inner join users_in_scope
+        on user_event_details.user_id = users_in_scope.user_id
     inner join persona_milestones
         on
-            users.persona = persona_milestones.persona
+            users_in_scope.persona = persona_milestones.persona
             and (
                 (
                     persona_milestones.milestone_type = 'category'
@@ -109,7 +143,8 @@ event_firsts as (
         ) as first_critical_feature_at,
         cast(sum(case when event_name = 'data_import_completed' then import_rows end) as bigint) as import_rows,
         cast(sum(case when event_name = 'data_import_completed' then import_errors end) as bigint)
-            as import_errors
+            as import_errors,
+        max(last_received_at) as last_received_at
     from user_event_details
     group by 1
 ),
@@ -164,15 +199,15 @@ feature_usage as (
                     cast(feature_firsts.first_used_at as date)
                     <= cast(
                         {{ dbt.dateadd('day', kpi_parameter('feature_depth_window_days'),
-                                       'cast(users.created_at as date)') }} as date
+                                       'cast(users_in_scope.created_at as date)') }} as date
                     )
                     then 1
             end
         ) as features_within_depth_window,
         count(case when feature_firsts.is_in_catalog = 1 then 1 end) as catalog_features_used
     from feature_firsts
-    inner join users
-        on feature_firsts.user_id = users.user_id
+    inner join users_in_scope
+        on feature_firsts.user_id = users_in_scope.user_id
     group by 1
 ),
 
@@ -183,7 +218,7 @@ catalog_size as (
 
 final as (
     select
-        users.user_id,
+        users_in_scope.user_id,
         event_firsts.first_event_at,
         event_firsts.last_event_at,
         event_firsts.first_session_at,
@@ -197,17 +232,18 @@ final as (
         coalesce(event_firsts.import_errors, 0) as import_errors,
         coalesce(feature_usage.features_within_depth_window, 0) as features_within_depth_window,
         coalesce(feature_usage.catalog_features_used, 0) as catalog_features_used,
-        catalog_size.catalog_features
-    from users
+        catalog_size.catalog_features,
+        event_firsts.last_received_at
+    from users_in_scope
     cross join catalog_size
     left join event_firsts
-        on users.user_id = event_firsts.user_id
+        on users_in_scope.user_id = event_firsts.user_id
     left join activations
-        on users.user_id = activations.user_id
+        on users_in_scope.user_id = activations.user_id
     left join setup_progress
-        on users.user_id = setup_progress.user_id
+        on users_in_scope.user_id = setup_progress.user_id
     left join feature_usage
-        on users.user_id = feature_usage.user_id
+        on users_in_scope.user_id = feature_usage.user_id
 )
 
 select * from final
