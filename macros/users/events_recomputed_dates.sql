@@ -136,21 +136,7 @@
                 else stored_rows.{{ week_column }}
             end
         ) as week_start
-    from {{ now }} as now_rows
-    full outer join {{ stored }} as stored_rows
-        on
-            {%- for key in keys %}
-                {{ 'and ' if not loop.first }}now_rows.{{ key }} = stored_rows.{{ key }}
-            {%- endfor %}
-    where
-        now_rows.{{ keys[0] }} is null
-        or stored_rows.{{ keys[0] }} is null
-        {%- for column in columns %}
-            or not coalesce(
-                now_rows.{{ column }} = stored_rows.{{ column }},
-                now_rows.{{ column }} is null and stored_rows.{{ column }} is null
-            )
-        {%- endfor %}
+    {{ changed_rows(now, stored, keys, columns) }}
 {% endmacro %}
 
 
@@ -167,4 +153,31 @@
             {{ first_week if days_before is none else dbt.dateadd('day', '-1 * ' ~ days_before, first_week) }} as date
         )
     {%- endif %}
+{% endmacro %}
+
+
+{#
+    The from and where clauses of the rows of `now` and `stored` (CTE names
+    or relations, aliased now_rows and stored_rows) that disagree, matched on
+    `keys`: a row on one side only, or a value of `columns` that differs
+    (null equals null). One home for comparing what an incremental model
+    reads now with what its last run read (first_changed_week,
+    users_recomputed).
+#}
+{% macro changed_rows(now, stored, keys, columns) %}
+    from {{ now }} as now_rows
+    full outer join {{ stored }} as stored_rows
+        on
+            {%- for key in keys %}
+                {{ 'and ' if not loop.first }}now_rows.{{ key }} = stored_rows.{{ key }}
+            {%- endfor %}
+    where
+        now_rows.{{ keys[0] }} is null
+        or stored_rows.{{ keys[0] }} is null
+        {%- for column in columns %}
+            or not coalesce(
+                now_rows.{{ column }} = stored_rows.{{ column }},
+                now_rows.{{ column }} is null and stored_rows.{{ column }} is null
+            )
+        {%- endfor %}
 {% endmacro %}

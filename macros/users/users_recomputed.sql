@@ -69,19 +69,8 @@
                 {{ events }}.occurred_date > as_of_moved.moved_after
                 and {{ events }}.occurred_date <= as_of_moved.moved_until
         union
-        select coalesce(users_now.user_id, users_then.user_id) as user_id
-        from {{ users }} as users_now
-        full outer join {{ users_read }} as users_then
-            on users_now.user_id = users_then.user_id
-        where
-            users_now.user_id is null
-            or users_then.user_id is null
-            {%- for column in users_read_columns() %}
-                or not coalesce(
-                    users_now.{{ column }} = users_then.{{ column }},
-                    users_now.{{ column }} is null and users_then.{{ column }} is null
-                )
-            {%- endfor %}
+        select coalesce(now_rows.user_id, stored_rows.user_id) as user_id
+        {{ changed_rows(users, users_read, ['user_id'], users_read_columns()) }}
     {%- endif %}
 {% endmacro %}
 
