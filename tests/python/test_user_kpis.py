@@ -165,8 +165,8 @@ def test_activation_rate_30d_rolling_cohort(
 # The early-warning series' weekly cohorts and interval confidence, written out again
 # (seed early_warning_cohort_weeks, early_warning_interval_confidence): a test below fails
 # when the seed and these disagree.
-EARLY_WARNING_WEEKS = 3
-EARLY_WARNING_CONFIDENCE = 0.95
+EARLY_WARNING_WEEKS = 4
+EARLY_WARNING_CONFIDENCE = 0.98
 
 
 def test_early_warning_series_pools_the_newest_matured_cohorts(

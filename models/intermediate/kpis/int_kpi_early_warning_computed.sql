@@ -10,8 +10,8 @@
 
     Same values as int_kpi_onboarding_computed (macro
     onboarding_kpis_over_cohort), on fewer units. The interval is at
-    early_warning_interval_confidence (seed kpi_parameters; 95% like the
-    scorecard's, kept there by the alert simulation: README).
+    early_warning_interval_confidence (seed kpi_parameters; 98%, chosen by
+    the alert simulation: docs/alert_tuning.md).
 
     Incremental by week, as int_kpi_onboarding_computed (the same units).
 #}
