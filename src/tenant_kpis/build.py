@@ -1,7 +1,8 @@
 """`tenant-kpis build`: dbt, then the Python steps, then dbt again, as one build.
 
 1. `dbt build --exclude source:python_steps+`: everything the steps read
-   (and everything else not downstream of them);
+   (and everything else not downstream of them), but the seeds unchanged
+   since the last build and the tests reading only them (seed_skip.py);
 2. the Python steps (src/tenant_kpis/python_steps) read their inputs from
    the warehouse and write the `python_steps` tables with a new run id;
 3. `dbt build --select source:python_steps+` with the steps' run id in the
@@ -36,7 +37,7 @@ from typing import Any
 
 import yaml
 
-from tenant_kpis import paths
+from tenant_kpis import paths, seed_skip
 from tenant_kpis.build_record import new_run_id
 from tenant_kpis.engines.profile import resolve_target
 from tenant_kpis.errors import UserError
@@ -101,13 +102,19 @@ def _target_name(arguments: Sequence[str]) -> str | None:
 
 
 def _dbt_command(
-    arguments: list[str], build_id: str, steps_run: str | None = None
+    arguments: list[str],
+    build_id: str,
+    steps_run: str | None = None,
+    seeds: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """subprocess arguments for one dbt phase."""
+    """subprocess arguments for one dbt phase (`seeds`: the seed_skip variables)."""
     # the build record's hooks log both phases under one build id
-    environment = {**os.environ, BUILD_ID_VARIABLE: build_id}
+    environment = {**os.environ, BUILD_ID_VARIABLE: build_id, **(seeds or {})}
     environment.pop(STEPS_RUN_VARIABLE, None)
     environment.pop(RAW_REGISTERED_VARIABLE, None)
+    if not seeds:
+        environment.pop(seed_skip.SEED_FINGERPRINTS_VARIABLE, None)
+        environment.pop(seed_skip.SEEDS_UNCHANGED_VARIABLE, None)
     if steps_run is not None:
         environment[STEPS_RUN_VARIABLE] = steps_run
         environment[RAW_REGISTERED_VARIABLE] = build_id
@@ -177,7 +184,18 @@ def build(arguments: Sequence[str]) -> BuildResult:
     results = target_dir() / "run_results.json"
     phase_1 = [*rest] + (["--vars", json.dumps(variables)] if variables else [])
     run_id = new_run_id()
-    phase_1_command = _dbt_command(["build", *phase_1, "--exclude", STEPS_SELECTOR], run_id)
+    full_refresh = bool({"--full-refresh", "-f"} & set(rest)) or os.environ.get(
+        "DBT_FULL_REFRESH", ""
+    ).lower() in ("1", "true")
+    seeds, unchanged = seed_skip.plan(target, full_refresh)
+    if unchanged:
+        print(f"Seeds unchanged since the last build, not reloaded: {', '.join(unchanged)}")
+    # cautious: an unchanged seed takes along only the tests reading seeds
+    # alone, not those also reading a model (relationships to a seed)
+    skip = [*unchanged, "--indirect-selection", "cautious"] if unchanged else []
+    phase_1_command = _dbt_command(
+        ["build", *phase_1, "--exclude", STEPS_SELECTOR, *skip], run_id, seeds=seeds
+    )
     phase = subprocess.Popen(**phase_1_command)
     try:
         # imported while phase 1 runs: pandas, scipy and scikit-learn take
