@@ -34,34 +34,34 @@
 {% endmacro %}
 
 
+{# Create a table of the audit schema (and the schema) unless it exists; columns: [[name, type], ...]. #}
+{% macro create_audit_table(relation, columns) %}
+    {% do adapter.create_schema(relation) %}
+    {% call statement('create_' ~ relation.identifier, auto_begin=True) %}
+        create table if not exists {{ relation }} (
+            {%- for column in columns %}
+            {{ column[0] }} {{ column[1] }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        )
+    {% endcall %}
+{% endmacro %}
+
+
 {# on-run-start: create the log if needed and record that this command started. #}
 {% macro record_invocation_started() %}
     {% if not execute %}
         {% do return('') %}
     {% endif %}
     {% set relation = invocation_log_relation() %}
-    {% do adapter.create_schema(relation) %}
-    {% call statement('create_invocation_log', auto_begin=True) %}
-        create table if not exists {{ relation }} (
-            invocation_id {{ dbt.type_string() }},
-            dbt_command {{ dbt.type_string() }},
-            log_event {{ dbt.type_string() }},
-            started_at {{ dbt.type_timestamp() }},
-            recorded_at {{ dbt.type_timestamp() }},
-            dbt_version {{ dbt.type_string() }},
-            nodes_in_project {{ dbt.type_int() }},
-            nodes_selected {{ dbt.type_int() }},
-            nodes_succeeded {{ dbt.type_int() }},
-            nodes_errored {{ dbt.type_int() }},
-            nodes_skipped {{ dbt.type_int() }},
-            models_built {{ dbt.type_int() }},
-            tests_passed {{ dbt.type_int() }},
-            tests_warned {{ dbt.type_int() }},
-            tests_failed {{ dbt.type_int() }},
-            tests_errored {{ dbt.type_int() }},
-            build_id {{ dbt.type_string() }}
-        )
-    {% endcall %}
+    {% set string, timestamp, int = dbt.type_string(), dbt.type_timestamp(), dbt.type_int() %}
+    {% do create_audit_table(relation, [
+        ['invocation_id', string], ['dbt_command', string], ['log_event', string],
+        ['started_at', timestamp], ['recorded_at', timestamp], ['dbt_version', string],
+        ['nodes_in_project', int], ['nodes_selected', int], ['nodes_succeeded', int],
+        ['nodes_errored', int], ['nodes_skipped', int], ['models_built', int],
+        ['tests_passed', int], ['tests_warned', int], ['tests_failed', int],
+        ['tests_errored', int], ['build_id', string]
+    ]) %}
     {#- logs created before build_id existed (Spark has no `add column if not exists`) -#}
     {% set existing_columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list %}
     {% if 'build_id' not in existing_columns %}

@@ -118,16 +118,11 @@
         {% do return('') %}
     {% endif %}
     {% set relation = seeds_loaded_relation() %}
-    {% do adapter.create_schema(relation) %}
-    {% call statement('create_seeds_loaded', auto_begin=True) %}
-        create table if not exists {{ relation }} (
-            seed_name {{ dbt.type_string() }},
-            fingerprint {{ dbt.type_string() }},
-            seed_checksum {{ dbt.type_string() }},
-            build_id {{ dbt.type_string() }},
-            recorded_at {{ dbt.type_timestamp() }}
-        )
-    {% endcall %}
+    {% set string = dbt.type_string() %}
+    {% do create_audit_table(relation, [
+        ['seed_name', string], ['fingerprint', string], ['seed_checksum', string],
+        ['build_id', string], ['recorded_at', dbt.type_timestamp()]
+    ]) %}
     {% set now = modules.datetime.datetime.now(modules.pytz.utc).strftime('%Y-%m-%d %H:%M:%S.%f') %}
     {% set build_id = env_var('TENANT_KPIS_BUILD_ID', '') | trim %}
     {% call statement('insert_seeds_loaded', auto_begin=True) %}
