@@ -19,12 +19,31 @@
     PostgreSQL and Spark.
 #}
 {% macro invocation_log_relation() %}
+    {% do return(audit_relation('dbt_invocation_log')) %}
+{% endmacro %}
+
+
+{# A table of the `audit` schema, in the target's database. #}
+{% macro audit_relation(identifier) %}
     {#- Spark has no database level -#}
     {% do return(api.Relation.create(
         database=(target.database if target.database is defined else none),
         schema='audit',
-        identifier='dbt_invocation_log'
+        identifier=identifier
     )) %}
+{% endmacro %}
+
+
+{# Create a table of the audit schema (and the schema) unless it exists; columns: [[name, type], ...]. #}
+{% macro create_audit_table(relation, columns) %}
+    {% do adapter.create_schema(relation) %}
+    {% call statement('create_' ~ relation.identifier, auto_begin=True) %}
+        create table if not exists {{ relation }} (
+            {%- for column in columns %}
+            {{ column[0] }} {{ column[1] }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        )
+    {% endcall %}
 {% endmacro %}
 
 
@@ -34,28 +53,15 @@
         {% do return('') %}
     {% endif %}
     {% set relation = invocation_log_relation() %}
-    {% do adapter.create_schema(relation) %}
-    {% call statement('create_invocation_log', auto_begin=True) %}
-        create table if not exists {{ relation }} (
-            invocation_id {{ dbt.type_string() }},
-            dbt_command {{ dbt.type_string() }},
-            log_event {{ dbt.type_string() }},
-            started_at {{ dbt.type_timestamp() }},
-            recorded_at {{ dbt.type_timestamp() }},
-            dbt_version {{ dbt.type_string() }},
-            nodes_in_project {{ dbt.type_int() }},
-            nodes_selected {{ dbt.type_int() }},
-            nodes_succeeded {{ dbt.type_int() }},
-            nodes_errored {{ dbt.type_int() }},
-            nodes_skipped {{ dbt.type_int() }},
-            models_built {{ dbt.type_int() }},
-            tests_passed {{ dbt.type_int() }},
-            tests_warned {{ dbt.type_int() }},
-            tests_failed {{ dbt.type_int() }},
-            tests_errored {{ dbt.type_int() }},
-            build_id {{ dbt.type_string() }}
-        )
-    {% endcall %}
+    {% set string, timestamp, int = dbt.type_string(), dbt.type_timestamp(), dbt.type_int() %}
+    {% do create_audit_table(relation, [
+        ['invocation_id', string], ['dbt_command', string], ['log_event', string],
+        ['started_at', timestamp], ['recorded_at', timestamp], ['dbt_version', string],
+        ['nodes_in_project', int], ['nodes_selected', int], ['nodes_succeeded', int],
+        ['nodes_errored', int], ['nodes_skipped', int], ['models_built', int],
+        ['tests_passed', int], ['tests_warned', int], ['tests_failed', int],
+        ['tests_errored', int], ['build_id', string]
+    ]) %}
     {#- logs created before build_id existed (Spark has no `add column if not exists`) -#}
     {% set existing_columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list %}
     {% if 'build_id' not in existing_columns %}
@@ -73,7 +79,9 @@
     on-run-end: record how the command ended. A node counts as succeeded
     when it passed (success, pass, warn); a selected node with no result
     (skipped after a failed on-run-start hook, or after --fail-fast) does
-    not.
+    not. Seeds `tenant-kpis build` left out as unchanged, and their own
+    tests, count as selected and succeeded once the warehouse shows them
+    unchanged (seeds_carried_over, seeds_loaded.sql).
 #}
 {% macro record_invocation_finished(results) %}
     {% if not execute %}
@@ -84,10 +92,11 @@
     {% for unique_id in selected_resources if unique_id in project_nodes %}
         {% do selected.update({unique_id: true}) %}
     {% endfor %}
+    {% set carried = seeds_carried_over() %}
     {% set counts = {
         'nodes_in_project': project_nodes | length,
-        'nodes_selected': selected | length,
-        'nodes_succeeded': 0, 'nodes_errored': 0, 'nodes_skipped': 0, 'models_built': 0,
+        'nodes_selected': selected | length + carried | length,
+        'nodes_succeeded': carried | length, 'nodes_errored': 0, 'nodes_skipped': 0, 'models_built': 0,
         'tests_passed': 0, 'tests_warned': 0, 'tests_failed': 0, 'tests_errored': 0
     } %}
     {% set test_counters = {

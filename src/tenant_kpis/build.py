@@ -1,13 +1,16 @@
 """`tenant-kpis build`: dbt, then the Python steps, then dbt again, as one build.
 
 1. `dbt build --exclude source:python_steps+`: everything the steps read
-   (and everything else not downstream of them);
+   (and everything else not downstream of them), but the seeds unchanged
+   since the last build and the tests reading only them (seed_skip.py);
 2. the Python steps (src/tenant_kpis/python_steps) read their inputs from
    the warehouse and write the `python_steps` tables with a new run id;
 3. `dbt build --select source:python_steps+` with the steps' run id in the
    environment (TENANT_KPIS_PYTHON_STEPS_RUN): the models (and their tests)
    downstream of the steps. An environment variable, not `--vars`: changed
    vars make dbt re-parse the whole project, about a third of a small build.
+   Its raw hook does not register and check the raw files again
+   (TENANT_KPIS_RAW_REGISTERED): phase 1 did, for this build.
 
 A phase that fails stops the build. Both dbt phases record the same build
 id (the Python steps' run id) in the build record, so publication judges
@@ -34,11 +37,11 @@ from typing import Any
 
 import yaml
 
-from tenant_kpis import paths
+from tenant_kpis import paths, seed_skip
+from tenant_kpis.build_record import new_run_id
 from tenant_kpis.engines.profile import resolve_target
 from tenant_kpis.errors import UserError
 from tenant_kpis.publish import target_dir
-from tenant_kpis.python_steps.run import new_run_id, run_python_steps
 
 STEPS_SELECTOR = "source:python_steps+"
 SELECTION_FLAGS = ("-s", "--select", "--exclude", "--selector", "-m", "--models", "--resource-type")
@@ -47,6 +50,9 @@ PHASE_1_MANIFEST = "manifest_phase_1.json"
 BUILD_ID_VARIABLE = "TENANT_KPIS_BUILD_ID"
 # read by macros/python_steps/python_step_output.sql
 STEPS_RUN_VARIABLE = "TENANT_KPIS_PYTHON_STEPS_RUN"
+# set for phase 2 only: its raw hook (macros/raw/register_raw_sources.sql)
+# trusts the raw views phase 1 registered and checked
+RAW_REGISTERED_VARIABLE = "TENANT_KPIS_RAW_REGISTERED"
 COMPILED_KEYS = ("compiled", "compiled_code", "compiled_path", "extra_ctes", "extra_ctes_injected")
 
 
@@ -95,15 +101,28 @@ def _target_name(arguments: Sequence[str]) -> str | None:
     return None
 
 
-def _run_dbt(arguments: list[str], build_id: str, steps_run: str | None = None) -> int:
+def _dbt_command(
+    arguments: list[str],
+    build_id: str,
+    steps_run: str | None = None,
+    seeds: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """subprocess arguments for one dbt phase (`seeds`: the seed_skip variables)."""
     # the build record's hooks log both phases under one build id
-    environment = {**os.environ, BUILD_ID_VARIABLE: build_id}
+    environment = {**os.environ, BUILD_ID_VARIABLE: build_id, **(seeds or {})}
     environment.pop(STEPS_RUN_VARIABLE, None)
+    environment.pop(RAW_REGISTERED_VARIABLE, None)
+    if not seeds:
+        environment.pop(seed_skip.SEED_FINGERPRINTS_VARIABLE, None)
+        environment.pop(seed_skip.SEEDS_UNCHANGED_VARIABLE, None)
     if steps_run is not None:
         environment[STEPS_RUN_VARIABLE] = steps_run
-    return subprocess.run(
-        [_dbt_executable(), *arguments], cwd=paths.PROJECT_DIR, env=environment, check=False
-    ).returncode
+        environment[RAW_REGISTERED_VARIABLE] = build_id
+    return {"args": [_dbt_executable(), *arguments], "cwd": paths.PROJECT_DIR, "env": environment}
+
+
+def _run_dbt(arguments: list[str], build_id: str, steps_run: str | None = None) -> int:
+    return subprocess.run(**_dbt_command(arguments, build_id, steps_run), check=False).returncode
 
 
 def merge_run_results(first: Path, second: Path, steps_seconds: float = 0.0) -> None:
@@ -165,7 +184,29 @@ def build(arguments: Sequence[str]) -> BuildResult:
     results = target_dir() / "run_results.json"
     phase_1 = [*rest] + (["--vars", json.dumps(variables)] if variables else [])
     run_id = new_run_id()
-    code = _run_dbt(["build", *phase_1, "--exclude", STEPS_SELECTOR], run_id)
+    full_refresh = bool({"--full-refresh", "-f"} & set(rest)) or os.environ.get(
+        "DBT_FULL_REFRESH", ""
+    ).lower() in ("1", "true")
+    seeds, unchanged = seed_skip.plan(target, full_refresh)
+    if unchanged:
+        print(f"Seeds unchanged since the last build, not reloaded: {', '.join(unchanged)}")
+    # cautious: an unchanged seed takes along only the tests reading seeds
+    # alone, not those also reading a model (relationships to a seed)
+    skip = [*unchanged, "--indirect-selection", "cautious"] if unchanged else []
+    phase_1_command = _dbt_command(
+        ["build", *phase_1, "--exclude", STEPS_SELECTOR, *skip], run_id, seeds=seeds
+    )
+    phase = subprocess.Popen(**phase_1_command)
+    try:
+        # imported while phase 1 runs: pandas, scipy and scikit-learn take
+        # about 1.4 s to import, on the core dbt's single Python thread leaves
+        from tenant_kpis.python_steps.run import run_python_steps
+
+        code = phase.wait()
+    except BaseException:
+        phase.kill()  # as subprocess.run does (Ctrl-C, a failed import)
+        phase.wait()
+        raise
     if code != 0:
         return BuildResult(exit_code=code, run_id=None)
     if results.is_file():

@@ -31,6 +31,7 @@ rows in.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -77,6 +78,11 @@ KEPT = "The previous publication is kept."
 # added after the first logs were written: an older log lacks it until the next
 # dbt command's hook adds it
 LATER_COLUMNS = ("build_id",)
+
+
+def new_run_id() -> str:
+    """A build id: the phases of one `tenant-kpis build` and its Python steps' run record it."""
+    return uuid.uuid4().hex[:16]
 
 
 def invocation_log_query(relation: str, present_columns: Iterable[str] | None = None) -> str:

@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from dbt_project import BIN, WAREHOUSE_ONLY, dbt_env, run_command
 from test_staging import (
     HOLDOUT_FEED,
     RAW_TABLES,
@@ -73,6 +74,22 @@ def fatal_error(work: Path, raw: Path) -> str:
     lines = [line.strip() for line in output.splitlines() if line.strip().startswith("raw table")]
     assert len(lines) == 1, output[-3000:]
     return lines[0]
+
+
+def test_second_build_phase_does_not_check_the_raw_files_again(work, raw):
+    """`tenant-kpis build` sets TENANT_KPIS_RAW_REGISTERED for its second dbt
+    phase only: the first phase registered and checked the raw views, which
+    persist. Any other command still checks every raw file."""
+    (raw / "tenants.csv").unlink()
+    dbt(raw, work, "seed", "--select", "quarantine_reasons")
+    # the seed's own tests: they read no raw view and no model
+    seed_tests = ["test", "--select", "quarantine_reasons", "--indirect-selection", "cautious"]
+    checked = dbt(raw, work, *seed_tests, check=False)
+    assert checked.returncode != 0
+    assert "raw table 'tenants'" in checked.stdout + checked.stderr
+    env = dbt_env(raw, work / "tenant_kpis.duckdb", work / "target", **WAREHOUSE_ONLY)
+    second_phase = {**env, "TENANT_KPIS_RAW_REGISTERED": "a build id"}
+    run_command([str(BIN / "dbt"), *seed_tests], second_phase)
 
 
 # --------------------------------------------------------------------------- two deliveries

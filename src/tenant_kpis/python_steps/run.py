@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from tenant_kpis.build_record import new_run_id
 from tenant_kpis.engines import warehouse
 from tenant_kpis.engines.profile import Target
 from tenant_kpis.errors import UserError, one_line
@@ -24,10 +24,6 @@ class StepsResult:
     def summary(self) -> str:
         parts = ", ".join(f"{name} {rows:,} rows" for name, rows in self.rows.items())
         return f"Python steps run {self.run_id} in {self.seconds:.1f} s: {parts}"
-
-
-def new_run_id() -> str:
-    return uuid.uuid4().hex[:16]
 
 
 def run_python_steps(target: Target, manifest_path: Path, run_id: str | None = None) -> StepsResult:
