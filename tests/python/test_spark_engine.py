@@ -4,7 +4,9 @@
   own warehouse directory and metastore);
 - `tenant-kpis load --target spark`: the raw files checked by the DuckDB
   hook and written as text-only Parquet for the raw schema's external
-  tables, swapped in only when the whole feed passed.
+  tables, swapped in only when the whole feed passed;
+- what Python writes and reads through SQL (spark_sql.py: the rows a
+  Thrift server returns, the steps' literals).
 
 `make test-spark` runs the integration: both engines, one feed, every
 public mart compared row by row.
@@ -12,8 +14,11 @@ public mart compared row by row.
 
 from __future__ import annotations
 
+import math
 import shutil
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -21,6 +26,8 @@ from dbt_project import PROJECT_DIR
 
 from tenant_kpis.engines.profile import resolve_target
 from tenant_kpis.engines.raw_load import load_raw
+from tenant_kpis.engines.spark_sql import ThriftSql
+from tenant_kpis.engines.warehouse import _spark_literal
 from tenant_kpis.errors import UserError
 
 HOLDOUT_FEED = PROJECT_DIR / "tests" / "fixtures" / "holdout_feed"
@@ -87,3 +94,47 @@ def test_spark_load_writes_the_text_duckdb_renders_and_keeps_it_on_a_refused_fee
     assert message.startswith("raw table 'users' not found") and "\n" not in message
     assert (raw / "users" / "part-0.parquet").read_bytes() == before
     assert not (spark_dir / "raw.loading").exists()
+
+
+class _HiveCursor:
+    def __init__(self) -> None:
+        self.description = [("d", "DATE_TYPE"), ("t", "TIMESTAMP_TYPE"), ("n", "BIGINT_TYPE")]
+
+    def execute(self, sql: str) -> None:
+        self.sql = sql
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return [("2026-12-07", datetime(2026, 12, 7, 1, 2, 3), 4), (None, None, None)]
+
+    def close(self) -> None:
+        pass
+
+
+class _HiveConnection:
+    def cursor(self) -> _HiveCursor:
+        return _HiveCursor()
+
+
+def test_thrift_rows_are_the_python_values_a_session_returns() -> None:
+    columns, rows = ThriftSql(_HiveConnection()).query("select d, t, n from x")
+    assert columns == ["d", "t", "n"]
+    assert rows == [(date(2026, 12, 7), datetime(2026, 12, 7, 1, 2, 3), 4), (None, None, None)]
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "literal"),
+    [
+        (None, "double", "cast(null as double)"),
+        (0.1, "double", "cast('0.1' as double)"),
+        (1e-300, "double", "cast('1e-300' as double)"),
+        (math.nan, "double", "cast('NaN' as double)"),
+        (-math.inf, "double", "cast('-Infinity' as double)"),
+        (7, "bigint", "cast(7 as bigint)"),
+        (False, "boolean", "false"),
+        (date(2026, 12, 7), "date", "date '2026-12-07'"),
+        (datetime(2026, 12, 7, 1, 2, 3), "timestamp", "timestamp '2026-12-07 01:02:03.000000'"),
+        ("it's a \\ path", "text", "'it\\'s a \\\\ path'"),
+    ],
+)
+def test_python_step_values_are_exact_spark_literals(value: Any, kind: str, literal: str) -> None:
+    assert _spark_literal(value, kind) == literal
