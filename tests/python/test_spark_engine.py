@@ -5,11 +5,12 @@
 - `tenant-kpis load --target spark`: the raw files checked by the DuckDB
   hook and written as text-only Parquet for the raw schema's external
   tables, swapped in only when the whole feed passed;
-- what Python writes and reads through SQL (spark_sql.py: the rows a
-  Thrift server returns, the steps' literals).
+- the `spark_thrift` target and its server (a cluster's way in: PyHive to a
+  Thrift server started with the session target's settings), and what
+  Python writes and reads through SQL (spark_sql.py, the steps' literals).
 
-`make test-spark` runs the integration: both engines, one feed, every
-public mart compared row by row.
+`make test-spark` and `make test-spark-thrift` run the integration: both
+engines, one feed, every public mart compared row by row.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from dbt_project import PROJECT_DIR
 from tenant_kpis.engines.profile import resolve_target
 from tenant_kpis.engines.raw_load import load_raw
 from tenant_kpis.engines.spark_sql import ThriftSql
+from tenant_kpis.engines.spark_thrift import HOST, server_command
 from tenant_kpis.engines.warehouse import _spark_literal
 from tenant_kpis.errors import UserError
 
@@ -94,6 +96,26 @@ def test_spark_load_writes_the_text_duckdb_renders_and_keeps_it_on_a_refused_fee
     assert message.startswith("raw table 'users' not found") and "\n" not in message
     assert (raw / "users" / "part-0.parquet").read_bytes() == before
     assert not (spark_dir / "raw.loading").exists()
+
+
+def test_spark_thrift_target_reaches_the_server_of_its_variables(monkeypatch) -> None:
+    monkeypatch.setenv("TENANT_KPIS_SPARK_HOST", "spark.example")
+    monkeypatch.setenv("TENANT_KPIS_SPARK_PORT", "10001")
+    target = resolve_target("spark_thrift", PROJECT_DIR)
+    settings = target.settings
+    assert (target.type, settings["method"]) == ("spark", "thrift")
+    assert (settings["host"], int(settings["port"])) == ("spark.example", 10001)
+
+
+def test_thrift_server_runs_with_the_session_targets_settings_on_loopback(monkeypatch) -> None:
+    monkeypatch.setenv("TENANT_KPIS_SPARK_DIR", "/tmp/elsewhere")
+    parameters = resolve_target("spark", PROJECT_DIR).settings["server_side_parameters"]
+    command = server_command(parameters, 12345)
+    assert command[command.index("--master") + 1] == parameters["spark.master"]
+    assert "spark.sql.session.timeZone=UTC" in command
+    assert "spark.sql.warehouse.dir=/tmp/elsewhere/warehouse" in command
+    assert f"hive.server2.thrift.bind.host={HOST}" in command and HOST == "127.0.0.1"
+    assert "hive.server2.thrift.port=12345" in command
 
 
 class _HiveCursor:
