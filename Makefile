@@ -26,6 +26,7 @@ ALERT_SIM_PIPELINE_TENANTS ?= 200
 
 .PHONY: help install install-spark demo data build publish brief docs test lint lint-sql lint-python \
         dbt-test-build semantic-check governance kpi-reference pytest test-postgres test-spark \
+        test-spark-thrift \
         bench-spark fuzz bench bench-history alert-sim alert-sim-pipeline clean
 
 help:  ## list the targets
@@ -132,6 +133,14 @@ install-spark: $(VENV)/.installed-spark  ## install the Spark extra (dbt-spark, 
 test-spark: $(VENV)/.installed-spark  ## DuckDB and Spark build the same feed, marts compared (RAW=DIR)
 	@command -v java >/dev/null || { echo "error: test-spark needs Java 17 (Debian: apt-get install openjdk-17-jre-headless)"; exit 2; }
 	$(BIN)/python -m tenant_kpis.engines.spark_parity $(if $(RAW),--raw $(RAW)) $(SPARK_ARGS)
+
+# The same comparison with Spark behind a local Thrift server, as on a cluster
+# (method: thrift, PyHive): dbt, the Python steps, the comparison, publish and
+# the brief all reach Spark over Thrift; the data tests run on both engines and
+# both published files are compared. The server is always stopped at the end.
+test-spark-thrift: $(VENV)/.installed-spark  ## test-spark through a local Spark Thrift server (RAW=DIR)
+	@command -v java >/dev/null || { echo "error: test-spark-thrift needs Java 17 (Debian: apt-get install openjdk-17-jre-headless)"; exit 2; }
+	$(BIN)/python -m tenant_kpis.engines.spark_parity --thrift $(if $(RAW),--raw $(RAW)) $(SPARK_ARGS)
 
 # Not in CI: Spark and DuckDB build the same generated feed of EVENTS events,
 # wall time and peak memory side by side (README "Spark").

@@ -36,8 +36,8 @@
         schema=target.schema, identifier=target.identifier ~ '__dbt_replaced'
     ) %}
     {% set columns = adapter.get_columns_in_relation(target) | map(attribute='quoted') | join(', ') %}
-    {% do run_query('drop table if exists ' ~ work) %}
-    {% do run_query(
+    {% do run_statement('drop table if exists ' ~ work) %}
+    {% do run_statement(
         'create table ' ~ work ~ ' using parquet as '
         ~ 'select ' ~ columns ~ ' from ' ~ target ~ ' as stored '
         ~ 'left anti join ' ~ source ~ ' as recomputed on '

@@ -310,11 +310,11 @@
     {% if not raw_dir.startswith('/') and ':' not in raw_dir %}
         {% set raw_dir = (flags.PROJECT_DIR or '.') ~ '/' ~ raw_dir %}
     {% endif %}
-    {% do run_query('create schema if not exists raw') %}
+    {% do run_statement('create schema if not exists raw') %}
     {% for table_name in raw_contract() %}
         {% set path = raw_dir.rstrip('/') ~ '/' ~ table_name %}
-        {% do run_query('drop table if exists raw.' ~ table_name) %}
-        {% do run_query(
+        {% do run_statement('drop table if exists raw.' ~ table_name) %}
+        {% do run_statement(
             'create table raw.' ~ table_name ~ ' using parquet location '
             ~ "'" ~ path | replace('\\', '\\\\') | replace("'", "\\'") ~ "'"
         ) %}

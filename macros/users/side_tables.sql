@@ -8,7 +8,7 @@
 {% macro write_side_table(suffix, sql) %}
     {% set relation = this.incorporate(path={'identifier': this.identifier ~ '_' ~ suffix}, type='table') %}
     {% do adapter.drop_relation(relation) %}
-    {% do run_query(side_table_create_sql(relation, sql)) %}
+    {% do run_statement(side_table_create_sql(relation, sql)) %}
     {% do adapter.cache_added(relation) %}
 {% endmacro %}
 

@@ -78,6 +78,8 @@ class PublicModel:
     relation: str
     description: str
     column_descriptions: dict[str, str] = field(default_factory=dict)
+    # the enforced contract's data_type per column (DuckDB's spelling)
+    column_types: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -210,6 +212,11 @@ def public_models(manifest: dict[str, Any]) -> list[PublicModel]:
                 column_descriptions={
                     column: spec.get("description") or ""
                     for column, spec in node.get("columns", {}).items()
+                },
+                column_types={
+                    column: str(spec["data_type"]).lower()
+                    for column, spec in node.get("columns", {}).items()
+                    if spec.get("data_type")
                 },
             )
         )

@@ -4,16 +4,22 @@
   own warehouse directory and metastore);
 - `tenant-kpis load --target spark`: the raw files checked by the DuckDB
   hook and written as text-only Parquet for the raw schema's external
-  tables, swapped in only when the whole feed passed.
+  tables, swapped in only when the whole feed passed;
+- the `spark_thrift` target and its server (a cluster's way in: PyHive to a
+  Thrift server started with the session target's settings), and what
+  Python writes and reads through SQL (spark_sql.py, the steps' literals).
 
-`make test-spark` runs the integration: both engines, one feed, every
-public mart compared row by row.
+`make test-spark` and `make test-spark-thrift` run the integration: both
+engines, one feed, every public mart compared row by row.
 """
 
 from __future__ import annotations
 
+import math
 import shutil
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -21,6 +27,9 @@ from dbt_project import PROJECT_DIR
 
 from tenant_kpis.engines.profile import resolve_target
 from tenant_kpis.engines.raw_load import load_raw
+from tenant_kpis.engines.spark_sql import ThriftSql
+from tenant_kpis.engines.spark_thrift import HOST, server_command
+from tenant_kpis.engines.warehouse import _spark_literal
 from tenant_kpis.errors import UserError
 
 HOLDOUT_FEED = PROJECT_DIR / "tests" / "fixtures" / "holdout_feed"
@@ -87,3 +96,67 @@ def test_spark_load_writes_the_text_duckdb_renders_and_keeps_it_on_a_refused_fee
     assert message.startswith("raw table 'users' not found") and "\n" not in message
     assert (raw / "users" / "part-0.parquet").read_bytes() == before
     assert not (spark_dir / "raw.loading").exists()
+
+
+def test_spark_thrift_target_reaches_the_server_of_its_variables(monkeypatch) -> None:
+    monkeypatch.setenv("TENANT_KPIS_SPARK_HOST", "spark.example")
+    monkeypatch.setenv("TENANT_KPIS_SPARK_PORT", "10001")
+    target = resolve_target("spark_thrift", PROJECT_DIR)
+    settings = target.settings
+    assert (target.type, settings["method"]) == ("spark", "thrift")
+    assert (settings["host"], int(settings["port"])) == ("spark.example", 10001)
+
+
+def test_thrift_server_runs_with_the_session_targets_settings_on_loopback(monkeypatch) -> None:
+    monkeypatch.setenv("TENANT_KPIS_SPARK_DIR", "/tmp/elsewhere")
+    parameters = resolve_target("spark", PROJECT_DIR).settings["server_side_parameters"]
+    command = server_command(parameters, 12345)
+    assert command[command.index("--master") + 1] == parameters["spark.master"]
+    assert "spark.sql.session.timeZone=UTC" in command
+    assert "spark.sql.warehouse.dir=/tmp/elsewhere/warehouse" in command
+    assert f"hive.server2.thrift.bind.host={HOST}" in command and HOST == "127.0.0.1"
+    assert "hive.server2.thrift.port=12345" in command
+
+
+class _HiveCursor:
+    def __init__(self) -> None:
+        self.description = [("d", "DATE_TYPE"), ("t", "TIMESTAMP_TYPE"), ("n", "BIGINT_TYPE")]
+
+    def execute(self, sql: str) -> None:
+        self.sql = sql
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return [("2026-12-07", datetime(2026, 12, 7, 1, 2, 3), 4), (None, None, None)]
+
+    def close(self) -> None:
+        pass
+
+
+class _HiveConnection:
+    def cursor(self) -> _HiveCursor:
+        return _HiveCursor()
+
+
+def test_thrift_rows_are_the_python_values_a_session_returns() -> None:
+    columns, rows = ThriftSql(_HiveConnection()).query("select d, t, n from x")
+    assert columns == ["d", "t", "n"]
+    assert rows == [(date(2026, 12, 7), datetime(2026, 12, 7, 1, 2, 3), 4), (None, None, None)]
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "literal"),
+    [
+        (None, "double", "cast(null as double)"),
+        (0.1, "double", "cast('0.1' as double)"),
+        (1e-300, "double", "cast('1e-300' as double)"),
+        (math.nan, "double", "cast('NaN' as double)"),
+        (-math.inf, "double", "cast('-Infinity' as double)"),
+        (7, "bigint", "cast(7 as bigint)"),
+        (False, "boolean", "false"),
+        (date(2026, 12, 7), "date", "date '2026-12-07'"),
+        (datetime(2026, 12, 7, 1, 2, 3), "timestamp", "timestamp '2026-12-07 01:02:03.000000'"),
+        ("it's a \\ path", "text", "'it\\'s a \\\\ path'"),
+    ],
+)
+def test_python_step_values_are_exact_spark_literals(value: Any, kind: str, literal: str) -> None:
+    assert _spark_literal(value, kind) == literal

@@ -1,17 +1,19 @@
 """Publishing a Spark build into the published DuckDB file (publish_spark.py).
 
-Fast tests, no JVM: the Spark session is replaced by a stand-in that runs
+Fast tests, no JVM: the target's SQL connection (spark_sql.SparkSql, a
+local session or a Thrift server) is replaced by a stand-in that runs
 Spark's SQL on a hand-made DuckDB warehouse (test_publish's, with its build
 record, row accounting and thresholds), so the guards of a Spark
-publication are checked on rows whose outcome is written by hand; the
-stand-in cannot export a mart, so these tests show that every refusal comes
-before any mart is read. A real Spark build is published and its published
-file compared with DuckDB's (column types and rows) by `make test-spark
-SPARK_ARGS=--data-tests`.
+publication are checked on rows whose outcome is written by hand, and a
+publication that passes them is typed by the marts' contracts. A real Spark
+build is published and its published file compared with DuckDB's (column
+types and rows) by `make test-spark SPARK_ARGS=--data-tests` (a local
+session) and `make test-spark-thrift` (a Thrift server).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -30,50 +32,31 @@ from test_publish import (
 
 import tenant_kpis.publish_spark as publish_spark_module
 from tenant_kpis.cli import main as cli
+from tenant_kpis.engines.spark_sql import SparkSql
 from tenant_kpis.publish_spark import spark_relation
 
 
-class _Row(dict):
-    def asDict(self) -> dict[str, Any]:
-        return dict(self)
+class StandInSql(SparkSql):
+    """The target's Spark SQL connection, on a DuckDB file."""
 
+    def __init__(self, warehouse: Path) -> None:
+        self.connection = duckdb.connect(str(warehouse), read_only=True)
+        self.stopped = False
 
-class _Frame:
-    def __init__(self, rows: list[_Row], columns: list[str]) -> None:
-        self.rows, self.columns = rows, columns
+    def query(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        cursor = self.connection.execute(sql.replace("`", '"'))
+        return [column[0] for column in cursor.description], cursor.fetchall()
 
-    def collect(self) -> list[_Row]:
-        return self.rows
-
-
-class _Catalog:
-    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
-        self.connection = connection
-
-    def tableExists(self, name: str) -> bool:
-        schema, table = name.split(".")
+    def table_exists(self, schema: str, table: str) -> bool:
         found = self.connection.execute(
             "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
             [schema, table],
         ).fetchone()
         return bool(found and found[0])
 
-
-class StandInSession:
-    """The slice of a SparkSession the publication's guards use, on a DuckDB file."""
-
-    def __init__(self, warehouse: Path) -> None:
-        self.connection = duckdb.connect(str(warehouse), read_only=True)
-        self.catalog = _Catalog(self.connection)
-        self.stopped = False
-
-    def sql(self, sql: str) -> _Frame:
-        cursor = self.connection.execute(sql.replace("`", '"'))
-        names = [column[0] for column in cursor.description]
-        return _Frame([_Row(zip(names, row, strict=True)) for row in cursor.fetchall()], names)
-
-    def table(self, relation: str) -> _Frame:
-        return self.sql(f"select * from {relation} limit 0")
+    def close(self) -> None:
+        self.connection.close()
+        self.stopped = True
 
 
 @pytest.fixture()
@@ -89,18 +72,13 @@ def spark_project(tmp_path: Path, monkeypatch) -> dict[str, Any]:
     _write_manifest(layout["target"])
     _record(layout["warehouse"], "inv-good")
 
-    def open_session(target: Any) -> StandInSession:
+    def connect(target: Any) -> StandInSql:
         assert target.type == "spark"
-        session = StandInSession(layout["warehouse"])
-        layout["sessions"].append(session)
-        return session
+        sql = StandInSql(layout["warehouse"])
+        layout["sessions"].append(sql)
+        return sql
 
-    def stop_session(session: StandInSession) -> None:
-        session.connection.close()
-        session.stopped = True
-
-    monkeypatch.setattr(publish_spark_module, "open_session", open_session)
-    monkeypatch.setattr(publish_spark_module, "stop_session", stop_session)
+    monkeypatch.setattr(publish_spark_module.spark_sql, "connect", connect)
     monkeypatch.setenv("TENANT_KPIS_TARGET", "spark")
     monkeypatch.setenv("TENANT_KPIS_SPARK_DIR", str(tmp_path / "spark"))
     return layout
@@ -189,7 +167,6 @@ def test_a_hollow_spark_build_is_refused_against_the_previous_publication(
 def test_a_missing_spark_mart_is_refused_before_any_mart_is_exported(
     spark_project: dict[str, Any],
 ) -> None:
-    """The stand-in cannot export: the refusal comes before dim_widgets is read."""
     with duckdb.connect(str(spark_project["warehouse"])) as connection:
         connection.execute("drop table main.fct_widget_weekly")
     result = _cli_publish(spark_project)
@@ -202,3 +179,50 @@ def test_warehouse_option_is_refused_for_a_spark_target(spark_project: dict[str,
     result = _cli_publish(spark_project, "--warehouse", str(spark_project["warehouse"]))
     assert result.exit_code == 2
     assert "--warehouse is a DuckDB file" in result.output
+
+
+def _declare_contracts(project: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
+    """The manifest's public marts with their columns' contract types (the
+    warehouse's own), as dbt writes them for an enforced contract."""
+    manifest_path = project["target"] / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    types: dict[str, list[tuple[str, str]]] = {}
+    with duckdb.connect(str(project["warehouse"]), read_only=True) as connection:
+        for node in manifest["nodes"].values():
+            if node.get("access") != "public":
+                continue
+            described = connection.execute(f'describe main."{node["name"]}"').fetchall()
+            types[node["name"]] = [(str(row[0]), str(row[1])) for row in described]
+            node["columns"] = {
+                name: {**node["columns"].get(name, {}), "data_type": kind.lower()}
+                for name, kind in types[node["name"]]
+            }
+    manifest_path.write_text(json.dumps(manifest))
+    return types
+
+
+def test_a_spark_build_is_published_with_its_contract_types_and_rows(
+    spark_project: dict[str, Any],
+) -> None:
+    expected = _declare_contracts(spark_project)
+    result = _cli_publish(spark_project)
+    assert result.exit_code == 0, result.output
+    with (
+        duckdb.connect(str(spark_project["published"]), read_only=True) as published,
+        duckdb.connect(str(spark_project["warehouse"]), read_only=True) as warehouse,
+    ):
+        for name, columns in expected.items():
+            described = published.execute(f'describe main."{name}"').fetchall()
+            assert [(str(row[0]), str(row[1])) for row in described] == columns
+            query = f'select * from main."{name}" order by all'
+            assert published.execute(query).fetchall() == warehouse.execute(query).fetchall()
+    assert all(session.stopped for session in spark_project["sessions"])
+
+
+def test_a_spark_mart_column_without_a_contract_type_is_not_published(
+    spark_project: dict[str, Any],
+) -> None:
+    result = _cli_publish(spark_project)
+    assert result.exit_code == 2, result.output
+    assert "no contract type the publication knows" in result.output
+    assert not spark_project["published"].exists()

@@ -4,57 +4,20 @@ dbt-spark's `method: session` runs Spark inside dbt's own process; the
 Python steps and the mart comparison run in another process afterwards, so
 they open a session with the same settings (profiles.yml
 `server_side_parameters`: master, warehouse directory, Derby metastore,
-UTC), read and write the same tables, and stop it. Derby admits one JVM
-at a time: never while a dbt command on the same directory runs.
+UTC), read and write the same tables through it (spark_sql.SessionSql),
+and stop it. Derby admits one JVM at a time: never while a dbt command on
+the same directory runs.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import time
-from collections.abc import Iterator
 from typing import Any
 
 from tenant_kpis.engines.profile import Target
 from tenant_kpis.errors import UserError
-
-
-class SparkCursor:
-    """The slice of a DB-API cursor warehouse.read_rows uses."""
-
-    def __init__(self, session: Any) -> None:
-        self._session = session
-        self._rows: list[tuple[Any, ...]] = []
-        self.description: list[tuple[str, ...]] = []
-
-    def execute(self, sql: str) -> None:
-        frame = self._session.sql(sql)
-        self.description = [(name,) for name in frame.columns]
-        self._rows = [tuple(row) for row in frame.collect()]
-
-    def fetchall(self) -> list[tuple[Any, ...]]:
-        return self._rows
-
-
-class SparkConnection:
-    """A DB-API-like connection over a SparkSession (no transactions: Spark has none)."""
-
-    def __init__(self, session: Any) -> None:
-        self.session = session
-
-    def cursor(self) -> SparkCursor:
-        return SparkCursor(self.session)
-
-    def commit(self) -> None:
-        pass
-
-    def rollback(self) -> None:
-        pass
-
-    def close(self) -> None:
-        stop_session(self.session)
 
 
 def open_session(target: Target) -> Any:
@@ -100,12 +63,3 @@ def stop_session(session: Any) -> None:
             process.wait()
     SparkContext._gateway = None
     SparkContext._jvm = None
-
-
-@contextlib.contextmanager
-def spark_connection(target: Target) -> Iterator[SparkConnection]:
-    connection = SparkConnection(open_session(target))
-    try:
-        yield connection
-    finally:
-        connection.close()

@@ -103,9 +103,9 @@ def connect(target: Target) -> Iterator[Connection]:
                 f"cannot connect to PostgreSQL target '{target.name}': {one_line(error)}"
             ) from error
     elif target.type == "spark":
-        from tenant_kpis.engines.spark_session import SparkConnection, open_session
+        from tenant_kpis.engines import spark_sql
 
-        connection = SparkConnection(open_session(target))
+        connection = spark_sql.connect(target)
     else:
         raise UserError(f"dbt target '{target.name}': {target.type} is not supported here")
     try:
@@ -264,28 +264,65 @@ SPARK_TYPES = {
 }
 
 
+#: Rows per `insert into ... values` statement: Spark parses and plans each
+#: statement in the driver, and a long literal list costs more to parse than
+#: a second statement costs to schedule.
+SPARK_INSERT_BATCH = 500
+
+
+def _spark_literal(value: Any, logical_type: str) -> str:
+    """A step's value as a Spark SQL literal of its declared type (exact: a
+    double through its shortest round-trip text, a timestamp to the
+    microsecond in the session time zone, UTC)."""
+    spark_type = SPARK_TYPES[logical_type]
+    if value is None:
+        return f"cast(null as {spark_type})"
+    if logical_type == "double":
+        text = "NaN" if math.isnan(value) else repr(value).replace("inf", "Infinity")
+        return f"cast('{text}' as double)"
+    if logical_type == "bigint":
+        return f"cast({int(value)} as bigint)"
+    if logical_type == "boolean":
+        return "true" if value else "false"
+    if logical_type == "date":
+        return f"date '{value.isoformat()}'"
+    if logical_type == "timestamp":
+        return f"timestamp '{value.isoformat(sep=' ', timespec='microseconds')}'"
+    # Spark reads backslash escapes in string literals
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
 def _replace_spark(
     connection: Any, schema: str, outputs: Sequence[tuple[OutputTable, pd.DataFrame]]
 ) -> dict[str, int]:
-    """Spark has no transactions: each table is written under a work name
-    first, and the tables are swapped in only once all of them are written."""
-    session = connection.session
+    """Through SQL only (spark_sql.SparkSql: a local session or a Thrift
+    server). Spark has no transactions: each table is written under a work
+    name first, and the tables are swapped in only once all of them are written."""
     counts: dict[str, int] = {}
-    session.sql(f"create schema if not exists `{schema}`")
+    connection.execute(f"create schema if not exists `{schema}`")
     written = []
     for table, frame in outputs:
         rows = _rows(frame, table)
         ddl = ", ".join(f"`{name}` {SPARK_TYPES[kind]}" for name, kind in table.columns)
         work = f"`{schema}`.`{table.name}__writing`"
-        session.sql(f"drop table if exists {work}")
-        session.createDataFrame(rows, schema=ddl).write.format("parquet").saveAsTable(
-            f"{schema}.{table.name}__writing"
-        )
+        connection.execute(f"drop table if exists {work}")
+        connection.execute(f"create table {work} ({ddl}) using parquet")
+        types = [kind for _, kind in table.columns]
+        for start in range(0, len(rows), SPARK_INSERT_BATCH):
+            values = ",\n".join(
+                "("
+                + ", ".join(
+                    _spark_literal(value, kind) for value, kind in zip(row, types, strict=True)
+                )
+                + ")"
+                for row in rows[start : start + SPARK_INSERT_BATCH]
+            )
+            connection.execute(f"insert into {work} values\n{values}")
         written.append((table.name, work))
         counts[table.name] = len(rows)
     for name, work in written:
-        session.sql(f"drop table if exists `{schema}`.`{name}`")
-        session.sql(f"alter table {work} rename to `{schema}`.`{name}`")
+        connection.execute(f"drop table if exists `{schema}`.`{name}`")
+        connection.execute(f"alter table {work} rename to `{schema}`.`{name}`")
     return counts
 
 
