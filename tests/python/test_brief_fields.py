@@ -9,6 +9,7 @@ fails here instead of turning a brief figure into "n/a".
 
 from __future__ import annotations
 
+import csv
 from datetime import date
 from pathlib import Path
 
@@ -90,3 +91,28 @@ def test_dim_kpis_without_a_unit_column_is_a_clear_error(tmp_path: Path) -> None
     path = _marts_with_catalog(tmp_path, "nps", "NPS")
     with Marts(path) as marts, pytest.raises(UserError, match="dim_kpis has no column for unit"):
         load_catalog(marts)
+
+
+@pytest.mark.parametrize(
+    ("parameter_name", "default_name"),
+    [
+        ("alert_owner_capacity", "DEFAULT_CAPACITY"),
+        ("alert_consecutive_weeks", "DEFAULT_CONSECUTIVE_WEEKS"),
+        ("alert_minimum_units", "DEFAULT_MINIMUM_UNITS"),
+        ("early_warning_cohort_weeks", "DEFAULT_EARLY_WARNING_COHORT_WEEKS"),
+        ("early_warning_consecutive_weeks", "DEFAULT_EARLY_WARNING_CONSECUTIVE_WEEKS"),
+        ("early_warning_minimum_units", "DEFAULT_EARLY_WARNING_MINIMUM_UNITS"),
+        ("interval_confidence", "DEFAULT_INTERVAL_CONFIDENCE"),
+    ],
+)
+def test_alert_page_defaults_are_the_seeds_values(parameter_name: str, default_name: str) -> None:
+    """The alert page's fallbacks (a publication without dim_kpi_rule_parameters)
+    restate seeds/kpi_parameters.csv; a retuned seed must take them along."""
+    from tenant_kpis.brief.pages import alerts
+    from tenant_kpis.paths import PROJECT_DIR
+
+    with (PROJECT_DIR / "seeds" / "kpi_parameters.csv").open(newline="") as handle:
+        seeds = {
+            row["parameter_name"]: float(row["parameter_value"]) for row in csv.DictReader(handle)
+        }
+    assert getattr(alerts, default_name) == seeds[parameter_name]
