@@ -7,20 +7,60 @@
 {% test accepted_range(model, column_name, min_value=none, max_value=none, inclusive=true, where=none) %}
 select *
 from {{ model }}
-where {{ column_name }} is not null
-    and (
-        false
-        {%- if min_value is not none %}
-        or {{ column_name }} {{ '<' if inclusive else '<=' }} {{ min_value }}
-        {%- endif %}
-        {%- if max_value is not none %}
-        or {{ column_name }} {{ '>' if inclusive else '>=' }} {{ max_value }}
-        {%- endif %}
-    )
-    {%- if where %}
-    and ({{ where }})
-    {%- endif %}
+where {{ is_outside_range(column_name, min_value, max_value, inclusive, where) }}
 {% endtest %}
+
+
+{#- Several columns' ranges in one scan and one test node (accepted_range
+    is a node per column). Each range is {column_name, min_value, max_value,
+    inclusive, where}, as accepted_range's arguments; a range's `where`
+    replaces the test config's `where` of the range it folds, so ranges of
+    one column over different rows fold too. Returns every row out of a
+    range, naming the columns and values (`out_of_range_values`). -#}
+{% test accepted_ranges(model, ranges) %}
+select
+    concat_ws(
+        ', ',
+        {%- for bounds in ranges %}
+        case
+            when {{ is_outside_range(bounds.column_name, bounds.get('min_value'), bounds.get('max_value'), bounds.get('inclusive', true), bounds.get('where')) }}
+                then {{ column_value_label(bounds.column_name) }}
+        end{{ "," if not loop.last }}
+        {%- endfor %}
+    ) as out_of_range_values,
+    *
+from {{ model }}
+where
+    {%- for bounds in ranges %}
+    {{ "or " if not loop.first }}{{ is_outside_range(bounds.column_name, bounds.get('min_value'), bounds.get('max_value'), bounds.get('inclusive', true), bounds.get('where')) }}
+    {%- endfor %}
+{% endtest %}
+
+
+{#- True when a non-null value lies outside [min_value, max_value] (strict
+    bounds with inclusive=false), on the rows `where` keeps; null for a null
+    value, which no range test rejects. -#}
+{% macro is_outside_range(column_name, min_value=none, max_value=none, inclusive=true, where=none) -%}
+    ({{ column_name }} is not null
+        and (
+            false
+            {%- if min_value is not none %}
+            or {{ column_name }} {{ '<' if inclusive else '<=' }} {{ min_value }}
+            {%- endif %}
+            {%- if max_value is not none %}
+            or {{ column_name }} {{ '>' if inclusive else '>=' }} {{ max_value }}
+            {%- endif %}
+        )
+        {%- if where %}
+        and ({{ where }})
+        {%- endif %})
+{%- endmacro %}
+
+
+{#- `column = value` as text: how a folded test's failing row names what failed. -#}
+{% macro column_value_label(column_name) -%}
+    {{ dbt.concat(["'" ~ column_name ~ " = '", "cast(" ~ column_name ~ " as " ~ dbt.type_string() ~ ")"]) }}
+{%- endmacro %}
 
 
 {#- One scan for all the required columns of a model (one test node instead
@@ -146,6 +186,50 @@ from model_rows
 cross join compare_rows
 where model_rows.row_count != compare_rows.row_count
 {% endtest %}
+
+
+{#- dbt's accepted_values for several columns in one scan and one test node.
+    values_by_column maps each column to its accepted values; `quote` (default
+    true) quotes every value, as dbt's does. A null passes, as in dbt's. Returns
+    one row per combination of unexpected values, naming the columns and
+    values (`unexpected_values`), with its row count. -#}
+{% test accepted_values_columns(model, values_by_column, quote=true) %}
+with
+
+unexpected as (
+    select
+        concat_ws(
+            ', ',
+            {%- for column, values in values_by_column.items() %}
+            case
+                when {{ is_not_accepted_value(column, values, quote) }}
+                    then {{ column_value_label(column) }}
+            end{{ "," if not loop.last }}
+            {%- endfor %}
+        ) as unexpected_values
+    from {{ model }}
+    where
+        {%- for column, values in values_by_column.items() %}
+        {{ "or " if not loop.first }}{{ is_not_accepted_value(column, values, quote) }}
+        {%- endfor %}
+)
+
+select
+    unexpected_values,
+    count(*) as n_records
+from unexpected
+group by unexpected_values
+{% endtest %}
+
+
+{#- True when the value is not one of `values` (null for a null value). -#}
+{% macro is_not_accepted_value(column_name, values, quote=true) -%}
+    {{ column_name }} not in (
+        {%- for value in values -%}
+        {{ "'" ~ value ~ "'" if quote else value }}{{ ", " if not loop.last }}
+        {%- endfor -%}
+    )
+{%- endmacro %}
 
 
 {% test accepted_values_from_seed(model, column_name, seed, seed_column='allowed_value', seed_condition='1 = 1') %}

@@ -148,13 +148,32 @@ def _literal(kpi_name: str) -> re.Pattern[str]:
 
 
 #: Generic test arguments that name columns: a column called like a KPI (the
-#: per-user `login_consistency`) is a column of its model, not the KPI.
+#: per-user `login_consistency`) is a column of its model, not the KPI. Tests
+#: folding several columns name them inside their arguments: a `column_name`
+#: in each item (`accepted_ranges`), or the keys of a `<...>_by_column` map.
 COLUMN_ARGUMENTS = frozenset({"column_name", "column_names", "combination_of_columns", "field"})
+BY_COLUMN_SUFFIX = "_by_column"
+
+
+def _without_columns(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            key: _without_columns(
+                list(item.values())
+                if key.endswith(BY_COLUMN_SUFFIX) and isinstance(item, dict)
+                else item
+            )
+            for key, item in value.items()
+            if key not in COLUMN_ARGUMENTS
+        }
+    if isinstance(value, list):
+        return [_without_columns(item) for item in value]
+    return value
 
 
 def _test_arguments(test: dict[str, Any]) -> str:
     kwargs = (test.get("test_metadata") or {}).get("kwargs", {})
-    return json.dumps({k: v for k, v in kwargs.items() if k not in COLUMN_ARGUMENTS})
+    return json.dumps(_without_columns(kwargs))
 
 
 def _serves(node: dict[str, Any], kpi_name: str, literal: re.Pattern[str], code: str) -> bool:

@@ -109,13 +109,26 @@ ONE_ROW = "rowid = (select min(rowid) from probe where {})"
 
 # (generic test, model, arguments that pick one instance, defect made in a copy of
 # the model's rows). Every generic test of macros/ is here, except not_null_columns
-# (above): each passes on the built rows and fails on the defect.
+# (above): each passes on the built rows and fails on the defect. The tests folding
+# several columns also name what failed (below).
 DEFECTS = [
     (
         "accepted_range",
+        "stg_support__tickets",
+        {"column_name": "ticket_tier"},
+        "update probe set ticket_tier = 4 where " + ONE_ROW.format("true"),
+    ),
+    (
+        "accepted_ranges",
         "int_user_weeks_aggregated",
-        {"column_name": "active_days"},
+        {},
         "update probe set active_days = 8 where " + ONE_ROW.format("true"),
+    ),
+    (
+        "accepted_values_columns",
+        "fct_kpi_scorecard",
+        {},
+        "update probe set change_vs_4_weeks_direction = 'sideways' where " + ONE_ROW.format("true"),
     ),
     (
         "rate_between_zero_and_one",
@@ -209,3 +222,72 @@ def test_each_generic_test_fails_on_a_defect(
     assert warehouse_copy.execute(on_probe).fetchall() == []
     warehouse_copy.execute(defect)
     assert warehouse_copy.execute(on_probe).fetchall() != []
+
+
+def _probe(shared_build: BuiltProject, connection, test_name: str, model: str) -> str:
+    """A copy of the tested rows as `probe`; the test's SQL pointed at it."""
+    sql = _compiled_instance_sql(shared_build, test_name, model)
+    relation = _relation_of(sql)
+    connection.execute(f"create temp table probe as select * from {relation}")
+    on_probe = sql.replace(relation, "probe")
+    assert connection.execute(on_probe).fetchall() == []
+    return on_probe
+
+
+def test_accepted_ranges_names_each_column_and_value_out_of_its_range(
+    shared_build: BuiltProject, warehouse_copy: duckdb.DuckDBPyConnection
+) -> None:
+    on_probe = _probe(shared_build, warehouse_copy, "accepted_ranges", "int_user_weeks_aggregated")
+    warehouse_copy.execute(
+        "update probe set active_days = 8, usage_streak_weeks = 0 where " + ONE_ROW.format("true")
+    )
+    warehouse_copy.execute(
+        "update probe set usage_streak_weeks = 0 where rowid = (select max(rowid) from probe)"
+    )
+    failing = warehouse_copy.execute(f"select out_of_range_values from ({on_probe}) order by 1")
+    assert failing.fetchall() == [
+        ("active_days = 8, usage_streak_weeks = 0",),
+        ("usage_streak_weeks = 0",),
+    ]
+
+
+def test_accepted_ranges_applies_each_range_to_the_rows_of_its_where(
+    shared_build: BuiltProject, warehouse_copy: duckdb.DuckDBPyConnection
+) -> None:
+    # int_kpi_engagement_computed: value in [1, 7] for repeat_usage_days_per_week only
+    on_probe = _probe(
+        shared_build, warehouse_copy, "accepted_ranges", "int_kpi_engagement_computed"
+    )
+    warehouse_copy.execute(
+        "update probe set value = 8 where "
+        + ONE_ROW.format("kpi_name = 'repeat_usage_days_per_week' and value is not null")
+    )
+    warehouse_copy.execute(
+        "update probe set value = 50 where "
+        + ONE_ROW.format("kpi_name = 'nps' and value is not null")
+    )
+    failing = warehouse_copy.execute(f"select out_of_range_values, kpi_name from ({on_probe})")
+    assert failing.fetchall() == [("value = 8.0", "repeat_usage_days_per_week")]
+
+
+def test_accepted_values_columns_counts_each_unexpected_combination(
+    shared_build: BuiltProject, warehouse_copy: duckdb.DuckDBPyConnection
+) -> None:
+    on_probe = _probe(shared_build, warehouse_copy, "accepted_values_columns", "fct_kpi_scorecard")
+    warehouse_copy.execute(
+        "update probe set direction = 'sideways', status = 'unknown' where "
+        "rowid in (select rowid from probe order by rowid limit 2)"
+    )
+    warehouse_copy.execute(
+        "update probe set status = 'unknown' where rowid = (select max(rowid) from probe)"
+    )
+    # a null is not an unexpected value, as in dbt's accepted_values
+    warehouse_copy.execute(
+        "update probe set change_vs_prior_week_direction = null "
+        "where rowid = (select max(rowid) - 1 from probe)"
+    )
+    failing = warehouse_copy.execute(f"select * from ({on_probe}) order by 1")
+    assert failing.fetchall() == [
+        ("direction = sideways, status = unknown", 2),
+        ("status = unknown", 1),
+    ]

@@ -86,6 +86,25 @@ def _manifest() -> dict[str, Any]:
         "test_metadata": {"name": "accepted_range", "kwargs": {"column_name": "adoption_rate_90d"}},
         "depends_on": {"nodes": ["model.p.dim_tenants"]},
     }
+    # folded tests name their columns inside the arguments
+    ranges_named_like_the_kpi = {
+        **column_named_like_the_kpi,
+        "unique_id": "test.p.accepted_ranges",
+        "original_file_path": "models/marts/dim_users.yml",
+        "test_metadata": {
+            "name": "accepted_ranges",
+            "kwargs": {"ranges": [{"column_name": "adoption_rate_90d", "min_value": 0}]},
+        },
+    }
+    values_keyed_like_the_kpi = {
+        **column_named_like_the_kpi,
+        "unique_id": "test.p.accepted_values_columns",
+        "original_file_path": "models/marts/dim_kpis.yml",
+        "test_metadata": {
+            "name": "accepted_values_columns",
+            "kwargs": {"values_by_column": {"adoption_rate_90d": ["a", "b"]}},
+        },
+    }
     cost = _model(
         "int_kpi_autonomy_cost_computed",
         "models/intermediate/kpis/int_kpi_autonomy_cost_computed.sql",
@@ -101,6 +120,8 @@ def _manifest() -> dict[str, Any]:
             generic_elsewhere,
             grid,
             column_named_like_the_kpi,
+            ranges_named_like_the_kpi,
+            values_keyed_like_the_kpi,
         )
     }
     return {
