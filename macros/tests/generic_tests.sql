@@ -18,22 +18,14 @@ where {{ is_outside_range(column_name, min_value, max_value, inclusive, where) }
     one column over different rows fold too. Returns every row out of a
     range, naming the columns and values (`out_of_range_values`). -#}
 {% test accepted_ranges(model, ranges) %}
-select
-    concat_ws(
-        ', ',
-        {%- for bounds in ranges %}
-        case
-            when {{ is_outside_range(bounds.column_name, bounds.get('min_value'), bounds.get('max_value'), bounds.get('inclusive', true), bounds.get('where')) }}
-                then {{ column_value_label(bounds.column_name) }}
-        end{{ "," if not loop.last }}
-        {%- endfor %}
-    ) as out_of_range_values,
-    *
-from {{ model }}
-where
-    {%- for bounds in ranges %}
-    {{ "or " if not loop.first }}{{ is_outside_range(bounds.column_name, bounds.get('min_value'), bounds.get('max_value'), bounds.get('inclusive', true), bounds.get('where')) }}
-    {%- endfor %}
+{%- set checks = [] %}
+{%- for bounds in ranges %}
+    {%- do checks.append([
+        is_outside_range(bounds.column_name, bounds.get('min_value'), bounds.get('max_value'), bounds.get('inclusive', true), bounds.get('where')),
+        column_value_label(bounds.column_name),
+    ]) %}
+{%- endfor %}
+{{ rows_failing_checks(model, checks, 'out_of_range_values') }}
 {% endtest %}
 
 
@@ -57,6 +49,39 @@ where
 {%- endmacro %}
 
 
+{#- The tests folding several checks of a model into one scan share these:
+    each check is [condition, label], the condition true on a failing row
+    and the label naming what failed (column_value_label). The failing rows
+    are those where any check fails; failed_checks_label lists the labels
+    of a row's failed checks, comma-separated. -#}
+{% macro failed_checks_label(checks) -%}
+    concat_ws(
+        ', ',
+        {%- for check in checks %}
+        case when {{ check[0] }} then {{ check[1] }} end{{ "," if not loop.last }}
+        {%- endfor %}
+    )
+{%- endmacro %}
+
+
+{#- A folded test's failing rows: every row failing a check, its failed
+    checks' labels first, in `label_column`. -#}
+{% macro rows_failing_checks(model, checks, label_column) -%}
+select
+    {{ failed_checks_label(checks) }} as {{ label_column }},
+    *
+from {{ model }}
+where {{ any_check_failed(checks) }}
+{%- endmacro %}
+
+
+{% macro any_check_failed(checks) -%}
+    {%- for check in checks %}
+    {{ "or " if not loop.first }}{{ check[0] }}
+    {%- endfor %}
+{%- endmacro %}
+
+
 {#- `column = value` as text: how a folded test's failing row names what failed. -#}
 {% macro column_value_label(column_name) -%}
     {{ dbt.concat(["'" ~ column_name ~ " = '", "cast(" ~ column_name ~ " as " ~ dbt.type_string() ~ ")"]) }}
@@ -67,19 +92,11 @@ where
     of one per column: ~0.05 s of dbt overhead each). Returns every row with
     a null, naming its null columns. -#}
 {% test not_null_columns(model, column_names) %}
-select
-    concat_ws(
-        ', ',
-        {%- for column in column_names %}
-        case when {{ column }} is null then '{{ column }}' end{{ "," if not loop.last }}
-        {%- endfor %}
-    ) as null_columns,
-    *
-from {{ model }}
-where
-    {%- for column in column_names %}
-    {{ "or " if not loop.first }}{{ column }} is null
-    {%- endfor %}
+{%- set checks = [] %}
+{%- for column in column_names %}
+    {%- do checks.append([column ~ " is null", "'" ~ column ~ "'"]) %}
+{%- endfor %}
+{{ rows_failing_checks(model, checks, 'null_columns') }}
 {% endtest %}
 
 
@@ -94,10 +111,31 @@ where {{ column_name }} is not null
 {% test numerator_le_denominator(model, numerator, denominator) %}
 select *
 from {{ model }}
-where {{ numerator }} is not null
-    and {{ denominator }} is not null
-    and {{ numerator }} > {{ denominator }}
+where {{ is_numerator_above_denominator(numerator, denominator) }}
 {% endtest %}
+
+
+{#- numerator_le_denominator for several pairs of a model in one scan and one
+    test node. Returns every row where a pair's numerator exceeds its
+    denominator, naming both with their values (`numerators_above_denominators`). -#}
+{% test numerators_le_denominators(model, pairs) %}
+{%- set checks = [] %}
+{%- for pair in pairs %}
+    {%- do checks.append([
+        is_numerator_above_denominator(pair.numerator, pair.denominator),
+        dbt.concat([column_value_label(pair.numerator), "' > '", column_value_label(pair.denominator)]),
+    ]) %}
+{%- endfor %}
+{{ rows_failing_checks(model, checks, 'numerators_above_denominators') }}
+{% endtest %}
+
+
+{#- True when both are present and the numerator exceeds the denominator. -#}
+{% macro is_numerator_above_denominator(numerator, denominator) -%}
+    ({{ numerator }} is not null
+        and {{ denominator }} is not null
+        and {{ numerator }} > {{ denominator }})
+{%- endmacro %}
 
 
 {% test unique_combination_of_columns(model, combination_of_columns) %}
@@ -123,9 +161,27 @@ where not coalesce(({{ expression }}), false)
 {% test null_when(model, column_name, condition) %}
 select *
 from {{ model }}
-where ({{ condition }})
-    and {{ column_name }} is not null
+where {{ is_present_when(column_name, condition) }}
 {% endtest %}
+
+
+{#- null_when for several columns of a model in one scan and one test node:
+    conditions_by_column maps each column to the condition under which it
+    must be null. Returns every row with a value where there must be none,
+    naming the columns and values (`unexpected_values`). -#}
+{% test null_when_columns(model, conditions_by_column) %}
+{%- set checks = [] %}
+{%- for column, condition in conditions_by_column.items() %}
+    {%- do checks.append([is_present_when(column, condition), column_value_label(column)]) %}
+{%- endfor %}
+{{ rows_failing_checks(model, checks, 'unexpected_values') }}
+{% endtest %}
+
+
+{#- True when the condition holds and the column has a value. -#}
+{% macro is_present_when(column_name, condition) -%}
+    (({{ condition }}) and {{ column_name }} is not null)
+{%- endmacro %}
 
 
 {% test not_null_where(model, column_name, condition) %}
@@ -194,24 +250,16 @@ where model_rows.row_count != compare_rows.row_count
     one row per combination of unexpected values, naming the columns and
     values (`unexpected_values`), with its row count. -#}
 {% test accepted_values_columns(model, values_by_column, quote=true) %}
+{%- set checks = [] %}
+{%- for column, values in values_by_column.items() %}
+    {%- do checks.append([is_not_accepted_value(column, values, quote), column_value_label(column)]) %}
+{%- endfor %}
 with
 
 unexpected as (
-    select
-        concat_ws(
-            ', ',
-            {%- for column, values in values_by_column.items() %}
-            case
-                when {{ is_not_accepted_value(column, values, quote) }}
-                    then {{ column_value_label(column) }}
-            end{{ "," if not loop.last }}
-            {%- endfor %}
-        ) as unexpected_values
+    select {{ failed_checks_label(checks) }} as unexpected_values
     from {{ model }}
-    where
-        {%- for column, values in values_by_column.items() %}
-        {{ "or " if not loop.first }}{{ is_not_accepted_value(column, values, quote) }}
-        {%- endfor %}
+    where {{ any_check_failed(checks) }}
 )
 
 select

@@ -107,6 +107,23 @@ def _compiled_instance_sql(shared_build: BuiltProject, test_name: str, model: st
 
 ONE_ROW = "rowid = (select min(rowid) from probe where {})"
 
+
+def _on_clean_probe(
+    shared_build: BuiltProject,
+    connection: duckdb.DuckDBPyConnection,
+    test_name: str,
+    model: str,
+    **arguments: str,
+) -> str:
+    """The test's SQL on `probe`, a copy of the tested rows, where it passes."""
+    sql = _compiled_instance_sql(shared_build, test_name, model, **arguments)
+    relation = _relation_of(sql)
+    connection.execute(f"create temp table probe as select * from {relation}")
+    on_probe = sql.replace(relation, "probe")
+    assert connection.execute(on_probe).fetchall() == []
+    return on_probe
+
+
 # (generic test, model, arguments that pick one instance, defect made in a copy of
 # the model's rows). Every generic test of macros/ is here, except not_null_columns
 # (above): each passes on the built rows and fails on the defect. The tests folding
@@ -158,10 +175,23 @@ DEFECTS = [
     ),
     (
         "null_when",
+        "base_app__users",
+        {"column_name": "row_payload"},
+        "update probe set row_payload = '{}' where " + ONE_ROW.format("quarantine_reason is null"),
+    ),
+    (
+        "null_when_columns",
         "int_users_lifecycle",
-        {"column_name": "is_activated_within_14d"},
+        {},
         "update probe set is_activated_within_14d = true where "
         + ONE_ROW.format("days_observed < 14"),
+    ),
+    (
+        "numerators_le_denominators",
+        "fct_user_onboarding",
+        {},
+        "update probe set tasks_completed = tasks_attempted + 1 where "
+        + ONE_ROW.format("tasks_attempted is not null"),
     ),
     (
         "not_null_where",
@@ -215,79 +245,98 @@ def test_each_generic_test_fails_on_a_defect(
     arguments: dict[str, str],
     defect: str,
 ) -> None:
-    sql = _compiled_instance_sql(shared_build, test_name, model, **arguments)
-    relation = _relation_of(sql)
-    warehouse_copy.execute(f"create temp table probe as select * from {relation}")
-    on_probe = sql.replace(relation, "probe")
-    assert warehouse_copy.execute(on_probe).fetchall() == []
+    on_probe = _on_clean_probe(shared_build, warehouse_copy, test_name, model, **arguments)
     warehouse_copy.execute(defect)
     assert warehouse_copy.execute(on_probe).fetchall() != []
 
 
-def _probe(shared_build: BuiltProject, connection, test_name: str, model: str) -> str:
-    """A copy of the tested rows as `probe`; the test's SQL pointed at it."""
-    sql = _compiled_instance_sql(shared_build, test_name, model)
-    relation = _relation_of(sql)
-    connection.execute(f"create temp table probe as select * from {relation}")
-    on_probe = sql.replace(relation, "probe")
-    assert connection.execute(on_probe).fetchall() == []
-    return on_probe
+# (folded test, model, defects made in a copy of its rows, what to select from its
+# failing rows, the rows expected): a failing row names each column and value.
+NAMED_FAILURES = [
+    (
+        "accepted_ranges",
+        "int_user_weeks_aggregated",
+        [
+            "update probe set active_days = 8, usage_streak_weeks = 0 where "
+            + ONE_ROW.format("true"),
+            "update probe set usage_streak_weeks = 0 where rowid = (select max(rowid) from probe)",
+        ],
+        "out_of_range_values",
+        [("active_days = 8, usage_streak_weeks = 0",), ("usage_streak_weeks = 0",)],
+    ),
+    (
+        # value in [1, 7] for repeat_usage_days_per_week only (each range's own where)
+        "accepted_ranges",
+        "int_kpi_engagement_computed",
+        [
+            "update probe set value = 8 where "
+            + ONE_ROW.format("kpi_name = 'repeat_usage_days_per_week' and value is not null"),
+            "update probe set value = 50 where "
+            + ONE_ROW.format("kpi_name = 'nps' and value is not null"),
+        ],
+        "out_of_range_values, kpi_name",
+        [("value = 8.0", "repeat_usage_days_per_week")],
+    ),
+    (
+        "accepted_values_columns",
+        "fct_kpi_scorecard",
+        [
+            "update probe set direction = 'sideways', status = 'unknown' "
+            "where rowid in (select rowid from probe order by rowid limit 2)",
+            "update probe set status = 'unknown' where rowid = (select max(rowid) from probe)",
+            # a null is no unexpected value, as in dbt's accepted_values
+            "update probe set change_vs_prior_week_direction = null "
+            "where rowid = (select max(rowid) - 1 from probe)",
+        ],
+        "*",
+        [("direction = sideways, status = unknown", 2), ("status = unknown", 1)],
+    ),
+    (
+        # a tenant observed 10 days: its 90- and 180-day outcomes must still be null
+        "null_when_columns",
+        "fct_tenant_onboarding",
+        [
+            "update probe set days_observed = 10, is_activated_within_90d = false, "
+            "is_certified_within_target = null, is_expanded = true, expanded_at = null where "
+            + ONE_ROW.format("true")
+        ],
+        "unexpected_values",
+        [("is_activated_within_90d = false, is_expanded = true",)],
+    ),
+    (
+        "numerators_le_denominators",
+        "fct_retention_cohorts",
+        [
+            "update probe set retained_users = 7, retained_users_unbounded = 6, "
+            "cohort_users = 5 where " + ONE_ROW.format("true")
+        ],
+        "numerators_above_denominators",
+        [
+            (
+                "retained_users = 7 > retained_users_unbounded = 6, "
+                "retained_users_unbounded = 6 > cohort_users = 5",
+            )
+        ],
+    ),
+]
 
 
-def test_accepted_ranges_names_each_column_and_value_out_of_its_range(
-    shared_build: BuiltProject, warehouse_copy: duckdb.DuckDBPyConnection
+@pytest.mark.parametrize(
+    ("test_name", "model", "defects", "selected", "expected"),
+    NAMED_FAILURES,
+    ids=[f"{n[0]}-{n[1]}" for n in NAMED_FAILURES],
+)
+def test_a_folded_test_names_each_column_and_value_that_failed(
+    shared_build: BuiltProject,
+    warehouse_copy: duckdb.DuckDBPyConnection,
+    test_name: str,
+    model: str,
+    defects: list[str],
+    selected: str,
+    expected: list[tuple],
 ) -> None:
-    on_probe = _probe(shared_build, warehouse_copy, "accepted_ranges", "int_user_weeks_aggregated")
-    warehouse_copy.execute(
-        "update probe set active_days = 8, usage_streak_weeks = 0 where " + ONE_ROW.format("true")
-    )
-    warehouse_copy.execute(
-        "update probe set usage_streak_weeks = 0 where rowid = (select max(rowid) from probe)"
-    )
-    failing = warehouse_copy.execute(f"select out_of_range_values from ({on_probe}) order by 1")
-    assert failing.fetchall() == [
-        ("active_days = 8, usage_streak_weeks = 0",),
-        ("usage_streak_weeks = 0",),
-    ]
-
-
-def test_accepted_ranges_applies_each_range_to_the_rows_of_its_where(
-    shared_build: BuiltProject, warehouse_copy: duckdb.DuckDBPyConnection
-) -> None:
-    # int_kpi_engagement_computed: value in [1, 7] for repeat_usage_days_per_week only
-    on_probe = _probe(
-        shared_build, warehouse_copy, "accepted_ranges", "int_kpi_engagement_computed"
-    )
-    warehouse_copy.execute(
-        "update probe set value = 8 where "
-        + ONE_ROW.format("kpi_name = 'repeat_usage_days_per_week' and value is not null")
-    )
-    warehouse_copy.execute(
-        "update probe set value = 50 where "
-        + ONE_ROW.format("kpi_name = 'nps' and value is not null")
-    )
-    failing = warehouse_copy.execute(f"select out_of_range_values, kpi_name from ({on_probe})")
-    assert failing.fetchall() == [("value = 8.0", "repeat_usage_days_per_week")]
-
-
-def test_accepted_values_columns_counts_each_unexpected_combination(
-    shared_build: BuiltProject, warehouse_copy: duckdb.DuckDBPyConnection
-) -> None:
-    on_probe = _probe(shared_build, warehouse_copy, "accepted_values_columns", "fct_kpi_scorecard")
-    warehouse_copy.execute(
-        "update probe set direction = 'sideways', status = 'unknown' where "
-        "rowid in (select rowid from probe order by rowid limit 2)"
-    )
-    warehouse_copy.execute(
-        "update probe set status = 'unknown' where rowid = (select max(rowid) from probe)"
-    )
-    # a null is not an unexpected value, as in dbt's accepted_values
-    warehouse_copy.execute(
-        "update probe set change_vs_prior_week_direction = null "
-        "where rowid = (select max(rowid) - 1 from probe)"
-    )
-    failing = warehouse_copy.execute(f"select * from ({on_probe}) order by 1")
-    assert failing.fetchall() == [
-        ("direction = sideways, status = unknown", 2),
-        ("status = unknown", 1),
-    ]
+    on_probe = _on_clean_probe(shared_build, warehouse_copy, test_name, model)
+    for defect in defects:
+        warehouse_copy.execute(defect)
+    failing = warehouse_copy.execute(f"select {selected} from ({on_probe}) order by 1")
+    assert failing.fetchall() == expected
