@@ -10,7 +10,9 @@
    downstream of the steps. An environment variable, not `--vars`: changed
    vars make dbt re-parse the whole project, about a third of a small build.
    Its raw hook does not register and check the raw files again
-   (TENANT_KPIS_RAW_REGISTERED): phase 1 did, for this build.
+   (TENANT_KPIS_RAW_REGISTERED): phase 1 did, for this build. Its process
+   starts when phase 1 ends and loads the project while the steps compute
+   (dbt_phase.py); it runs once they have written their tables.
 
 A phase that fails stops the build. Both dbt phases record the same build
 id (the Python steps' run id) in the build record, so publication judges
