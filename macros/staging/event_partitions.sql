@@ -38,14 +38,15 @@
     The load dates (as 'YYYY-MM-DD' strings, sorted) an incremental model
     keyed by load_date must (re)read: every delivered partition it does not
     hold yet, however old (a partition that was never loaded is loaded
-    now), plus the partitions of the last var('events_lookback_days') days
-    it holds (the same lookback as the received_at window of a single-file
-    delivery). `loaded` is the incremental model itself; `partitions` is
+    now), plus, with `lookback`, the partitions of the last
+    var('events_lookback_days') days it holds (the same lookback as the
+    received_at window of a single-file delivery). `loaded` is the
+    incremental model itself; `partitions` is
     source('product', 'events_partitions'); `also_read`, if it exists, is a
     table keyed by load_date of partitions read before (a partition whose
     every row is a re-sent copy leaves no row in the events table).
 #}
-{% macro events_partitions_to_load(loaded, partitions, also_read=none) %}
+{% macro events_partitions_to_load(loaded, partitions, also_read=none, lookback=true) %}
     {% if not execute %}
         {{ return([]) }}
     {% endif %}
@@ -64,10 +65,11 @@
         ~ " on partitions.load_date = stored_dates.load_date"
         ~ (" left join (select distinct read_before.load_date from " ~ also_read ~ " as read_before) as read_dates"
            ~ " on partitions.load_date = read_dates.load_date" if also_read_exists else "")
-        ~ " where partitions.load_date >= ("
-        ~ "select coalesce(cast(" ~ dbt.dateadd('day', -1 * var('events_lookback_days') | int, 'max(load_date)')
-        ~ " as date), cast('1900-01-01' as date)) from " ~ loaded ~ ")"
-        ~ " or (stored_dates.load_date is null"
+        ~ " where "
+        ~ ("partitions.load_date >= ("
+           ~ "select coalesce(cast(" ~ dbt.dateadd('day', -1 * var('events_lookback_days') | int, 'max(load_date)')
+           ~ " as date), cast('1900-01-01' as date)) from " ~ loaded ~ ") or " if lookback else "")
+        ~ "(stored_dates.load_date is null"
         ~ (" and read_dates.load_date is null" if also_read_exists else "")
         ~ ") order by 1"
     ) %}
