@@ -222,7 +222,9 @@ def build(arguments: Sequence[str]) -> BuildResult:
     )
     phase = subprocess.Popen(**phase_2_command, stdin=subprocess.PIPE, text=True)
     try:
-        steps = run_python_steps(target, target_dir() / "manifest.json", run_id)
+        steps = run_python_steps(
+            target, target_dir() / "manifest.json", run_id, reuse=not full_refresh
+        )
         print(steps.summary(), flush=True)
         assert phase.stdin is not None
         phase.stdin.write(dbt_phase.GO + "\n")

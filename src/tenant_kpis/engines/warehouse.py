@@ -122,6 +122,18 @@ def read_rows(connection: Connection, relation: str) -> tuple[list[str], list[tu
     return columns, [tuple(row) for row in cursor.fetchall()]
 
 
+def table_exists(connection: Connection, engine: str, schema: str, table: str) -> bool:
+    """Whether schema.table exists in the warehouse (names are the project's own)."""
+    if engine == "spark":
+        return bool(connection.table_exists(schema, table))  # type: ignore[attr-defined]
+    cursor = connection.cursor()
+    cursor.execute(
+        "select count(*) from information_schema.tables "
+        f"where table_schema = '{schema}' and table_name = '{table}'"
+    )
+    return bool(cursor.fetchall()[0][0])
+
+
 def read_frame(connection: Connection, relation: str) -> pd.DataFrame:
     """Every row of a relation as a frame (dates and timestamps as datetime64)."""
     columns, rows = read_rows(connection, relation)
