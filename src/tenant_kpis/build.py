@@ -27,6 +27,7 @@ build's own.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -227,8 +228,9 @@ def build(arguments: Sequence[str]) -> BuildResult:
         )
         print(steps.summary(), flush=True)
         assert phase.stdin is not None
-        phase.stdin.write(dbt_phase.GO + "\n")
-        phase.stdin.close()
+        with contextlib.suppress(BrokenPipeError):  # it exited early: its code says why
+            phase.stdin.write(dbt_phase.GO + "\n")
+            phase.stdin.close()
         code = phase.wait()
     except BaseException:
         phase.kill()
