@@ -105,8 +105,8 @@
 
 {# read_csv of a file's lines whole, bad lines recorded in rejects_table instead of failing. #}
 {% macro csv_whole_lines_reader(path, rejects_table) %}
-    {% do run_query('drop table if exists ' ~ rejects_table) %}
-    {% do run_query('drop table if exists ' ~ rejects_table ~ '_scans') %}
+    {% do run_statement('drop table if exists ' ~ rejects_table) %}
+    {% do run_statement('drop table if exists ' ~ rejects_table ~ '_scans') %}
     {% do return(
         'read_csv(' ~ raw_sql_string(path) ~ ", auto_detect = false, header = false,"
         ~ " columns = {'line': 'VARCHAR'}, delim = '\\x1f', quote = '', escape = '', encoding = 'utf-8',"
@@ -148,8 +148,8 @@
     the scan, so the error can be worded here.
 #}
 {% macro check_csv_lines(table_name, path, reader, reader_columns, header_names) %}
-    {% do run_query('drop table if exists raw_csv_rejects') %}
-    {% do run_query('drop table if exists raw_csv_scans') %}
+    {% do run_statement('drop table if exists raw_csv_rejects') %}
+    {% do run_statement('drop table if exists raw_csv_scans') %}
     {% set counted = [] %}
     {% for reader_name in reader_columns %}
         {#- a column that is not selected is not decoded: count every one -#}

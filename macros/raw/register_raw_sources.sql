@@ -67,7 +67,7 @@
     {% endif %}
 
     {% set raw_dir = resolve_raw_dir() %}
-    {% do run_query('create schema if not exists raw') %}
+    {% do run_statement('create schema if not exists raw') %}
 
     {% for table_name, spec in raw_contract().items() %}
         {% set delivery = find_raw_delivery(raw_dir, table_name, spec) %}
@@ -111,7 +111,7 @@
             {% endif %}
             {% set relation_sql = 'select ' ~ select_list | join(', ') ~ ' from ' ~ delivery['reader'] %}
         {% endif %}
-        {% do run_query('create or replace view raw.' ~ table_name ~ ' as ' ~ relation_sql) %}
+        {% do run_statement('create or replace view raw.' ~ table_name ~ ' as ' ~ relation_sql) %}
         {% if spec.get('directory') %}
             {% do duckdb__register_raw_partitions(table_name, delivery) %}
         {% endif %}
@@ -255,12 +255,12 @@
         {% if invalid is not none %}
             {% do raise_raw_error(table_name, "has a partition whose load_date is not a date (YYYY-MM-DD)", invalid) %}
         {% endif %}
-        {% do run_query(
+        {% do run_statement(
             'create or replace view ' ~ partitions_view ~ ' as select cast(' ~ partition_date ~ ' as date) as load_date,'
             ~ ' cast(sum(num_rows) as bigint) as rows_raw from ' ~ files_sql ~ ' group by 1'
         ) %}
     {% else %}
-        {% do run_query(
+        {% do run_statement(
             'create or replace view ' ~ partitions_view
             ~ ' as select cast(null as date) as load_date, cast(null as bigint) as rows_raw where false'
         ) %}

@@ -71,6 +71,8 @@
         {% set window_start = 'cast(null as date)' %}
         {% set is_full_refresh = 'true' %}
     {% elif events_delivered_in_partitions() %}
+        {#- with the lookback days, which the partition ledger re-reads, though
+            the events load itself reads only the partitions it does not hold -#}
         {% set load_dates = events_partitions_to_load(this, events_partitions, partitions_read) %}
         {% set window_start = "cast('" ~ load_dates[0] ~ "' as date)" if load_dates else 'cast(null as date)' %}
         {% set is_full_refresh = 'false' %}

@@ -10,7 +10,9 @@
    downstream of the steps. An environment variable, not `--vars`: changed
    vars make dbt re-parse the whole project, about a third of a small build.
    Its raw hook does not register and check the raw files again
-   (TENANT_KPIS_RAW_REGISTERED): phase 1 did, for this build.
+   (TENANT_KPIS_RAW_REGISTERED): phase 1 did, for this build. Its process
+   starts when phase 1 ends and loads the project while the steps compute
+   (dbt_phase.py); it runs once they have written their tables.
 
 A phase that fails stops the build. Both dbt phases record the same build
 id (the Python steps' run id) in the build record, so publication judges
@@ -25,6 +27,7 @@ build's own.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -37,7 +40,7 @@ from typing import Any
 
 import yaml
 
-from tenant_kpis import paths, seed_skip
+from tenant_kpis import dbt_phase, paths, seed_skip
 from tenant_kpis.build_record import new_run_id
 from tenant_kpis.engines.profile import resolve_target
 from tenant_kpis.errors import UserError
@@ -106,8 +109,10 @@ def _dbt_command(
     build_id: str,
     steps_run: str | None = None,
     seeds: dict[str, str] | None = None,
+    load_first: bool = False,
 ) -> dict[str, Any]:
-    """subprocess arguments for one dbt phase (`seeds`: the seed_skip variables)."""
+    """subprocess arguments for one dbt phase (`seeds`: the seed_skip variables;
+    `load_first`: load the project at once, run on `dbt_phase.GO` on stdin)."""
     # the build record's hooks log both phases under one build id
     environment = {**os.environ, BUILD_ID_VARIABLE: build_id, **(seeds or {})}
     environment.pop(STEPS_RUN_VARIABLE, None)
@@ -118,11 +123,8 @@ def _dbt_command(
     if steps_run is not None:
         environment[STEPS_RUN_VARIABLE] = steps_run
         environment[RAW_REGISTERED_VARIABLE] = build_id
-    return {"args": [_dbt_executable(), *arguments], "cwd": paths.PROJECT_DIR, "env": environment}
-
-
-def _run_dbt(arguments: list[str], build_id: str, steps_run: str | None = None) -> int:
-    return subprocess.run(**_dbt_command(arguments, build_id, steps_run), check=False).returncode
+    command = [sys.executable, "-m", "tenant_kpis.dbt_phase"] if load_first else [_dbt_executable()]
+    return {"args": [*command, *arguments], "cwd": paths.PROJECT_DIR, "env": environment}
 
 
 def merge_run_results(first: Path, second: Path, steps_seconds: float = 0.0) -> None:
@@ -214,9 +216,26 @@ def build(arguments: Sequence[str]) -> BuildResult:
     manifest = target_dir() / "manifest.json"
     if manifest.is_file():
         shutil.copyfile(manifest, manifest.with_name(PHASE_1_MANIFEST))
-    steps = run_python_steps(target, target_dir() / "manifest.json", run_id)
-    print(steps.summary(), flush=True)
-    code = _run_dbt(["build", *phase_1, "--select", STEPS_SELECTOR], run_id, steps.run_id)
+    # started now, it loads the project while the steps compute (dbt_phase.py);
+    # the steps write under this build's id, so its run id is known already
+    phase_2_command = _dbt_command(
+        ["build", *phase_1, "--select", STEPS_SELECTOR], run_id, steps_run=run_id, load_first=True
+    )
+    phase = subprocess.Popen(**phase_2_command, stdin=subprocess.PIPE, text=True)
+    try:
+        steps = run_python_steps(
+            target, target_dir() / "manifest.json", run_id, reuse=not full_refresh
+        )
+        print(steps.summary(), flush=True)
+        assert phase.stdin is not None
+        with contextlib.suppress(BrokenPipeError):  # it exited early: its code says why
+            phase.stdin.write(dbt_phase.GO + "\n")
+            phase.stdin.close()
+        code = phase.wait()
+    except BaseException:
+        phase.kill()
+        phase.wait()
+        raise
     if results.is_file() and results.with_name(PHASE_1_RESULTS).is_file():
         merge_run_results(results.with_name(PHASE_1_RESULTS), results, steps.seconds)
     if manifest.is_file() and manifest.with_name(PHASE_1_MANIFEST).is_file():

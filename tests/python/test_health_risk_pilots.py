@@ -23,9 +23,10 @@ from dbt_project import PROJECT_DIR, BuiltProject, generate
 from scipy import stats
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
+from tenant_kpis.engines import warehouse
 from tenant_kpis.generator.config import GeneratorConfig
 from tenant_kpis.generator.tenants import build_population
-from tenant_kpis.python_steps import STEPS
+from tenant_kpis.python_steps import STEPS, risk_scoring
 from tenant_kpis.stats import (
     brier_score,
     calibration_by_decile,
@@ -673,3 +674,90 @@ def test_risk_model_is_deterministic_and_order_independent(built: BuiltProject) 
         first["probability"].astype(float),
         equal_nan=True,
     )
+
+
+def _as_read_back(frames: dict[str, pd.DataFrame]) -> risk_scoring.PreviousRun:
+    """The step's tables as the next run reads them: written and read through DuckDB."""
+    assert RISK_STEP.kept is not None
+    tables = {RISK_STEP.output.name: RISK_STEP.output, RISK_STEP.kept.name: RISK_STEP.kept}
+    with duckdb.connect() as connection:
+        warehouse.replace_tables(
+            connection, "duckdb", "python_steps", [(tables[n], f) for n, f in frames.items()]
+        )
+        scores, digests = (
+            warehouse.read_frame(connection, f"python_steps.{name}") for name in frames
+        )
+    return risk_scoring.PreviousRun(scores, digests)
+
+
+@pytest.mark.slow
+def test_a_weekly_run_rescores_only_the_dates_whose_inputs_changed(
+    built: BuiltProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inputs = [
+        built.query(f"select * from {schema}.{name}")
+        for schema, name in (
+            ("intermediate", "int_risk_scoring_population"),
+            ("intermediate", "int_risk_training_examples"),
+            ("intermediate", "int_tenant_onboarding_features"),
+            ("seeds", "risk_model_settings"),
+            ("seeds", "risk_model_features"),
+        )
+    ]
+    fresh, digests = risk_scoring.score_risk_reusing(*inputs, previous=None)
+    pd.testing.assert_frame_equal(fresh, RISK_STEP.compute(*inputs))
+    assert RISK_STEP.kept is not None
+    previous = _as_read_back({RISK_STEP.output.name: fresh, RISK_STEP.kept.name: digests})
+
+    fits = []
+    original_fit = risk_scoring._Fitted.__init__
+
+    def counted_fit(self, *args, **kwargs):
+        fits.append(1)
+        original_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(risk_scoring._Fitted, "__init__", counted_fit)
+    # nothing changed: every date keeps its rows, nothing is fitted, same output
+    reused, reused_digests = risk_scoring.score_risk_reusing(*inputs, previous=previous)
+    assert fits == []
+    pd.testing.assert_frame_equal(reused, fresh, check_exact=True)
+    pd.testing.assert_frame_equal(reused_digests, digests)
+
+    # a late event changes one trained tenant's onboarding feature: the dates
+    # that train on or score that tenant are recomputed, the others kept, and
+    # the result is the full recomputation's
+    population, training, features, settings, feature_seed = inputs
+    scored = training[training["outcome"] == "renewal"]
+    tenant = scored.sort_values("scoring_date")["tenant_id"].iloc[-1]
+    used = feature_seed.loc[feature_seed["is_used"] == 1, "feature_name"]
+    numeric = next(name for name in sorted(used) if name not in risk_scoring.CATEGORICAL)
+    changed = features.copy()
+    row = changed["tenant_id"] == tenant
+    changed.loc[row, numeric] = pd.to_numeric(changed.loc[row, numeric]).fillna(0) + 5
+    changed_inputs = [population, training, changed, settings, feature_seed]
+    expected = risk_scoring.score_risk(*changed_inputs)
+    fits.clear()
+    rescored, rescored_digests = risk_scoring.score_risk_reusing(*changed_inputs, previous=previous)
+    pd.testing.assert_frame_equal(rescored, expected, check_exact=True)
+    different = (rescored_digests["input_digest"] != digests["input_digest"]).sum()
+    assert 0 < different < len(digests)
+    assert 0 < len(fits) < 2 * 2 * len(digests)
+    # no date that trains on or scores the tenant kept its rows
+    trained = training[training["tenant_id"] == tenant]
+    # (a tenant whose features are pending is not scored: its rows are recomputed)
+    scored_dates = population.loc[
+        (population["tenant_id"] == tenant) & population["has_features"].astype(bool),
+        "scoring_date",
+    ]
+    touched = {
+        (outcome, pd.Timestamp(day))
+        for outcome, day in trained[["outcome", "scoring_date"]].itertuples(index=False)
+    } | {(o, pd.Timestamp(day)) for o in risk_scoring.OUTCOMES for day in scored_dates}
+    same = rescored_digests["input_digest"] == digests["input_digest"]
+    kept = {
+        (outcome, pd.Timestamp(day))
+        for outcome, day in rescored_digests.loc[same, ["outcome", "scoring_date"]].itertuples(
+            index=False
+        )
+    }
+    assert touched and not touched & kept

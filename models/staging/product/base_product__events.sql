@@ -3,9 +3,11 @@
     received since the latest staged received_at minus
     var('events_lookback_days'), plus rows whose received_at does not parse.
     A partitioned delivery (events/load_date=YYYY-MM-DD/): each run reads
-    only the partitions it does not hold yet plus those of the lookback
-    days (events_partitions_to_load); the filter on the partition column
-    prunes the other files unread. One row per event_id (its first
+    only the partitions it does not hold yet (events_partitions_to_load,
+    without the lookback days: a partition is delivered once and never
+    rewritten, and a re-read row loses every tie to its stored copy, so
+    re-reading held partitions cannot change the table); the filter on the
+    partition column prunes the other files unread. One row per event_id (its first
     delivery among the batch and the stored rows, macro
     events_first_deliveries: the table equals a full refresh) plus every row
     without an event_id (quarantined as missing_key, keyed by a hash of the
@@ -79,7 +81,7 @@ source_batch as (
             model from its rows, hence no ref: a ref would be a cycle)
         -#}
         {%- set partitions_read = this.incorporate(path={'identifier': 'base_product__event_partition_duplicates'}) %}
-        where {{ events_partition_filter('load_date', events_partitions_to_load(this, events_partitions, partitions_read)) }}
+        where {{ events_partition_filter('load_date', events_partitions_to_load(this, events_partitions, partitions_read, lookback=false)) }}
     {% elif is_incremental() %}
         where
             {{ to_utc('received_at') }} is null

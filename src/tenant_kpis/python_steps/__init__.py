@@ -26,7 +26,7 @@ import pandas as pd
 
 from tenant_kpis.engines.warehouse import OutputTable
 from tenant_kpis.python_steps.pilot_balance import check_balance
-from tenant_kpis.python_steps.risk_scoring import score_risk
+from tenant_kpis.python_steps.risk_scoring import PreviousRun, score_risk, score_risk_reusing
 
 SCHEMA = "python_steps"
 RUNS_TABLE = OutputTable(
@@ -42,12 +42,19 @@ RUNS_TABLE = OutputTable(
 
 @dataclass(frozen=True)
 class PythonStep:
-    """One step: the dbt relations it reads (in order), its function and its output."""
+    """One step: the dbt relations it reads (in order), its function and its output.
+
+    A step with `kept` also writes that table for its next run: `compute_reusing`
+    takes the inputs and the previous run's output and kept table (None on a
+    first build or a full refresh) and returns the output and the kept table.
+    """
 
     name: str
     inputs: tuple[str, ...]
     compute: Callable[..., pd.DataFrame]
     output: OutputTable
+    kept: OutputTable | None = None
+    compute_reusing: Callable[..., tuple[pd.DataFrame, pd.DataFrame]] | None = None
 
 
 STEPS = (
@@ -61,6 +68,16 @@ STEPS = (
             "risk_model_features",
         ),
         compute=score_risk,
+        # per scoring date and outcome, the digest of its inputs: a weekly run
+        # re-scores only the dates whose inputs changed (risk_scoring.py)
+        kept=OutputTable(
+            name="risk_scoring_input_digests",
+            columns=(("outcome", "text"), ("scoring_date", "date"), ("input_digest", "text")),
+        ),
+        compute_reusing=lambda *frames, previous: score_risk_reusing(
+            *frames,
+            previous=None if previous is None else PreviousRun(*previous),
+        ),
         output=OutputTable(
             name="tenant_risk_scored",
             columns=(

@@ -23,12 +23,27 @@ expansion probability up most, in the words of seed risk_model_features.
 Deterministic: inputs are sorted, the lbfgs solver is deterministic and
 random_state is fixed. A training set identical to the previous date's
 reuses the fitted model.
+
+Weekly runs re-score only what changed (score_risk_reusing): every scoring
+date and outcome gets a digest of everything its rows are computed from
+(the training and scored tenants' design rows and outcomes, their
+categories, the settings and phrases, this module's code and the numeric
+libraries' versions); a date whose digest equals the one the previous run
+stored keeps the previous run's rows, which the same inputs would give
+again. A new week adds one scoring date; a late event changes the dates
+whose tenants it touches. Without a previous run (a first build or a full
+refresh) every date is scored.
 """
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import sklearn
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
@@ -131,6 +146,61 @@ def _driver_texts(
     return texts
 
 
+DIGEST_COLUMNS = ["outcome", "scoring_date", "input_digest"]
+#: The columns of a scored date's rows as the loop builds them (the rest are derived).
+SCORED_COLUMNS = [
+    "scoring_week_start",
+    "scoring_date",
+    "tenant_id",
+    "outcome",
+    "training_tenants",
+    "training_outcomes",
+    "model_status",
+    "probability",
+    "baseline_probability",
+    "driver_1",
+    "driver_2",
+    "driver_3",
+]
+
+
+@dataclass(frozen=True)
+class PreviousRun:
+    """What the previous run wrote: its output (COLUMNS) and its digests (DIGEST_COLUMNS)."""
+
+    scores: pd.DataFrame
+    digests: pd.DataFrame
+
+
+def _digest(*parts: object) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, np.ndarray) and part.dtype == object:
+            raise TypeError("an object array's bytes are pointers: digest its tolist()")
+        data = part.tobytes() if isinstance(part, np.ndarray) else repr(part).encode()
+        # the length first: two different part lists never hash the same bytes
+        digest.update(len(data).to_bytes(8, "little"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def _previous_rows(previous: PreviousRun | None) -> tuple[dict, dict]:
+    """The previous run's digests and scored rows, by (outcome, scoring date)."""
+    if previous is None or previous.digests.empty:
+        return {}, {}
+    digests = {
+        (outcome, pd.Timestamp(day)): value
+        for outcome, day, value in previous.digests[DIGEST_COLUMNS].itertuples(index=False)
+    }
+    scores = previous.scores
+    scores = scores[scores["model_status"] != "features_pending"]
+    rows = {
+        (outcome, pd.Timestamp(day)): group[SCORED_COLUMNS]
+        for (outcome, day), group in scores.groupby(["outcome", "scoring_date"], sort=False)
+    }
+    return digests, rows
+
+
 def score_risk(
     population: pd.DataFrame,
     training: pd.DataFrame,
@@ -144,6 +214,23 @@ def score_risk(
     int_risk_training_examples, int_tenant_onboarding_features and the seeds
     risk_model_settings and risk_model_features.
     """
+    scores, _ = score_risk_reusing(
+        population, training, features, settings_frame, feature_seed, previous=None
+    )
+    return scores
+
+
+def score_risk_reusing(
+    population: pd.DataFrame,
+    training: pd.DataFrame,
+    features: pd.DataFrame,
+    settings_frame: pd.DataFrame,
+    feature_seed: pd.DataFrame,
+    previous: PreviousRun | None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """score_risk's rows, keeping the previous run's rows of every scoring date
+    and outcome whose inputs are unchanged; and the digests (DIGEST_COLUMNS)
+    the next run compares with."""
     population = population.copy()
     population["has_features"] = population["has_features"].astype(bool)
 
@@ -165,7 +252,16 @@ def score_risk(
     categorical = [f for f in used if f in CATEGORICAL]
 
     features = features.sort_values("tenant_id", kind="stable").reset_index(drop=True)
-    row_of = {t: i for i, t in enumerate(features["tenant_id"])}
+    feature_rows = pd.Index(features["tenant_id"])
+
+    def rows_of(tenant_ids: pd.Series) -> np.ndarray:
+        # one index for every date (perf: Series.map(dict) rebuilt it 750 times)
+        positions = feature_rows.get_indexer(tenant_ids)
+        if (positions < 0).any():
+            missing = tenant_ids[positions < 0].iloc[0]
+            raise ValueError(f"tenant {missing} has no row in int_tenant_onboarding_features")
+        return positions
+
     x_full, groups = _design(features, numeric, categorical)
     x_base, _ = _design(features, [], list(CATEGORICAL))
 
@@ -175,6 +271,20 @@ def score_risk(
     )
     training = training.sort_values(["outcome", "scoring_date", "tenant_id"], kind="stable")
 
+    stored_digests, stored_rows = _previous_rows(previous)
+    shared = _digest(
+        Path(__file__).read_bytes(),
+        sklearn.__version__,
+        np.__version__,
+        pd.__version__,
+        (min_tenants, min_class, c_value, random_state),
+        numeric,
+        categorical,
+        groups,
+        phrases.to_dict(),
+    )
+    category_values = features[list(CATEGORICAL)].fillna("unknown").astype(str).to_numpy()
+    digests = []
     frames = []
     for outcome in OUTCOMES:
         train_outcome = training[training["outcome"] == outcome]
@@ -182,7 +292,27 @@ def score_risk(
         cache_key, fitted = None, None
         for scoring_date, scored in population.groupby("scoring_date", sort=True):
             train = train_by_date.get(scoring_date)
-            rows = scored["tenant_id"].map(row_of).to_numpy()
+            rows = rows_of(scored["tenant_id"])
+            train_rows = np.zeros(0, dtype=int) if train is None else rows_of(train["tenant_id"])
+            digest = _digest(
+                shared,
+                outcome,
+                str(scoring_date),
+                scored["tenant_id"].tolist(),
+                scored["scoring_week_start"].astype(str).tolist(),
+                x_full[rows],
+                x_base[rows],
+                category_values[rows].tolist(),
+                [] if train is None else train["tenant_id"].tolist(),
+                np.zeros(0) if train is None else train["is_outcome"].to_numpy(dtype=int),
+                x_full[train_rows],
+                x_base[train_rows],
+            )
+            key_of_date = (outcome, pd.Timestamp(scoring_date))
+            digests.append((outcome, scoring_date, digest))
+            if stored_digests.get(key_of_date) == digest and key_of_date in stored_rows:
+                frames.append(stored_rows[key_of_date])
+                continue
             frame = pd.DataFrame(
                 {
                     "scoring_week_start": scored["scoring_week_start"].to_numpy(),
@@ -201,7 +331,6 @@ def score_risk(
                 continue
             key = tuple(train["tenant_id"])
             if key != cache_key:
-                train_rows = train["tenant_id"].map(row_of).to_numpy()
                 y = train["is_outcome"].to_numpy(dtype=int)
                 fitted = (
                     _Fitted(x_full[train_rows], y, c_value, random_state),
@@ -252,7 +381,11 @@ def score_risk(
     for column in ("tenant_id", "outcome", "model_status", "driver_1", "driver_2", "driver_3"):
         result[column] = result[column].astype("string")
     for column in ("scoring_week_start", "scoring_date"):
-        result[column] = pd.to_datetime(result[column])
-    return result.sort_values(["scoring_date", "outcome", "tenant_id"], kind="stable").reset_index(
-        drop=True
-    )
+        # one unit whatever the inputs or the reused rows came in
+        result[column] = pd.to_datetime(result[column]).astype("datetime64[ns]")
+    result = result.sort_values(
+        ["scoring_date", "outcome", "tenant_id"], kind="stable"
+    ).reset_index(drop=True)
+    digest_frame = pd.DataFrame(digests, columns=DIGEST_COLUMNS)
+    digest_frame["scoring_date"] = pd.to_datetime(digest_frame["scoring_date"])
+    return result, digest_frame

@@ -12,7 +12,7 @@ from tenant_kpis.build_record import new_run_id
 from tenant_kpis.engines import warehouse
 from tenant_kpis.engines.profile import Target
 from tenant_kpis.errors import UserError, one_line
-from tenant_kpis.python_steps import RUNS_TABLE, SCHEMA, STEPS
+from tenant_kpis.python_steps import RUNS_TABLE, SCHEMA, STEPS, PythonStep
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,25 @@ class StepsResult:
         return f"Python steps run {self.run_id} in {self.seconds:.1f} s: {parts}"
 
 
-def run_python_steps(target: Target, manifest_path: Path, run_id: str | None = None) -> StepsResult:
-    """Read each step's inputs, compute, and replace the python_steps tables."""
+def _previous_run(
+    connection: warehouse.Connection, engine: str, step: PythonStep
+) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """A step's output and kept table as its last run wrote them, or None."""
+    assert step.kept is not None
+    tables = (step.output, step.kept)
+    if not all(warehouse.table_exists(connection, engine, SCHEMA, t.name) for t in tables):
+        return None
+    output, kept = (warehouse.read_frame(connection, f"{SCHEMA}.{t.name}") for t in tables)
+    return output, kept
+
+
+def run_python_steps(
+    target: Target, manifest_path: Path, run_id: str | None = None, reuse: bool = True
+) -> StepsResult:
+    """Read each step's inputs, compute, and replace the python_steps tables.
+
+    `reuse`: a step that keeps a table may keep what its last run computed from
+    the same inputs (False for a full refresh: everything is recomputed)."""
     started = time.monotonic()
     run_id = run_id or new_run_id()
     relations = warehouse.relations_by_name(manifest_path)
@@ -46,7 +63,12 @@ def run_python_steps(target: Target, manifest_path: Path, run_id: str | None = N
                     "build them first (tenant-kpis build runs dbt before the steps)"
                 ) from error
             try:
-                result = step.compute(*frames)
+                if step.kept is not None and step.compute_reusing is not None:
+                    previous = _previous_run(connection, target.type, step) if reuse else None
+                    result, kept = step.compute_reusing(*frames, previous=previous)
+                    outputs.append((step.kept, kept))
+                else:
+                    result = step.compute(*frames)
             except ValueError as error:  # a seed lacks a row the step needs
                 raise UserError(f"Python step {step.name}: {error}") from error
             outputs.append((step.output, result))
