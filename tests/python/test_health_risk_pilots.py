@@ -652,19 +652,18 @@ def test_health_kpis_and_changes_agree_with_the_weekly_mart(built: BuiltProject)
 RISK_STEP = next(step for step in STEPS if step.name == "risk_scoring")
 
 
+def _risk_inputs(built: BuiltProject) -> list[pd.DataFrame]:
+    """The risk step's input relations, in its order, from the built warehouse."""
+    seeds = {"risk_model_settings", "risk_model_features"}
+    return [
+        built.query(f"select * from {'seeds' if name in seeds else 'intermediate'}.{name}")
+        for name in RISK_STEP.inputs
+    ]
+
+
 @pytest.mark.slow
 def test_risk_model_is_deterministic_and_order_independent(built: BuiltProject) -> None:
-    tables = {
-        name: built.query(f"select * from {schema}.{name}")
-        for schema, name in (
-            ("intermediate", "int_risk_scoring_population"),
-            ("intermediate", "int_risk_training_examples"),
-            ("intermediate", "int_tenant_onboarding_features"),
-            ("seeds", "risk_model_settings"),
-            ("seeds", "risk_model_features"),
-        )
-    }
-    inputs = [tables[name] for name in RISK_STEP.inputs]
+    inputs = _risk_inputs(built)
     first = RISK_STEP.compute(*inputs)
     second = RISK_STEP.compute(*(frame.sample(frac=1, random_state=3) for frame in inputs))
     pd.testing.assert_frame_equal(first, second)
@@ -694,16 +693,7 @@ def _as_read_back(frames: dict[str, pd.DataFrame]) -> risk_scoring.PreviousRun:
 def test_a_weekly_run_rescores_only_the_dates_whose_inputs_changed(
     built: BuiltProject, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    inputs = [
-        built.query(f"select * from {schema}.{name}")
-        for schema, name in (
-            ("intermediate", "int_risk_scoring_population"),
-            ("intermediate", "int_risk_training_examples"),
-            ("intermediate", "int_tenant_onboarding_features"),
-            ("seeds", "risk_model_settings"),
-            ("seeds", "risk_model_features"),
-        )
-    ]
+    inputs = _risk_inputs(built)
     fresh, digests = risk_scoring.score_risk_reusing(*inputs, previous=None)
     pd.testing.assert_frame_equal(fresh, RISK_STEP.compute(*inputs))
     assert RISK_STEP.kept is not None

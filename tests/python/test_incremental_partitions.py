@@ -8,7 +8,8 @@ delivered before); the incremental load must read only the partitions it
 does not hold (its duplicate ledger also the lookback days), match a full
 refresh row for row (the events, the user days, and the user and
 tenant-feature weeks, incremental by week), and account for every raw row
-per load date from the Parquet footers, with no recount. A partition the load skipped must fail the accounting test.
+per load date from the Parquet footers, with no recount. A partition the
+load skipped must fail the accounting test.
 """
 
 from __future__ import annotations
