@@ -95,8 +95,12 @@ def main() -> None:
             connection.execute(f'create schema if not exists "{node["schema"]}"')
             kind = "view" if materialized == "view" else "table"
             connection.execute(f"create or replace {kind} {relation} as {node['compiled_code']}")
-        sql_seconds = time.perf_counter() - started - copy_seconds
+        replay_started = time.perf_counter()
         tests_seconds, tests_replayed, tests_failed = replay_tests(connection, manifest, timing)
+        replay_seconds = time.perf_counter() - replay_started
+    # the models' time includes closing the warehouse (its checkpoint), as before
+    # the tests were replayed, and excludes the replay
+    sql_seconds = time.perf_counter() - started - copy_seconds - replay_seconds
     # Last line is machine-readable: the bench adds the two parts explicitly.
     print(
         json.dumps(
