@@ -56,6 +56,11 @@ class PythonStep:
     kept: OutputTable | None = None
     compute_reusing: Callable[..., tuple[pd.DataFrame, pd.DataFrame]] | None = None
 
+    def __post_init__(self) -> None:
+        # one without the other would silently never reuse, or never write its table
+        if (self.kept is None) != (self.compute_reusing is None):
+            raise ValueError(f"Python step {self.name}: set both kept and compute_reusing")
+
 
 STEPS = (
     PythonStep(

@@ -63,8 +63,9 @@ def run_python_steps(
                     "build them first (tenant-kpis build runs dbt before the steps)"
                 ) from error
             try:
-                if step.kept is not None and step.compute_reusing is not None:
+                if step.kept is not None:
                     previous = _previous_run(connection, target.type, step) if reuse else None
+                    assert step.compute_reusing is not None  # PythonStep sets both
                     result, kept = step.compute_reusing(*frames, previous=previous)
                     outputs.append((step.kept, kept))
                 else:

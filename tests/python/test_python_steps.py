@@ -1,0 +1,26 @@
+"""The Python steps' declarations hold together."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from tenant_kpis.engines.warehouse import OutputTable
+from tenant_kpis.python_steps import STEPS, PythonStep
+
+TABLE = OutputTable(name="step_output", columns=(("value", "double"),))
+
+
+def test_a_step_keeping_a_table_needs_its_reusing_function() -> None:
+    # one without the other would never reuse, or never write the kept table
+    with pytest.raises(ValueError, match="set both kept and compute_reusing"):
+        PythonStep(name="half", inputs=(), compute=pd.DataFrame, output=TABLE, kept=TABLE)
+    with pytest.raises(ValueError, match="set both kept and compute_reusing"):
+        PythonStep(
+            name="half", inputs=(), compute=pd.DataFrame, output=TABLE, compute_reusing=print
+        )
+
+
+def test_the_risk_step_keeps_its_input_digests() -> None:
+    risk = next(step for step in STEPS if step.name == "risk_scoring")
+    assert risk.kept is not None and risk.kept.name == "risk_scoring_input_digests"
