@@ -65,11 +65,6 @@ class BuildResult:
     run_id: str | None
 
 
-def _dbt_executable() -> str:
-    dbt = Path(sys.executable).parent / "dbt"
-    return str(dbt) if dbt.exists() else "dbt"
-
-
 def _split_vars(arguments: Sequence[str]) -> tuple[list[str], dict[str, Any]]:
     """The arguments without --vars, and the variables they passed."""
     rest: list[str] = []
@@ -109,10 +104,10 @@ def _dbt_command(
     build_id: str,
     steps_run: str | None = None,
     seeds: dict[str, str] | None = None,
-    load_first: bool = False,
+    wait: bool = False,
 ) -> dict[str, Any]:
-    """subprocess arguments for one dbt phase (`seeds`: the seed_skip variables;
-    `load_first`: load the project at once, run on `dbt_phase.GO` on stdin)."""
+    """subprocess arguments for one dbt phase, run by dbt_phase.py (`seeds`: the
+    seed_skip variables; `wait`: load the project, run on `dbt_phase.GO` on stdin)."""
     # the build record's hooks log both phases under one build id
     environment = {**os.environ, BUILD_ID_VARIABLE: build_id, **(seeds or {})}
     environment.pop(STEPS_RUN_VARIABLE, None)
@@ -123,7 +118,7 @@ def _dbt_command(
     if steps_run is not None:
         environment[STEPS_RUN_VARIABLE] = steps_run
         environment[RAW_REGISTERED_VARIABLE] = build_id
-    command = [sys.executable, "-m", "tenant_kpis.dbt_phase"] if load_first else [_dbt_executable()]
+    command = [sys.executable, "-m", "tenant_kpis.dbt_phase", *([] if wait else [dbt_phase.NOW])]
     return {"args": [*command, *arguments], "cwd": paths.PROJECT_DIR, "env": environment}
 
 
@@ -219,7 +214,7 @@ def build(arguments: Sequence[str]) -> BuildResult:
     # started now, it loads the project while the steps compute (dbt_phase.py);
     # the steps write under this build's id, so its run id is known already
     phase_2_command = _dbt_command(
-        ["build", *phase_1, "--select", STEPS_SELECTOR], run_id, steps_run=run_id, load_first=True
+        ["build", *phase_1, "--select", STEPS_SELECTOR], run_id, steps_run=run_id, wait=True
     )
     phase = subprocess.Popen(**phase_2_command, stdin=subprocess.PIPE, text=True)
     try:
