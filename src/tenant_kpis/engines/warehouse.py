@@ -2,9 +2,10 @@
 
 The Python steps (src/tenant_kpis/python_steps) read their inputs and write
 their outputs through this module, so they run unchanged on every engine.
-Reads fetch plain Python values (the same on every engine: `date`,
-`datetime`, `float`, `int`, `str`, `bool`, None) so a step sees identical
-frames whichever warehouse it reads. Writes create the table with declared
+Reads give the frame pandas builds from plain Python values (`date`,
+`datetime`, `float`, `int`, `str`, `bool`, None; DuckDB reads whole columns
+and converts them to that frame) so a step sees identical frames whichever
+warehouse it reads. Writes create the table with declared
 column types and replace all of a step's tables in one transaction.
 """
 
@@ -136,6 +137,12 @@ def table_exists(connection: Connection, engine: str, schema: str, table: str) -
 
 def read_frame(connection: Connection, relation: str) -> pd.DataFrame:
     """Every row of a relation as a frame (dates and timestamps as datetime64)."""
+    frame = _duckdb_frame(connection, relation)
+    return frame if frame is not None else _row_frame(connection, relation)
+
+
+def _row_frame(connection: Connection, relation: str) -> pd.DataFrame:
+    """`read_frame` from plain Python values, the same on every engine."""
     columns, rows = read_rows(connection, relation)
     frame = pd.DataFrame.from_records(rows, columns=columns)
     for column in columns:
@@ -143,6 +150,64 @@ def read_frame(connection: Connection, relation: str) -> pd.DataFrame:
         if len(values) and all(isinstance(value, date) for value in values):
             frame[column] = pd.to_datetime(frame[column])
     return frame
+
+
+#: The DuckDB column types `_duckdb_frame` reads, by the kind of column the
+#: row path makes of them.
+DUCKDB_READ_KINDS = {
+    "BOOLEAN": "boolean",
+    "TINYINT": "integer",
+    "SMALLINT": "integer",
+    "INTEGER": "integer",
+    "BIGINT": "integer",
+    "FLOAT": "double",
+    "DOUBLE": "double",
+    "VARCHAR": "text",
+    "DATE": "datetime",
+    "TIMESTAMP": "datetime",
+}
+
+
+def _duckdb_frame(connection: Connection, relation: str) -> pd.DataFrame | None:
+    """`read_frame` read column-wise from DuckDB, equal to the row path's frame;
+    None where only the row path is right: another engine, a type outside
+    DUCKDB_READ_KINDS (decimals stay Decimal there), no rows.
+
+    Why: the row path builds a Python object per cell, 2.9 s of the weekly
+    run's 5.7 s of Python steps on 2,000 tenants (py-spy); this reads the
+    same relations in 0.5 s."""
+    import duckdb
+
+    if not isinstance(connection, duckdb.DuckDBPyConnection):
+        return None
+    result = connection.sql(f"select * from {relation}")
+    kinds = [DUCKDB_READ_KINDS.get(str(column_type)) for column_type in result.types]
+    if None in kinds:
+        return None
+    frame = result.df()
+    if frame.empty:
+        return None
+    for column, kind in zip(result.columns, kinds, strict=True):
+        frame[column] = _as_row_path_column(frame[column], kind)
+    return frame
+
+
+def _as_row_path_column(series: pd.Series, kind: str | None) -> pd.Series:
+    """A column DuckDB read, as `_row_frame` builds it from Python values: an
+    all-null column holds None; integers with nulls are floats; booleans and
+    text with nulls hold None; dates and timestamps are datetime64[ns]."""
+    missing = series.isna()
+    if missing.all():
+        return pd.Series([None] * len(series), index=series.index, dtype=object)
+    if kind == "integer":
+        return series.astype("float64" if missing.any() else "int64")
+    if kind == "double":
+        return series.astype("float64")
+    if kind == "boolean" and not missing.any():
+        return series.astype(bool)
+    if kind in ("boolean", "text"):
+        return series.astype(object).where(~missing, None)
+    return series.astype("datetime64[ns]")
 
 
 def _python_value(value: Any, logical_type: str) -> Any:
