@@ -9,6 +9,7 @@ failed test as before.
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 from types import SimpleNamespace
@@ -51,11 +52,11 @@ def test_exit_codes_are_the_dbt_cli_codes() -> None:
     assert dbt_phase.exit_code(SimpleNamespace(success=False, exception=ValueError())) == 2
 
 
-def _phase(workspace, signal: str) -> subprocess.CompletedProcess:
+def _phase(workspace, signal: str, *first: str) -> subprocess.CompletedProcess:
     env = workspace.env()
     env["DBT_PROFILES_DIR"] = str(PROJECT_DIR)
     return subprocess.run(
-        [sys.executable, "-m", "tenant_kpis.dbt_phase", "ls", "--resource-type", "seed"],
+        [sys.executable, "-m", "tenant_kpis.dbt_phase", *first, "ls", "--resource-type", "seed"],
         cwd=PROJECT_DIR,
         env=env,
         input=signal,
@@ -76,3 +77,38 @@ def test_nothing_runs_until_told_and_nothing_after_a_closed_stdin() -> None:
     told = _phase(workspace, dbt_phase.GO + "\n")
     assert told.returncode == 0, told.stdout + told.stderr
     assert "tenant_kpis.kpi_catalog" in told.stdout
+
+
+def test_phase_1_runs_at_once_without_a_signal() -> None:
+    workspace = new_workspace("dbt_phase_now")
+    at_once = _phase(workspace, "", dbt_phase.NOW)
+    assert at_once.returncode == 0, at_once.stdout + at_once.stderr
+    assert "tenant_kpis.kpi_catalog" in at_once.stdout
+
+
+def test_the_loaded_project_is_frozen_out_of_garbage_collection(monkeypatch) -> None:
+    """What the run sees: rarer collections, and the loaded project frozen."""
+    seen: dict[str, object] = {}
+
+    class Runner:
+        def __init__(self, manifest: object = None) -> None:
+            self.manifest = manifest
+
+        def invoke(self, arguments: list[str]) -> SimpleNamespace:
+            if arguments[0] == "parse":
+                return SimpleNamespace(success=True, exception=None, result="manifest")
+            seen["thresholds"] = gc.get_threshold()
+            seen["frozen"] = gc.get_freeze_count()
+            seen["manifest"] = self.manifest
+            return SimpleNamespace(success=True, exception=None)
+
+    monkeypatch.setattr("dbt.cli.main.dbtRunner", Runner)
+    thresholds = gc.get_threshold()
+    try:
+        assert dbt_phase.main([dbt_phase.NOW, "build"]) == 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
+    assert seen["thresholds"] == dbt_phase.COLLECTION_THRESHOLDS
+    assert isinstance(seen["frozen"], int) and seen["frozen"] > 0
+    assert seen["manifest"] == "manifest"
