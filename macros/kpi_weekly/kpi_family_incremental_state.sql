@@ -58,25 +58,35 @@
 
 
 {#
-    The unit rows (int_user_kpi_windows_unioned) a rolling-cohort KPI family
-    reads, as it reads them: the state its next incremental run compares.
-    A unit enters the cohort of the weeks from the one its window closed
-    in, so a unit that changed (a window that closed, a late event, a
-    changed segment), appeared or vanished moves every week from the
-    earlier of its old and new window_closed_date.
+    What a rolling-cohort KPI family read of its units
+    (int_user_kpi_windows_unioned), one row per window_closed_date: the
+    number of units whose window closed that day and the bit_xor of their
+    row fingerprints (keys and kpi_family_unit_columns). A unit enters the
+    cohort of the weeks from the one its window closed in, so a unit that
+    changed (a window that closed, a late event, a changed segment),
+    appeared or vanished changes the day of its old and of its new
+    window_closed_date, and every week from the earlier one is recomputed.
+    Why per day and not per unit: the per-unit copy was 1.6M rows written
+    twice per weekly run on 2,000 tenants (0.9 s each standalone), this is
+    1,507 rows (0.04 s). A change the xor misses needs two 64-bit
+    fingerprints to cancel; units without a closed window fall in no
+    cohort, as before.
 #}
 {% macro kpi_family_units_read(user_kpi_windows) %}
+    {%- set fingerprinted = [] %}
+    {%- for column in ['user_id', 'kpi_name'] + kpi_family_unit_columns() %}
+        {%- do fingerprinted.append('user_kpi_windows.' ~ column) %}
+    {%- endfor %}
     select
-        user_kpi_windows.user_id,
-        user_kpi_windows.kpi_name,
-        {%- for column in kpi_family_unit_columns() %}
-            user_kpi_windows.{{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        user_kpi_windows.window_closed_date,
+        count(*) as units,
+        bit_xor({{ row_fingerprint(fingerprinted) }}) as units_fingerprint
     from {{ user_kpi_windows }} as user_kpi_windows
+    group by user_kpi_windows.window_closed_date
 {% endmacro %}
 
 
-{# The unit columns kpi_family_units_read records and an incremental run compares. #}
+{# The unit columns kpi_family_units_read fingerprints: a change moves the unit's weeks. #}
 {% macro kpi_family_unit_columns() %}
     {{ return([
         'tenant_id', 'industry', 'plan_tier', 'persona', 'onboarding_cohort', 'aggregation',
@@ -86,12 +96,31 @@
 
 
 {#
+    Post-hook of a rolling-cohort KPI family: keeps what this run read of
+    its units (kpi_family_units_read) in `<model>_units_read`. It also drops
+    `<model>_state`, the per-unit copy earlier versions kept (1.6M rows on
+    2,000 tenants), so an upgraded warehouse does not keep it for nothing.
+#}
+{% macro record_kpi_family_units_read(user_kpi_windows) %}
+    {% if not execute %}
+        {{ return('') }}
+    {% endif %}
+    {% do write_side_table('units_read', kpi_family_units_read(user_kpi_windows)) %}
+    {% do adapter.drop_relation(
+        this.incorporate(path={'identifier': this.identifier ~ '_state'}, type='table')
+    ) %}
+    {{ return('') }}
+{% endmacro %}
+
+
+{#
     The body of the CTE first_recomputed_week of a rolling-cohort KPI family
     (macro onboarding_kpis_over_cohort over the units of
-    `user_kpi_windows`, an import CTE): the week of the first changed unit
-    (against the family's recorded state, kpi_family_units_read), or of
-    weekly_first_recomputed_week's other rules. The units are all the
-    family reads besides the calendar and the seeds.
+    `user_kpi_windows`, an import CTE): the week of the first day whose
+    units differ from what the family's last run read of them
+    (kpi_family_units_read), or of weekly_first_recomputed_week's other
+    rules. The units are all the family reads besides the calendar and the
+    seeds.
 #}
 {% macro kpi_family_units_first_recomputed_week(user_kpi_windows) %}
     with
@@ -101,14 +130,14 @@
     ),
 
     units_read as (
-        {{ recorded_rows(kpi_family_state_relation(), 'units_now') }}
+        {{ recorded_rows(side_table('units_read'), 'units_now') }}
     ),
 
     units_changed_week as (
         select cast({{ dbt.date_trunc('week', 'changed.week_start') }} as date) as week_start
         from (
             {{ first_changed_week(
-                'units_now', 'units_read', ['user_id', 'kpi_name'], kpi_family_unit_columns(),
+                'units_now', 'units_read', ['window_closed_date'], ['units', 'units_fingerprint'],
                 week_column='window_closed_date'
             ) }}
         ) as changed
@@ -129,7 +158,7 @@
     {%- do config.update({
         'pre_hook': "{{ prefer_hash_joins() }}",
         'post_hook': [
-            "{{ record_kpi_family_state(kpi_family_units_read(ref('int_user_kpi_windows_unioned'))) }}",
+            "{{ record_kpi_family_units_read(ref('int_user_kpi_windows_unioned')) }}",
             "{{ record_seeds_read() }}",
         ],
     }) %}

@@ -15,7 +15,7 @@
 
     Incremental by week (perf): the units are all it reads besides the
     calendar and the seeds, so a run compares them with the units its last
-    run read (kept beside it by a post-hook, record_kpi_family_state) and
+    run read (kept beside it by a post-hook, record_kpi_family_units_read) and
     recomputes every week from the week of the first changed unit's window
     close (kpi_family_units_first_recomputed_week; delete+insert on
     week_start), the week after the latest stored one, or every week after
