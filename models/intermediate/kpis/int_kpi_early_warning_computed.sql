@@ -13,7 +13,9 @@
     early_warning_interval_confidence (seed kpi_parameters; 98%, chosen by
     the alert simulation: docs/alert_tuning.md).
 
-    Incremental by week, as int_kpi_onboarding_computed (the same units).
+    Incremental by week, as int_kpi_onboarding_computed (the same units,
+    and what it read of them per window_closed_date kept beside it by a
+    post-hook, record_kpi_family_units_read).
 #}
 
 {{ config(**kpi_family_units_config()) }}
