@@ -15,15 +15,6 @@
 {% endmacro %}
 
 
-{# The relation record_kpi_family_state wrote for this model, or none (no run recorded one yet). #}
-{% macro kpi_family_state_relation() %}
-    {% if not execute %}
-        {{ return(none) }}
-    {% endif %}
-    {{ return(side_table('state')) }}
-{% endmacro %}
-
-
 {#
     A select of the users a user-level KPI family segments, as the family
     reads them: the segment columns, the signup week and the first week a

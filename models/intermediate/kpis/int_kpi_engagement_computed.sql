@@ -80,7 +80,7 @@ users_now as (
 ),
 
 users_read as (
-    {{ recorded_rows(kpi_family_state_relation(), 'users_now') }}
+    {{ recorded_rows(side_table('state'), 'users_now') }}
 ),
 
 events_touched_week as (
