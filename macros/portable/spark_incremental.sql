@@ -105,3 +105,29 @@
 {% macro spark__side_table_create_sql(relation, sql) %}
     {{ return('create table ' ~ relation ~ ' using ' ~ config.get('file_format', 'parquet') ~ ' as ' ~ sql) }}
 {% endmacro %}
+
+
+{#
+    Delete the rows of `relation` matching `condition` (a SQL boolean over
+    its columns). Spark cannot delete from a Parquet table: the kept rows go
+    to a work table that then overwrites it, as the delete+insert strategy
+    above does.
+#}
+{% macro delete_rows_where(relation, condition) %}
+    {% do adapter.dispatch('delete_rows_where', 'tenant_kpis')(relation, condition) %}
+{% endmacro %}
+
+{% macro default__delete_rows_where(relation, condition) %}
+    {% do run_statement('delete from ' ~ relation ~ ' where ' ~ condition) %}
+{% endmacro %}
+
+{% macro spark__delete_rows_where(relation, condition) %}
+    {% set work = api.Relation.create(schema=relation.schema, identifier=relation.identifier ~ '__dbt_kept') %}
+    {% do run_statement('drop table if exists ' ~ work) %}
+    {% do run_statement(
+        'create table ' ~ work ~ ' using parquet as select * from ' ~ relation
+        ~ ' where not coalesce(' ~ condition ~ ', false)'
+    ) %}
+    {% do run_statement('insert overwrite table ' ~ relation ~ ' select * from ' ~ work) %}
+    {% do run_statement('drop table if exists ' ~ work) %}
+{% endmacro %}

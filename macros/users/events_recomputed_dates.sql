@@ -66,24 +66,36 @@
 {% endmacro %}
 
 {#
-    The config of an incremental aggregate downstream of the events: a run
-    replaces whole periods (`period_column`: a day or a week), every row of
-    each period it recomputes (delete+insert on that column), so a recomputed
-    period equals a full refresh. A change of columns fails the run rather
-    than leave old periods without them (run `dbt build --full-refresh`).
-    One home for every incremental model that replaces whole days or weeks:
-    the user-day, user-week and tenant-feature-week aggregates, the health
-    inputs and the incremental KPI families (which add their hooks). On
-    Spark the periods are partitions, overwritten whole
-    (period_replacing_storage_config).
+    The config of an incremental model that replaces every stored row of
+    each `key` value its run outputs (delete+insert on that column; on
+    Spark the table rewrite of spark_incremental.sql). A change of columns
+    fails the run rather than leave old rows without them (run
+    `dbt build --full-refresh`). One home for the incremental models by
+    user (the user milestones and their event details) and, through
+    period_replacing_incremental_config, by period.
 #}
-{% macro period_replacing_incremental_config(period_column) %}
-    {%- set config = {
+{% macro key_replacing_incremental_config(key) %}
+    {{ return({
         'materialized': 'incremental',
-        'unique_key': period_column,
+        'unique_key': key,
         'incremental_strategy': 'delete+insert',
         'on_schema_change': 'fail',
-    } %}
+    }) }}
+{% endmacro %}
+
+
+{#
+    The config of an incremental aggregate downstream of the events: a run
+    replaces whole periods (`period_column`: a day or a week), every row of
+    each period it recomputes (key_replacing_incremental_config on that
+    column), so a recomputed period equals a full refresh. One home for
+    every incremental model that replaces whole days or weeks: the user-day,
+    user-week and tenant-feature-week aggregates, the health inputs and the
+    incremental KPI families (which add their hooks). On Spark the periods
+    are partitions, overwritten whole (period_replacing_storage_config).
+#}
+{% macro period_replacing_incremental_config(period_column) %}
+    {%- set config = key_replacing_incremental_config(period_column) %}
     {%- do config.update(period_replacing_storage_config(period_column)) %}
     {{ return(config) }}
 {% endmacro %}

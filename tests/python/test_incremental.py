@@ -46,6 +46,7 @@ COMPARED = (
     "staging.stg_support__tickets",
     "staging.stg_billing__subscription_events",
     "intermediate.int_user_weeks_aggregated",
+    "intermediate.int_user_event_details_aggregated",
     "intermediate.int_user_milestones_reached",
     "intermediate.int_users_lifecycle",
     "intermediate.int_tenant_health_inputs_aggregated",

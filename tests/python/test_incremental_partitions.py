@@ -47,6 +47,7 @@ COMPARED = (
     "staging.base_product__event_deliveries",
     "intermediate.int_user_days_aggregated",
     "intermediate.int_user_weeks_aggregated",
+    "intermediate.int_user_event_details_aggregated",
     "intermediate.int_user_milestones_reached",
     "intermediate.int_users_lifecycle",
     "intermediate.int_tenant_feature_weeks_aggregated",

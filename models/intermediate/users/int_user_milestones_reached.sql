@@ -1,7 +1,8 @@
 {#
     One row per staged user: the user's milestones and event totals read
-    from the staged events up to the as-of date (the one place user-level
-    logic reads single events; day counts come from int_user_days_aggregated).
+    from the staged events up to the as-of date, through their per-user
+    aggregate int_user_event_details_aggregated (day counts come from
+    int_user_days_aggregated).
 
     - activated_at: first event matching the persona's milestone
       (persona_milestones: an event category or an event name);
@@ -17,33 +18,32 @@
     Columns are kept for every persona; int_users_lifecycle keeps the persona
     KPI inputs for their persona only.
 
-    Why staged events and not int_user_days_aggregated (the per-user-day
+    Why single events and not int_user_days_aggregated (the per-user-day
     facts every other user model reads): a milestone is an instant, and the
     public marts publish it as one (fct_user_onboarding.activated_at,
     first_value_at, first_session_at, setup_completed_at,
     first_governance_action_at are timestamps; the same-day order of the
     setup steps decides setup_completed_at). A user-day keeps counts, not
     the first instant of each event name, setup step and feature, nor the
-    import volumes; adding them would make it a user x day x event name x
-    step x feature table, the event table again. So this model is the one
-    user-level reader of single events, in one scan (user_event_details).
+    import volumes. int_user_event_details_aggregated keeps exactly those,
+    per user and event detail, as mergeable state (issue 14: a weekly run
+    merges the new events into it instead of rescanning each active user's
+    whole history); this model reads it, not the events.
 
-    Incremental by user (perf: this scan of the whole history was the
-    weekly run's largest cost): a run recomputes the users whose row a full
-    refresh would change (macro users_recomputed), delete+insert on user_id;
-    last_received_at gives the next run its load window. A user who vanished
-    keeps a stored row its one reader (joining the staged users) never reads.
+    Incremental by user: a run recomputes the users whose row a full
+    refresh would change (macro users_recomputed, which still reads the
+    events' load window and as-of move to find them), delete+insert on
+    user_id, from their rows of the aggregate; last_received_at gives the
+    next run its load window. A user who vanished keeps a stored row its
+    one reader (joining the staged users) never reads.
 #}
 
 {{ config(
-    materialized='incremental',
-    unique_key='user_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail',
     post_hook=[
         "{{ record_users_read(ref('stg_app__users'), ref('int_as_of_date')) }}",
         "{{ record_seeds_read() }}",
     ],
+    **key_replacing_incremental_config('user_id'),
 ) }}
 
 with
@@ -52,12 +52,17 @@ users as (
     select * from {{ ref('stg_app__users') }}
 ),
 
--- read twice in incremental runs: inlined, not copied
-events as {{ cte_not_materialized() }} (
+-- read by users_recomputed only (incremental runs), twice: inlined, not copied
+events as {{ cte_not_materialized() }} ( -- noqa: ST03
     select * from {{ ref('stg_product__events') }}
 ),
 
-as_of as (
+user_event_details_aggregated as (
+    select * from {{ ref('int_user_event_details_aggregated') }}
+),
+
+-- read by users_recomputed only (incremental runs)
+as_of as ( -- noqa: ST03
     select * from {{ ref('int_as_of_date') }}
 ),
 
@@ -82,29 +87,15 @@ users_in_scope as (
     {% endif %}
 ),
 
--- one scan of the events: first and last occurrence per user and event
--- detail (setup step, feature), plus import volumes
+-- the per-user aggregate of the events (first and last occurrence per
+-- event detail, import volumes), kept as mergeable state by its own model
 user_event_details as (
-    select
-        events.user_id,
-        events.event_name,
-        events.event_category,
-        events.setup_step,
-        events.feature_name,
-        coalesce(events.is_critical_feature, false) as is_critical_feature,
-        min(events.occurred_at) as first_occurred_at,
-        max(events.occurred_at) as last_occurred_at,
-        cast(sum(events.import_rows) as bigint) as import_rows,
-        cast(sum(events.import_errors) as bigint) as import_errors,
-        max(events.received_at) as last_received_at
-    from events
-    inner join as_of
-        on events.occurred_date <= as_of.as_of_date
+    select user_event_details_aggregated.*
+    from user_event_details_aggregated
     {% if is_incremental() %}
         inner join users_in_scope
-            on events.user_id = users_in_scope.user_id
+            on user_event_details_aggregated.user_id = users_in_scope.user_id
     {% endif %}
-    group by 1, 2, 3, 4, 5, 6
 ),
 
 activations as (
