@@ -12,14 +12,41 @@
 #}
 {% macro events_recomputed_dates(events, window_start, column='occurred_date') %}
     {%- set loaded_since = events_loaded_since() %}
-    select distinct {{ events }}.{{ column }}
-    from {{ events }}
-    where
-        {{ events }}.received_at >= {{ window_start }}
-        or {{ events }}.load_date >= cast({{ window_start }} as date)
-        {%- if loaded_since %}
-            or {{ events }}.load_date >= cast('{{ loaded_since }}' as date)
+    {%- if loaded_since %}
+        {%- set loaded_from = 'least(cast(' ~ window_start ~ " as date), cast('" ~ loaded_since ~ "' as date))" %}
+    {%- else %}
+        {%- set loaded_from = 'cast(' ~ window_start ~ ' as date)' %}
+    {%- endif %}
+    {{ rows_in_any_range(events ~ '.' ~ column, 'from ' ~ events, [
+        events ~ '.received_at >= ' ~ window_start,
+        events ~ '.load_date >= ' ~ loaded_from,
+    ]) }}
+{% endmacro %}
+
+
+{#
+    `select <columns> <from_clause> where <range>` for each of `ranges`,
+    `union`ed: the rows in any of the ranges, each once. Each range must be
+    one column compared with one constant or scalar subquery
+    (`events.received_at >= (select ...)`), so that DuckDB skips the row
+    groups whose min/max lie outside it: the stored events are in load
+    order (weekly runs append them), so a weekly run's ranges read a few
+    row groups of 49.4M rows. One scan with `received_at >= ... or
+    load_date >= ...` reads every row (0.46 s against 0.02 s on the
+    2,000-tenant weekly harness), and so did a second comparison in a
+    range's scan to leave out another range's rows (DuckDB planned a
+    nested loop over every event: 17 s), hence `union`. One home for the
+    incremental models' scans of the new events.
+#}
+{% macro rows_in_any_range(columns, from_clause, ranges) %}
+    {%- for range in ranges %}
+        select {{ columns }}
+        {{ from_clause }}
+        where {{ range }}
+        {%- if not loop.last %}
+        union
         {%- endif %}
+    {%- endfor %}
 {% endmacro %}
 
 {#

@@ -101,16 +101,20 @@
     ) %}
     {% set last_read = side_table('last_read') %}
     {% do write_side_table('events_read',
-        'with load_window as (' ~ events_load_window() ~ ')'
-        ~ ' select events.event_id, events.' ~ columns | join(', events.')
-        ~ ' from ' ~ events ~ ' as events'
-        ~ ' cross join ' ~ as_of ~ ' as as_of'
-        ~ ' cross join load_window'
-        ~ ' cross join ' ~ last_read ~ ' as last_read'
-        ~ ' where events.occurred_date <= as_of.as_of_date'
-        ~ ' and (events.received_at >= load_window.window_start'
-        ~ ' or events.load_date >= cast(load_window.window_start as date)'
-        ~ ' or events.load_date >= last_read.reread_from_load_date)'
+        'with load_window as (' ~ events_load_window() ~ '),'
+        ~ ' read_bounds as (select load_window.window_start as received_from,'
+        ~ ' least(cast(load_window.window_start as date),'
+        ~ ' coalesce(last_read.reread_from_load_date, cast(load_window.window_start as date))) as loaded_from'
+        ~ ' from load_window cross join ' ~ last_read ~ ' as last_read) '
+        ~ rows_in_any_range(
+            'events.event_id, events.' ~ columns | join(', events.'),
+            'from ' ~ events ~ ' as events inner join ' ~ as_of ~ ' as as_of'
+            ~ ' on events.occurred_date <= as_of.as_of_date',
+            [
+                'events.received_at >= (select read_bounds.received_from from read_bounds)',
+                'events.load_date >= (select read_bounds.loaded_from from read_bounds)',
+            ],
+        )
     ) %}
     {{ return('') }}
 {% endmacro %}

@@ -69,28 +69,52 @@ last_read as (
     {{ user_event_details_last_read() }}
 ),
 
+-- the events to check: received or loaded in the load window, loaded since
+-- reread_from_load_date or by this run, dated after the earlier as-of date
+check_bounds as (
+    select
+        load_window.window_start as received_from,
+        least(
+            cast(load_window.window_start as date), coalesce(last_read.reread_from_load_date, cast(load_window.window_start as date))
+            {{- ", cast('" ~ loaded_since ~ "' as date)" if loaded_since }}
+        ) as loaded_from,
+        -- no as-of date on one side: every event
+        case
+            when as_of.as_of_date is null or last_read.as_of_date is null
+                then cast('1900-01-01' as date)
+            else least(as_of.as_of_date, last_read.as_of_date)
+        end as dated_after
+    from load_window
+    cross join last_read
+    cross join as_of
+),
+
+events_to_check as (  -- on the columns read here only
+    {{ rows_in_any_range(
+        'events.event_id, events.' ~ read_columns | join(', events.') ~ ', events.occurred_date, events.load_date',
+        'from events',
+        [
+            'events.received_at >= (select check_bounds.received_from from check_bounds)',
+            'events.load_date >= (select check_bounds.loaded_from from check_bounds)',
+            'events.occurred_date > (select check_bounds.dated_after from check_bounds)',
+        ],
+    ) }}
+),
+
 events_checked as (
     select
-        events.*,
-        coalesce(events.occurred_date <= as_of.as_of_date, false) as is_aggregated_now,
-        coalesce(events.occurred_date <= last_read.as_of_date, false) as was_dated_in,
+        events_to_check.*,
+        coalesce(events_to_check.occurred_date <= as_of.as_of_date, false) as is_aggregated_now,
+        coalesce(events_to_check.occurred_date <= last_read.as_of_date, false) as was_dated_in,
         (
-            events.received_at >= load_window.window_start
-            or events.load_date >= cast(load_window.window_start as date)
-            or coalesce(events.load_date >= last_read.reread_from_load_date, false)
+            events_to_check.received_at >= load_window.window_start
+            or events_to_check.load_date >= cast(load_window.window_start as date)
+            or coalesce(events_to_check.load_date >= last_read.reread_from_load_date, false)
         ) as is_in_recorded_window
-    from events
+    from events_to_check
     cross join as_of
     cross join last_read
     cross join load_window
-    where
-        events.received_at >= load_window.window_start
-        or events.load_date >= cast(load_window.window_start as date)
-        or events.load_date >= last_read.reread_from_load_date
-        {%- if loaded_since %}
-            or events.load_date >= cast('{{ loaded_since }}' as date)
-        {%- endif %}
-        or not coalesce(events.occurred_date <= least(as_of.as_of_date, last_read.as_of_date), false)
 ),
 
 events_compared as (
