@@ -91,8 +91,8 @@ def add_late_partitions(raw: Path, end_date: str) -> None:
 
     On end_date (after every held-back day): later copies of 5 events already
     loaded (duplicates of stored rows) and one copy sent twice in the partition.
-    On OLD_PARTITION: 3 new events with their original (old) received_at, in a
-    partition dated before anything loaded.
+    On OLD_PARTITION: 3 new events (copies of imports under new ids) with their
+    original (old) received_at, in a partition dated before anything loaded.
     """
     loaded = f"'{raw}/events/*/*.parquet'"
     stored = f"select * from read_parquet({loaded}) where event_id is not null order by event_id"
@@ -101,10 +101,16 @@ def add_late_partitions(raw: Path, end_date: str) -> None:
         end_date,
         f"select * from ({stored} limit 5) union all select * from ({stored} limit 1)",
     )
+    # imports: a copy changes the user's import sums, where a copy of another
+    # event leaves every first, last and count of its user's milestones as they were
+    imports = (
+        f"select * from read_parquet({loaded}) "
+        "where event_name = 'data_import_completed' order by event_id limit 3"
+    )
     write_partition(
         raw,
         OLD_PARTITION,
-        f"select * replace ('LATE-' || event_id as event_id) from ({stored} offset 100 limit 3)",
+        f"select * replace ('LATE-' || event_id as event_id) from ({imports})",
     )
 
 
