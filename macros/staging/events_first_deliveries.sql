@@ -31,7 +31,14 @@
                 null as raw_row,
                 true as is_stored
             from {{ this }}
-            where event_id in (select {{ batch }}.event_id from {{ batch }})
+            -- the stored ids are found reading the one column, then their
+            -- rows (almost always none): a semi-join on all the delivery
+            -- columns reads every stored row's properties too
+            where event_id in (
+                select stored.event_id
+                from {{ this }} as stored
+                where stored.event_id in (select {{ batch }}.event_id from {{ batch }})
+            )
         {% endif %}
     ),
 
