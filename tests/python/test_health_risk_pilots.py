@@ -27,6 +27,7 @@ from tenant_kpis.engines import warehouse
 from tenant_kpis.generator.config import GeneratorConfig
 from tenant_kpis.generator.tenants import build_population
 from tenant_kpis.python_steps import STEPS, risk_scoring
+from tenant_kpis.python_steps import run as run_steps
 from tenant_kpis.stats import (
     brier_score,
     calibration_by_decile,
@@ -675,18 +676,38 @@ def test_risk_model_is_deterministic_and_order_independent(built: BuiltProject) 
     )
 
 
-def _as_read_back(frames: dict[str, pd.DataFrame]) -> risk_scoring.PreviousRun:
-    """The step's tables as the next run reads them: written and read through DuckDB."""
+def _write(
+    connection: duckdb.DuckDBPyConnection,
+    scores: pd.DataFrame,
+    digests: pd.DataFrame,
+    kept: pd.DataFrame | None = None,
+) -> None:
+    """Write the step's tables as a run does (kept: the groups whose stored rows stay)."""
     assert RISK_STEP.kept is not None
-    tables = {RISK_STEP.output.name: RISK_STEP.output, RISK_STEP.kept.name: RISK_STEP.kept}
-    with duckdb.connect() as connection:
-        warehouse.replace_tables(
-            connection, "duckdb", "python_steps", [(tables[n], f) for n, f in frames.items()]
-        )
-        scores, digests = (
-            warehouse.read_frame(connection, f"python_steps.{name}") for name in frames
-        )
-    return risk_scoring.PreviousRun(scores, digests)
+    warehouse.replace_tables(
+        connection,
+        "duckdb",
+        "python_steps",
+        [(RISK_STEP.output, scores), (RISK_STEP.kept, digests)],
+        None if kept is None else {RISK_STEP.output.name: kept},
+    )
+
+
+def _read_back(connection: duckdb.DuckDBPyConnection) -> risk_scoring.PreviousRun:
+    """What the next run reads of the step's tables (python_steps.run)."""
+    previous = run_steps._previous_run(connection, "duckdb", RISK_STEP)
+    assert previous is not None
+    return risk_scoring.PreviousRun(*previous)
+
+
+def _stored_rows(connection: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """The stored output as the values every engine writes, in one order."""
+    stored = warehouse.read_frame(connection, f"python_steps.{RISK_STEP.output.name}")
+    return sorted(warehouse._rows(stored, RISK_STEP.output), key=repr)
+
+
+def _as_written(scores: pd.DataFrame) -> list[tuple]:
+    return sorted(warehouse._rows(scores, RISK_STEP.output), key=repr)
 
 
 @pytest.mark.slow
@@ -694,10 +715,12 @@ def test_a_weekly_run_rescores_only_the_dates_whose_inputs_changed(
     built: BuiltProject, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     inputs = _risk_inputs(built)
-    fresh, digests = risk_scoring.score_risk_reusing(*inputs, previous=None)
+    fresh, digests, kept_none = risk_scoring.score_risk_reusing(*inputs, previous=None)
+    assert kept_none is None
     pd.testing.assert_frame_equal(fresh, RISK_STEP.compute(*inputs))
-    assert RISK_STEP.kept is not None
-    previous = _as_read_back({RISK_STEP.output.name: fresh, RISK_STEP.kept.name: digests})
+    connection = duckdb.connect()
+    _write(connection, fresh, digests)
+    previous = _read_back(connection)
 
     fits = []
     original_fit = risk_scoring._Fitted.__init__
@@ -707,11 +730,15 @@ def test_a_weekly_run_rescores_only_the_dates_whose_inputs_changed(
         original_fit(self, *args, **kwargs)
 
     monkeypatch.setattr(risk_scoring._Fitted, "__init__", counted_fit)
-    # nothing changed: every date keeps its rows, nothing is fitted, same output
-    reused, reused_digests = risk_scoring.score_risk_reusing(*inputs, previous=previous)
+    # nothing changed: every date keeps its stored rows, nothing is fitted or
+    # computed but the features_pending rows, and the stored table is the same
+    reused, reused_digests, kept = risk_scoring.score_risk_reusing(*inputs, previous=previous)
     assert fits == []
-    pd.testing.assert_frame_equal(reused, fresh, check_exact=True)
+    assert set(reused["model_status"]) <= {"features_pending"}
+    assert kept is not None and len(kept) == len(digests)
     pd.testing.assert_frame_equal(reused_digests, digests)
+    _write(connection, reused, reused_digests, kept)
+    assert _stored_rows(connection) == _as_written(fresh)
 
     # a late event changes one trained tenant's onboarding feature: the dates
     # that train on or score that tenant are recomputed, the others kept, and
@@ -727,8 +754,12 @@ def test_a_weekly_run_rescores_only_the_dates_whose_inputs_changed(
     changed_inputs = [population, training, changed, settings, feature_seed]
     expected = risk_scoring.score_risk(*changed_inputs)
     fits.clear()
-    rescored, rescored_digests = risk_scoring.score_risk_reusing(*changed_inputs, previous=previous)
-    pd.testing.assert_frame_equal(rescored, expected, check_exact=True)
+    rescored, rescored_digests, kept = risk_scoring.score_risk_reusing(
+        *changed_inputs, previous=_read_back(connection)
+    )
+    assert kept is not None and 0 < len(kept) < len(digests)
+    _write(connection, rescored, rescored_digests, kept)
+    assert _stored_rows(connection) == _as_written(expected)
     different = (rescored_digests["input_digest"] != digests["input_digest"]).sum()
     assert 0 < different < len(digests)
     assert 0 < len(fits) < 2 * 2 * len(digests)
@@ -744,10 +775,10 @@ def test_a_weekly_run_rescores_only_the_dates_whose_inputs_changed(
         for outcome, day in trained[["outcome", "scoring_date"]].itertuples(index=False)
     } | {(o, pd.Timestamp(day)) for o in risk_scoring.OUTCOMES for day in scored_dates}
     same = rescored_digests["input_digest"] == digests["input_digest"]
-    kept = {
+    kept_dates = {
         (outcome, pd.Timestamp(day))
         for outcome, day in rescored_digests.loc[same, ["outcome", "scoring_date"]].itertuples(
             index=False
         )
     }
-    assert touched and not touched & kept
+    assert touched and not touched & kept_dates

@@ -11,13 +11,33 @@ from tenant_kpis.python_steps import STEPS, PythonStep
 TABLE = OutputTable(name="step_output", columns=(("value", "double"),))
 
 
-def test_a_step_keeping_a_table_needs_its_reusing_function() -> None:
-    # one without the other would never reuse, or never write the kept table
-    with pytest.raises(ValueError, match="set both kept and compute_reusing"):
+def test_a_step_keeping_a_table_needs_its_reusing_function_and_key() -> None:
+    # one without the others would never reuse, or never write the kept table
+    message = "set all of kept, compute_reusing and reuse_key"
+    with pytest.raises(ValueError, match=message):
         PythonStep(name="half", inputs=(), compute=pd.DataFrame, output=TABLE, kept=TABLE)
-    with pytest.raises(ValueError, match="set both kept and compute_reusing"):
+    with pytest.raises(ValueError, match=message):
         PythonStep(
             name="half", inputs=(), compute=pd.DataFrame, output=TABLE, compute_reusing=print
+        )
+    with pytest.raises(ValueError, match=message):
+        PythonStep(
+            name="half",
+            inputs=(),
+            compute=pd.DataFrame,
+            output=TABLE,
+            kept=TABLE,
+            compute_reusing=print,
+        )
+    with pytest.raises(ValueError, match="reuse_key .* not in output"):
+        PythonStep(
+            name="bad key",
+            inputs=(),
+            compute=pd.DataFrame,
+            output=TABLE,
+            kept=TABLE,
+            compute_reusing=print,
+            reuse_key=("missing",),
         )
 
 

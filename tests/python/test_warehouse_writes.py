@@ -128,3 +128,65 @@ def test_a_non_numeric_double_is_refused() -> None:
         warehouse._arrow_table(frame, TABLE)
     with pytest.raises(ValueError):
         warehouse._rows(frame, TABLE)
+
+
+GROUPED = warehouse.OutputTable(
+    name="grouped_output",
+    columns=(("outcome", "text"), ("day", "date"), ("value", "double")),
+)
+
+
+def _grouped(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["outcome", "day", "value"])
+    frame["day"] = pd.to_datetime(frame["day"])
+    return frame
+
+
+def test_replace_tables_keeps_the_retained_groups_only() -> None:
+    connection = duckdb.connect()
+    stored = _grouped(
+        [
+            ("renewal", "2026-01-05", 1.0),
+            ("renewal", "2026-01-05", 2.0),
+            ("renewal", "2026-01-12", 3.0),
+            ("expansion", "2026-01-05", 4.0),
+        ]
+    )
+    warehouse.replace_tables(connection, "duckdb", "python_steps", [(GROUPED, stored)])
+    # renewal 2026-01-05 is kept; renewal 2026-01-12 is recomputed; expansion
+    # 2026-01-05 is in no retained group (a date that left the population): gone
+    recomputed = _grouped([("renewal", "2026-01-12", 30.0), ("renewal", "2026-01-19", 5.0)])
+    retained = pd.DataFrame({"outcome": ["renewal"], "day": pd.to_datetime(["2026-01-05"])})
+    counts = warehouse.replace_tables(
+        connection, "duckdb", "python_steps", [(GROUPED, recomputed)], {GROUPED.name: retained}
+    )
+    assert counts == {GROUPED.name: 4}
+    rows = connection.execute(
+        f"select outcome, cast(day as varchar), value from python_steps.{GROUPED.name} "
+        "order by day, value"
+    ).fetchall()
+    assert rows == [
+        ("renewal", "2026-01-05", 1.0),
+        ("renewal", "2026-01-05", 2.0),
+        ("renewal", "2026-01-12", 30.0),
+        ("renewal", "2026-01-19", 5.0),
+    ]
+    # no group retained: every stored row goes
+    warehouse.replace_tables(
+        connection, "duckdb", "python_steps", [(GROUPED, recomputed)], {GROUPED.name: retained[:0]}
+    )
+    (count,) = connection.execute(f"select count(*) from python_steps.{GROUPED.name}").fetchone()
+    assert count == len(recomputed)
+
+
+def test_a_retained_key_outside_the_declared_columns_is_refused() -> None:
+    connection = duckdb.connect()
+    warehouse.replace_tables(connection, "duckdb", "python_steps", [(GROUPED, _grouped([]))])
+    with pytest.raises(ValueError, match="retained keys of grouped_output"):
+        warehouse.replace_tables(
+            connection,
+            "duckdb",
+            "python_steps",
+            [(GROUPED, _grouped([]))],
+            {GROUPED.name: pd.DataFrame({"label": ["x"]})},
+        )

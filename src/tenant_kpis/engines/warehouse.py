@@ -6,7 +6,9 @@ Reads give the frame pandas builds from plain Python values (`date`,
 `datetime`, `float`, `int`, `str`, `bool`, None; DuckDB reads whole columns
 and converts them to that frame) so a step sees identical frames whichever
 warehouse it reads. Writes create the table with declared
-column types and replace all of a step's tables in one transaction.
+column types and replace all of a step's tables in one transaction; a table
+may instead keep the stored rows of the groups its step did not recompute
+(`retained`), so a weekly run writes what changed, not every row again.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -320,8 +322,32 @@ def _arrow_table(frame: pd.DataFrame, table: OutputTable) -> Any:
     )
 
 
+def _key_table(keys: pd.DataFrame, table: OutputTable) -> OutputTable:
+    """The declared columns of `table` that `keys` holds: the retained groups' key."""
+    declared = dict(table.columns)
+    unknown = [name for name in keys.columns if name not in declared]
+    if unknown or keys.columns.empty:
+        raise ValueError(f"retained keys of {table.name}: {unknown or 'no columns'} not declared")
+    return OutputTable(
+        name=f"{table.name}__retained_keys",
+        columns=tuple((name, declared[name]) for name in keys.columns),
+    )
+
+
+def _not_retained(relation: str, keys_relation: str, key: OutputTable) -> str:
+    """The condition on `relation`'s rows that no row of `keys_relation` matches
+    (key values are never null: a null would match nothing)."""
+    match = " and ".join(
+        f"retained.{_quote(name)} = {relation}.{_quote(name)}" for name, _ in key.columns
+    )
+    return f"not exists (select 1 from {keys_relation} as retained where {match})"
+
+
 def _replace_duckdb(
-    connection: Any, schema: str, outputs: Sequence[tuple[OutputTable, pd.DataFrame]]
+    connection: Any,
+    schema: str,
+    outputs: Sequence[tuple[OutputTable, pd.DataFrame]],
+    retained: Mapping[str, pd.DataFrame],
 ) -> dict[str, int]:
     counts: dict[str, int] = {}
     connection.execute("begin transaction")
@@ -329,12 +355,22 @@ def _replace_duckdb(
         connection.execute(f"create schema if not exists {_quote(schema)}")
         for table, frame in outputs:
             relation = f"{_quote(schema)}.{_quote(table.name)}"
-            connection.execute(f"drop table if exists {relation}")
-            connection.execute(_create_statement("duckdb", relation, table))
+            if table.name in retained:
+                key = _key_table(retained[table.name], table)
+                connection.register("step_retained_keys", _arrow_table(retained[table.name], key))
+                connection.execute(
+                    f"delete from {relation} "
+                    f"where {_not_retained(relation, 'step_retained_keys', key)}"
+                )
+                connection.unregister("step_retained_keys")
+            else:
+                connection.execute(f"drop table if exists {relation}")
+                connection.execute(_create_statement("duckdb", relation, table))
             connection.register("step_output", _arrow_table(frame, table))
             connection.execute(f"insert into {relation} select * from step_output")
             connection.unregister("step_output")
-            counts[table.name] = len(frame)
+            counted = connection.execute(f"select count(*) from {relation}").fetchone()
+            counts[table.name] = counted[0]
         connection.execute("commit")
     except Exception:
         connection.execute("rollback")
@@ -343,7 +379,10 @@ def _replace_duckdb(
 
 
 def _replace_postgres(
-    connection: Any, schema: str, outputs: Sequence[tuple[OutputTable, pd.DataFrame]]
+    connection: Any,
+    schema: str,
+    outputs: Sequence[tuple[OutputTable, pd.DataFrame]],
+    retained: Mapping[str, pd.DataFrame],
 ) -> dict[str, int]:
     from psycopg2.extras import execute_values
 
@@ -353,14 +392,33 @@ def _replace_postgres(
             cursor.execute(f"create schema if not exists {_quote(schema)}")
             for table, frame in outputs:
                 relation = f"{_quote(schema)}.{_quote(table.name)}"
-                cursor.execute(f"drop table if exists {relation}")
-                cursor.execute(_create_statement("postgres", relation, table))
+                if table.name in retained:
+                    key = _key_table(retained[table.name], table)
+                    keys_relation = _quote(key.name)
+                    cursor.execute(f"drop table if exists {keys_relation}")
+                    cursor.execute(
+                        _create_statement("postgres", keys_relation, key).replace(
+                            "create table", "create temporary table", 1
+                        )
+                    )
+                    keys = _rows(retained[table.name], key)
+                    if keys:
+                        execute_values(
+                            cursor, f"insert into {keys_relation} values %s", keys, page_size=1000
+                        )
+                    not_retained = _not_retained(relation, keys_relation, key)
+                    cursor.execute(f"delete from {relation} where {not_retained}")
+                    cursor.execute(f"drop table {keys_relation}")
+                else:
+                    cursor.execute(f"drop table if exists {relation}")
+                    cursor.execute(_create_statement("postgres", relation, table))
                 rows = _rows(frame, table)
                 if rows:
                     execute_values(
                         cursor, f"insert into {relation} values %s", rows, page_size=1000
                     )
-                counts[table.name] = len(rows)
+                cursor.execute(f"select count(*) from {relation}")
+                counts[table.name] = cursor.fetchall()[0][0]
         connection.commit()
     except Exception:
         connection.rollback()
@@ -406,34 +464,61 @@ def _spark_literal(value: Any, logical_type: str) -> str:
     return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+def _spark_insert(connection: Any, relation: str, table: OutputTable, frame: pd.DataFrame) -> int:
+    """Insert a frame's rows as literals, SPARK_INSERT_BATCH rows per statement."""
+    rows = _rows(frame, table)
+    types = [kind for _, kind in table.columns]
+    for start in range(0, len(rows), SPARK_INSERT_BATCH):
+        values = ",\n".join(
+            "("
+            + ", ".join(_spark_literal(value, kind) for value, kind in zip(row, types, strict=True))
+            + ")"
+            for row in rows[start : start + SPARK_INSERT_BATCH]
+        )
+        connection.execute(f"insert into {relation} values\n{values}")
+    return len(rows)
+
+
+def _spark_ddl(table: OutputTable) -> str:
+    return ", ".join(f"`{name}` {SPARK_TYPES[kind]}" for name, kind in table.columns)
+
+
 def _replace_spark(
-    connection: Any, schema: str, outputs: Sequence[tuple[OutputTable, pd.DataFrame]]
+    connection: Any,
+    schema: str,
+    outputs: Sequence[tuple[OutputTable, pd.DataFrame]],
+    retained: Mapping[str, pd.DataFrame],
 ) -> dict[str, int]:
     """Through SQL only (spark_sql.SparkSql: a local session or a Thrift
     server). Spark has no transactions: each table is written under a work
-    name first, and the tables are swapped in only once all of them are written."""
+    name first, and the tables are swapped in only once all of them are written.
+    Spark cannot delete from a Parquet table: a table's retained rows are
+    copied into its work table."""
     counts: dict[str, int] = {}
     connection.execute(f"create schema if not exists `{schema}`")
     written = []
     for table, frame in outputs:
-        rows = _rows(frame, table)
-        ddl = ", ".join(f"`{name}` {SPARK_TYPES[kind]}" for name, kind in table.columns)
         work = f"`{schema}`.`{table.name}__writing`"
         connection.execute(f"drop table if exists {work}")
-        connection.execute(f"create table {work} ({ddl}) using parquet")
-        types = [kind for _, kind in table.columns]
-        for start in range(0, len(rows), SPARK_INSERT_BATCH):
-            values = ",\n".join(
-                "("
-                + ", ".join(
-                    _spark_literal(value, kind) for value, kind in zip(row, types, strict=True)
-                )
-                + ")"
-                for row in rows[start : start + SPARK_INSERT_BATCH]
+        kept_rows = 0
+        if table.name in retained:
+            key = _key_table(retained[table.name], table)
+            keys_relation = f"`{schema}`.`{key.name}`"
+            connection.execute(f"drop table if exists {keys_relation}")
+            connection.execute(f"create table {keys_relation} ({_spark_ddl(key)}) using parquet")
+            _spark_insert(connection, keys_relation, key, retained[table.name])
+            match = " and ".join(f"stored.`{name}` = retained.`{name}`" for name, _ in key.columns)
+            connection.execute(
+                f"create table {work} using parquet as select stored.* "
+                f"from `{schema}`.`{table.name}` as stored "
+                f"left semi join {keys_relation} as retained on {match}"
             )
-            connection.execute(f"insert into {work} values\n{values}")
+            connection.execute(f"drop table {keys_relation}")
+            kept_rows = int(connection.query(f"select count(*) from {work}")[1][0][0])
+        else:
+            connection.execute(f"create table {work} ({_spark_ddl(table)}) using parquet")
         written.append((table.name, work))
-        counts[table.name] = len(rows)
+        counts[table.name] = kept_rows + _spark_insert(connection, work, table, frame)
     for name, work in written:
         connection.execute(f"drop table if exists `{schema}`.`{name}`")
         connection.execute(f"alter table {work} rename to `{schema}`.`{name}`")
@@ -445,14 +530,22 @@ def replace_tables(
     engine: str,
     schema: str,
     outputs: Sequence[tuple[OutputTable, pd.DataFrame]],
+    retained: Mapping[str, pd.DataFrame] | None = None,
 ) -> dict[str, int]:
-    """Drop and recreate each output table with its rows, all in one transaction."""
+    """Write each output table, all in one transaction; return its row count.
+
+    A table named in `retained` (its name -> a frame of some of its declared
+    columns, one row per group of stored rows to keep) keeps the stored rows
+    matching one of those rows, loses the others and gains its frame's rows;
+    it must exist with the declared columns. Every other table is dropped and
+    recreated with its frame's rows."""
+    retained = retained or {}
     if engine == "duckdb":
-        return _replace_duckdb(connection, schema, outputs)
+        return _replace_duckdb(connection, schema, outputs, retained)
     if engine == "postgres":
-        return _replace_postgres(connection, schema, outputs)
+        return _replace_postgres(connection, schema, outputs, retained)
     if engine == "spark":
-        return _replace_spark(connection, schema, outputs)
+        return _replace_spark(connection, schema, outputs, retained)
     raise UserError(f"writing tables on {engine} is not supported")
 
 

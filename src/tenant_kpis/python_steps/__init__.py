@@ -26,7 +26,12 @@ import pandas as pd
 
 from tenant_kpis.engines.warehouse import OutputTable
 from tenant_kpis.python_steps.pilot_balance import check_balance
-from tenant_kpis.python_steps.risk_scoring import PreviousRun, score_risk, score_risk_reusing
+from tenant_kpis.python_steps.risk_scoring import (
+    GROUP_COLUMNS,
+    PreviousRun,
+    score_risk,
+    score_risk_reusing,
+)
 
 SCHEMA = "python_steps"
 RUNS_TABLE = OutputTable(
@@ -35,6 +40,7 @@ RUNS_TABLE = OutputTable(
         ("step_name", "text"),
         ("run_id", "text"),
         ("finished_at", "timestamp"),
+        # the rows the run computed (a reusing step keeps the others)
         ("output_rows", "bigint"),
     ),
 )
@@ -44,9 +50,13 @@ RUNS_TABLE = OutputTable(
 class PythonStep:
     """One step: the dbt relations it reads (in order), its function and its output.
 
-    A step with `kept` also writes that table for its next run: `compute_reusing`
-    takes the inputs and the previous run's output and kept table (None on a
-    first build or a full refresh) and returns the output and the kept table.
+    A step with `kept` also writes that table for its next run, and its stored
+    output is kept by groups of rows (`reuse_key`, some output columns):
+    `compute_reusing` takes the inputs and `previous`, the groups the stored
+    output holds (the reuse key's distinct values) and the kept table (None
+    on a first build or a full refresh), and returns the rows it recomputed,
+    the kept table, and the groups whose stored rows stay (None: the output
+    is all recomputed). So a weekly run reads and writes what changed only.
     """
 
     name: str
@@ -54,12 +64,20 @@ class PythonStep:
     compute: Callable[..., pd.DataFrame]
     output: OutputTable
     kept: OutputTable | None = None
-    compute_reusing: Callable[..., tuple[pd.DataFrame, pd.DataFrame]] | None = None
+    compute_reusing: (
+        Callable[..., tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]] | None
+    ) = None
+    reuse_key: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        # one without the other would silently never reuse, or never write its table
-        if (self.kept is None) != (self.compute_reusing is None):
-            raise ValueError(f"Python step {self.name}: set both kept and compute_reusing")
+        # one without the others would silently never reuse, or never write its table
+        if not (self.kept is None) == (self.compute_reusing is None) == (not self.reuse_key):
+            raise ValueError(
+                f"Python step {self.name}: set all of kept, compute_reusing and reuse_key"
+            )
+        declared = {name for name, _ in self.output.columns}
+        if not set(self.reuse_key) <= declared:
+            raise ValueError(f"Python step {self.name}: reuse_key {self.reuse_key} not in output")
 
 
 STEPS = (
@@ -83,6 +101,9 @@ STEPS = (
             *frames,
             previous=None if previous is None else PreviousRun(*previous),
         ),
+        # a scoring date's rows of one outcome are recomputed together;
+        # features_pending rows are always recomputed (risk_scoring.py)
+        reuse_key=tuple(GROUP_COLUMNS),
         output=OutputTable(
             name="tenant_risk_scored",
             columns=(

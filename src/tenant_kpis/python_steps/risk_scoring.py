@@ -30,8 +30,10 @@ date and outcome gets a digest of everything its rows are computed from
 categories, the settings and phrases, this module's code and the numeric
 libraries' versions); a date whose digest equals the one the previous run
 stored keeps the previous run's rows, which the same inputs would give
-again. A new week adds one scoring date; a late event changes the dates
-whose tenants it touches. Without a previous run (a first build or a full
+again: they stay in the warehouse, neither read nor written again
+(warehouse.replace_tables, `retained`). A new week adds one scoring date; a
+late event changes the dates whose tenants it touches. The features_pending
+rows are always recomputed. Without a previous run (a first build or a full
 refresh) every date is scored.
 """
 
@@ -147,28 +149,18 @@ def _driver_texts(
 
 
 DIGEST_COLUMNS = ["outcome", "scoring_date", "input_digest"]
-#: The columns of a scored date's rows as the loop builds them (the rest are derived).
-SCORED_COLUMNS = [
-    "scoring_week_start",
-    "scoring_date",
-    "tenant_id",
-    "outcome",
-    "training_tenants",
-    "training_outcomes",
-    "model_status",
-    "probability",
-    "baseline_probability",
-    "driver_1",
-    "driver_2",
-    "driver_3",
-]
+
+
+#: A group of output rows kept or recomputed together (PythonStep.reuse_key).
+GROUP_COLUMNS = ["outcome", "scoring_date", "model_status"]
 
 
 @dataclass(frozen=True)
 class PreviousRun:
-    """What the previous run wrote: its output (COLUMNS) and its digests (DIGEST_COLUMNS)."""
+    """What the previous run left: the groups its output holds (GROUP_COLUMNS,
+    distinct) and its digests (DIGEST_COLUMNS)."""
 
-    scores: pd.DataFrame
+    groups: pd.DataFrame
     digests: pd.DataFrame
 
 
@@ -184,21 +176,21 @@ def _digest(*parts: object) -> str:
     return digest.hexdigest()
 
 
-def _previous_rows(previous: PreviousRun | None) -> tuple[dict, dict]:
-    """The previous run's digests and scored rows, by (outcome, scoring date)."""
+def _previous_groups(previous: PreviousRun | None) -> tuple[dict, dict]:
+    """The previous run's digests, and the model_status of its stored rows,
+    by (outcome, scoring date) (features_pending rows are never kept)."""
     if previous is None or previous.digests.empty:
         return {}, {}
     digests = {
         (outcome, pd.Timestamp(day)): value
         for outcome, day, value in previous.digests[DIGEST_COLUMNS].itertuples(index=False)
     }
-    scores = previous.scores
-    scores = scores[scores["model_status"] != "features_pending"]
-    rows = {
-        (outcome, pd.Timestamp(day)): group[SCORED_COLUMNS]
-        for (outcome, day), group in scores.groupby(["outcome", "scoring_date"], sort=False)
+    groups = previous.groups[previous.groups["model_status"] != "features_pending"]
+    statuses = {
+        (outcome, pd.Timestamp(day)): status
+        for outcome, day, status in groups[GROUP_COLUMNS].itertuples(index=False)
     }
-    return digests, rows
+    return digests, statuses
 
 
 def score_risk(
@@ -214,7 +206,7 @@ def score_risk(
     int_risk_training_examples, int_tenant_onboarding_features and the seeds
     risk_model_settings and risk_model_features.
     """
-    scores, _ = score_risk_reusing(
+    scores, _, _ = score_risk_reusing(
         population, training, features, settings_frame, feature_seed, previous=None
     )
     return scores
@@ -227,10 +219,12 @@ def score_risk_reusing(
     settings_frame: pd.DataFrame,
     feature_seed: pd.DataFrame,
     previous: PreviousRun | None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """score_risk's rows, keeping the previous run's rows of every scoring date
-    and outcome whose inputs are unchanged; and the digests (DIGEST_COLUMNS)
-    the next run compares with."""
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """score_risk's rows of every scoring date and outcome whose inputs changed
+    since the previous run (all of them without one); the digests
+    (DIGEST_COLUMNS) the next run compares with; and the groups
+    (GROUP_COLUMNS) whose stored rows stay, None without a previous run.
+    The stored rows kept plus the rows returned are score_risk's rows."""
     population = population.copy()
     population["has_features"] = population["has_features"].astype(bool)
 
@@ -271,7 +265,8 @@ def score_risk_reusing(
     )
     training = training.sort_values(["outcome", "scoring_date", "tenant_id"], kind="stable")
 
-    stored_digests, stored_rows = _previous_rows(previous)
+    stored_digests, stored_statuses = _previous_groups(previous)
+    kept_groups = []
     shared = _digest(
         Path(__file__).read_bytes(),
         sklearn.__version__,
@@ -310,8 +305,8 @@ def score_risk_reusing(
             )
             key_of_date = (outcome, pd.Timestamp(scoring_date))
             digests.append((outcome, scoring_date, digest))
-            if stored_digests.get(key_of_date) == digest and key_of_date in stored_rows:
-                frames.append(stored_rows[key_of_date])
+            if stored_digests.get(key_of_date) == digest and key_of_date in stored_statuses:
+                kept_groups.append((outcome, scoring_date, stored_statuses[key_of_date]))
                 continue
             frame = pd.DataFrame(
                 {
@@ -388,4 +383,8 @@ def score_risk_reusing(
     ).reset_index(drop=True)
     digest_frame = pd.DataFrame(digests, columns=DIGEST_COLUMNS)
     digest_frame["scoring_date"] = pd.to_datetime(digest_frame["scoring_date"])
-    return result, digest_frame
+    if previous is None:
+        return result, digest_frame, None
+    kept = pd.DataFrame(kept_groups, columns=GROUP_COLUMNS)
+    kept["scoring_date"] = pd.to_datetime(kept["scoring_date"])
+    return result, digest_frame, kept
