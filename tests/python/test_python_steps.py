@@ -29,7 +29,7 @@ def test_a_step_keeping_a_table_needs_its_reusing_function_and_key() -> None:
             kept=TABLE,
             compute_reusing=print,
         )
-    with pytest.raises(ValueError, match="reuse_key .* not in output"):
+    with pytest.raises(ValueError, match=r"reuse_key .* not in output"):
         PythonStep(
             name="bad key",
             inputs=(),
