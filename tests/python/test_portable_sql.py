@@ -25,7 +25,7 @@ DUCKDB_ONLY = {
     r"\bmedian\s*\(": "the median macro",
     r"\bstring_split\s*\(": "split_to_rows",
     r"\bis(finite|nan)\s*\(": "is_finite / is_nan",
-    r"\bunion\s+(all\s+)?by\s+name\b": "column_list",
+    r"\bunion\s+(all\s+)?by\s+name\b": "union all with the same column list on both sides",
     r"\binterval\s+'?\d+'?\s+(day|week|month|year)s?\b": "dbt.dateadd",
     r"\bstrftime\s*\(": "year_month",
     r"\blgamma\s*\(": "log_gamma",

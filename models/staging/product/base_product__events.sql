@@ -220,18 +220,12 @@ new_events_final as (
     from validated
 ),
 
+-- only the new kept deliveries: a stored row that stays kept is not
+-- rewritten (delete+insert replaces the keys written here, so a stored
+-- copy that a new delivery beats is deleted, and one that wins is left
+-- alone, in its row group of its load date)
 final as (
-    {% if is_incremental() %}
-        select {{ column_list(this) }} from new_events_final
-        union all
-        select {{ column_list(this) }}
-        from {{ this }}
-        where event_key in (
-            select deduplicated.event_id from deduplicated where deduplicated.is_stored
-        )
-    {% else %}
-        select * from new_events_final
-    {% endif %}
+    select * from new_events_final
 )
 
 select * from final
