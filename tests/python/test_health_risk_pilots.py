@@ -710,6 +710,25 @@ def _as_written(scores: pd.DataFrame) -> list[tuple]:
     return sorted(warehouse._rows(scores, RISK_STEP.output), key=repr)
 
 
+def test_input_digest_tells_arrays_apart_by_dtype_and_shape() -> None:
+    digest = risk_scoring._digest
+    # the same bytes, told apart by itemsize, shape or dtype
+    assert digest(np.array(["abcd"])) != digest(np.array(["ab", "cd"]))
+    assert digest(np.arange(4).reshape(2, 2)) != digest(np.arange(4))
+    assert digest(np.zeros(2, dtype="int64")) != digest(np.zeros(2, dtype="float64"))
+    assert digest(np.array(["a", "b"])) == digest(np.array(["a", "b"]))
+    with pytest.raises(TypeError):
+        digest(np.array(["a", None], dtype=object))
+
+
+def test_input_digest_days_do_not_depend_on_the_driver_unit() -> None:
+    days = pd.Series(pd.to_datetime(["2026-01-05", "2026-01-12"]))
+    as_micro = days.astype("datetime64[us]")
+    day_numbers = risk_scoring._day_numbers
+    assert day_numbers(days).tolist() == day_numbers(as_micro).tolist()
+    assert day_numbers(days).tolist() != day_numbers(days + pd.Timedelta(days=7)).tolist()
+
+
 @pytest.mark.slow
 def test_a_weekly_run_rescores_only_the_dates_whose_inputs_changed(
     built: BuiltProject, monkeypatch: pytest.MonkeyPatch

@@ -169,11 +169,20 @@ def _digest(*parts: object) -> str:
     for part in parts:
         if isinstance(part, np.ndarray) and part.dtype == object:
             raise TypeError("an object array's bytes are pointers: digest its tolist()")
-        data = part.tobytes() if isinstance(part, np.ndarray) else repr(part).encode()
+        if isinstance(part, np.ndarray):
+            # dtype and shape too: ["abcd"] and ["ab", "cd"] have the same bytes
+            data = repr((part.dtype.str, part.shape)).encode() + part.tobytes()
+        else:
+            data = repr(part).encode()
         # the length first: two different part lists never hash the same bytes
         digest.update(len(data).to_bytes(8, "little"))
         digest.update(data)
     return digest.hexdigest()
+
+
+def _day_numbers(days: pd.Series) -> np.ndarray:
+    """Days as int64 nanoseconds since the epoch, whatever unit the driver returned."""
+    return pd.to_datetime(days).to_numpy(dtype="datetime64[ns]").view("int64")
 
 
 def _previous_groups(previous: PreviousRun | None) -> tuple[dict, dict]:
@@ -278,7 +287,9 @@ def score_risk_reusing(
         groups,
         phrases.to_dict(),
     )
-    category_values = features[list(CATEGORICAL)].fillna("unknown").astype(str).to_numpy()
+    # digested as fixed-width text and int64 arrays, not as Python lists: the
+    # lists' repr took a fifth of the step on the 2,000-tenant weekly run
+    category_values = features[list(CATEGORICAL)].fillna("unknown").to_numpy(dtype=str)
     digests = []
     frames = []
     for outcome in OUTCOMES:
@@ -293,12 +304,12 @@ def score_risk_reusing(
                 shared,
                 outcome,
                 str(scoring_date),
-                scored["tenant_id"].tolist(),
-                scored["scoring_week_start"].astype(str).tolist(),
+                scored["tenant_id"].to_numpy(dtype=str),
+                _day_numbers(scored["scoring_week_start"]),
                 x_full[rows],
                 x_base[rows],
-                category_values[rows].tolist(),
-                [] if train is None else train["tenant_id"].tolist(),
+                category_values[rows],
+                np.zeros(0, dtype=str) if train is None else train["tenant_id"].to_numpy(dtype=str),
                 np.zeros(0) if train is None else train["is_outcome"].to_numpy(dtype=int),
                 x_full[train_rows],
                 x_base[train_rows],
