@@ -49,6 +49,8 @@ COMPARED = (
     "intermediate.int_user_event_details_aggregated",
     "intermediate.int_user_milestones_reached",
     "intermediate.int_users_lifecycle",
+    "intermediate.int_user_kpi_windows_unioned",
+    "intermediate.int_tenant_weeks_aggregated",
     "intermediate.int_tenant_health_inputs_aggregated",
     "intermediate.int_kpi_engagement_computed",
     "intermediate.int_kpi_onboarding_computed",
@@ -200,6 +202,9 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path) -> None:
     users = incremental / "target" / "compiled" / "tenant_kpis" / "models" / "intermediate"
     # the users' milestones recomputed only the users the new data can change
     assert "recomputed_users" in (users / "users" / "int_user_milestones_reached.sql").read_text()
+    # the models computed whole wrote only their changed rows (changed_rows strategy)
+    written = incremental / "target" / "run" / "tenant_kpis" / "models" / "intermediate"
+    assert "__changed" in (written / "users" / "int_user_kpi_windows_unioned.sql").read_text()
     [(loaded_after,)] = rows(incremental, "(select count(*) from staging.base_product__events)")
     assert loaded_after > loaded_first
 

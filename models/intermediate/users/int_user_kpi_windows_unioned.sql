@@ -13,7 +13,12 @@
     of week login_consistency_weeks - 1 after the signup week for login
     consistency, and on the Sunday of week retention_kpi_week for week-4
     retention.
+
+    Computed whole every run; a run writes only the rows that changed
+    (changed_rows_incremental_config): a week moves few users' windows.
 #}
+
+{{ config(**changed_rows_incremental_config(['user_id', 'kpi_name'])) }}
 
 {#- The six window rates: (KPI, the user's flag, window days), each KPI
     named in full so that a search for its name finds its per-user rows. -#}
