@@ -202,7 +202,7 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path) -> None:
     users = incremental / "target" / "compiled" / "tenant_kpis" / "models" / "intermediate"
     # the users' milestones recomputed only the users the new data can change
     assert "recomputed_users" in (users / "users" / "int_user_milestones_reached.sql").read_text()
-    # the models computed whole wrote only their changed rows (changed_rows strategy)
+    # the KPI windows, computed whole, wrote only their changed rows (changed_rows strategy)
     written = incremental / "target" / "run" / "tenant_kpis" / "models" / "intermediate"
     assert "__changed" in (written / "users" / "int_user_kpi_windows_unioned.sql").read_text()
     [(loaded_after,)] = rows(incremental, "(select count(*) from staging.base_product__events)")

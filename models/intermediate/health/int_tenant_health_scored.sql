@@ -23,8 +23,6 @@
     The score is stored exact (not rounded), so the band agrees with it.
 #}
 
-{{ config(**changed_rows_incremental_config(['tenant_id', 'week_start'])) }}
-
 with
 
 inputs as (

@@ -13,8 +13,6 @@
     test_int_risk_training_examples_point_in_time).
 #}
 
-{{ config(**changed_rows_incremental_config(['scoring_date', 'outcome', 'tenant_id'])) }}
-
 with
 
 scoring_dates as (

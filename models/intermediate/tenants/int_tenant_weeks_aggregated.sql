@@ -8,8 +8,6 @@
     effective before the week's start.
 #}
 
-{{ config(**changed_rows_incremental_config(['tenant_id', 'week_start'])) }}
-
 with
 
 tenants as (
