@@ -50,13 +50,13 @@
     delete from {{ target }} as stored
     where exists (
         select 1 from {{ changed }} as changed
-        where {{ tenant_kpis.changed_rows_key_match('changed', keys) }}
+        where {{ tenant_kpis.stored_key_match('changed', keys) }}
     );
 
     delete from {{ target }} as stored
     where not exists (
         select 1 from {{ source }} as computed
-        where {{ tenant_kpis.changed_rows_key_match('computed', keys) }}
+        where {{ tenant_kpis.stored_key_match('computed', keys) }}
     );
 
     insert into {{ target }} ({{ columns }})
@@ -66,8 +66,10 @@
 {% endmacro %}
 
 
-{#- stored.k = <other>.k for each key column. -#}
-{% macro changed_rows_key_match(other, keys) -%}
+{#- <other>.k = stored.k for each key column (a null key matches nothing, as
+    in delete+insert's `where k in (...)`). One home for the match of stored
+    rows by key: this strategy and Spark's delete+insert (spark_incremental.sql). -#}
+{% macro stored_key_match(other, keys) -%}
     {%- for key in keys -%}
         {{ other }}.{{ key }} = stored.{{ key }}{{ ' and ' if not loop.last }}
     {%- endfor -%}

@@ -41,20 +41,11 @@
         'create table ' ~ work ~ ' using parquet as '
         ~ 'select ' ~ columns ~ ' from ' ~ target ~ ' as stored '
         ~ 'left anti join ' ~ source ~ ' as recomputed on '
-        ~ tenant_kpis.spark_key_match(keys)
+        ~ tenant_kpis.stored_key_match('recomputed', keys)
         ~ ' union all select ' ~ columns ~ ' from ' ~ source
     ) %}
     {% do return('insert overwrite table ' ~ target ~ ' select ' ~ columns ~ ' from ' ~ work) %}
 {% endmacro %}
-
-
-{#- stored.k = recomputed.k for each key column (a null key matches nothing,
-    as in delete+insert's `where k in (...)`). -#}
-{% macro spark_key_match(keys) -%}
-    {%- for key in keys -%}
-        stored.{{ key }} = recomputed.{{ key }}{{ ' and ' if not loop.last }}
-    {%- endfor -%}
-{%- endmacro %}
 
 
 {#
