@@ -73,7 +73,9 @@ COMPUTED = [
 ]
 
 
-def _run(stored: list[tuple], computed: list[tuple]) -> tuple[list[tuple], list[tuple]]:
+def _run(
+    stored: list[tuple], computed: list[tuple], macro_file: Path = MACRO_FILE
+) -> tuple[list[tuple], list[tuple]]:
     """The stored rows after the strategy, and those it left in place."""
     with duckdb.connect() as connection:
         for name, rows in (("stored", stored), ("computed", computed)):
@@ -81,7 +83,7 @@ def _run(stored: list[tuple], computed: list[tuple]) -> tuple[list[tuple], list[
             if rows:
                 connection.executemany(f"insert into {name} values (?, ?, ?, ?)", rows)
         before = connection.execute("select rowid, * from stored").fetchall()
-        connection.execute(_strategy_sql())
+        connection.execute(_strategy_sql(macro_file))
         after = connection.execute("select rowid, * from stored").fetchall()
         tables = connection.execute("select table_name from duckdb_tables()").fetchall()
     assert sorted(tables) == [("computed",), ("stored",)]  # its work table is dropped
@@ -118,11 +120,5 @@ def test_a_strategy_without_the_vanished_key_delete_would_fail_here(tmp_path: Pa
     end = text.index("    insert into {{ target }}")
     broken = tmp_path / "broken.sql"
     broken.write_text(text[:start] + text[end:])
-    with duckdb.connect() as connection:
-        connection.execute(f"create table stored {TABLE}")
-        connection.execute("create table computed as select * from stored")
-        connection.executemany("insert into stored values (?, ?, ?, ?)", STORED)
-        connection.executemany("insert into computed values (?, ?, ?, ?)", COMPUTED)
-        connection.execute(_strategy_sql(broken))
-        after = connection.execute("select * from stored").fetchall()
+    after, _ = _run(STORED, COMPUTED, broken)
     assert ("u4", "a", 4.0, "gone") in after
